@@ -1,0 +1,68 @@
+//! Who is acting, and whether they may. Every operation passes `authorize` inside
+//! `Clinic::execute`, the one door into the data; staff accounts, roles and the audit
+//! log (a later issue) plug in here rather than into each command.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{ClinicError, ErrorCode, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum Role {
+    Owner,
+    Doctor,
+    FrontDesk,
+}
+
+/// The signed-in person (or the owner's script, for the CLI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    /// Until staff accounts exist, whoever unlocked the clinic with its passphrase is the owner.
+    pub fn owner() -> Self {
+        Actor {
+            name: "owner".into(),
+            role: Role::Owner,
+        }
+    }
+}
+
+/// What an operation does, at the granularity permissions and the audit log need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    PatientRead,
+    PatientWrite,
+    PatientArchive,
+    VisitRead,
+    VisitWrite,
+}
+
+impl Action {
+    pub fn is_write(self) -> bool {
+        !matches!(self, Action::PatientRead | Action::VisitRead)
+    }
+}
+
+/// The permission table. Front desk registers patients and visits but does not archive
+/// records; doctors and the owner may do everything defined so far.
+pub fn authorize(actor: &Actor, action: Action) -> Result<()> {
+    let allowed = match (actor.role, action) {
+        (Role::Owner, _) | (Role::Doctor, _) => true,
+        (Role::FrontDesk, Action::PatientArchive) => false,
+        (Role::FrontDesk, _) => true,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ClinicError::new(
+            ErrorCode::PermissionDenied,
+            format!("{} ({:?}) may not {:?}", actor.name, actor.role, action),
+        ))
+    }
+}

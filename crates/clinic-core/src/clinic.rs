@@ -1,0 +1,227 @@
+//! A clinic's data folder (database + key file), its first-run set-up, unlocking, and
+//! `Clinic::execute`: the one door through which every command reaches the data.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::access::{authorize, Action, Actor};
+use crate::db;
+use crate::error::{ClinicError, ErrorCode, Result};
+use crate::key::{validate_passphrase, DbKey, KdfParams, KeyFile};
+use crate::keychain::KeyCache;
+
+pub const DB_FILE: &str = "clinic.db";
+pub const KEY_FILE: &str = "clinic.key";
+/// Tauri's app identifier: the app and the CLI share the same data folder.
+pub const APP_IDENTIFIER: &str = "com.cliniccrm.desktop";
+
+/// The platform's app data folder (e.g. `~/.local/share/com.cliniccrm.desktop`).
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(APP_IDENTIFIER)
+}
+
+/// A single unit of work behind the door: it declares what it does, and runs in one transaction.
+pub trait Operation {
+    type Output;
+    fn action(&self) -> Action;
+    fn run(self, tx: &Transaction<'_>) -> Result<Self::Output>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderState {
+    /// Nothing here yet: first run.
+    Empty,
+    /// A key file and database: ask for the passphrase (or use the keychain).
+    Ready,
+    /// A database without its key file: cannot be opened.
+    KeyFileMissing,
+    /// A key file without its database.
+    DatabaseMissing,
+}
+
+pub fn folder_state(dir: &Path) -> FolderState {
+    match (dir.join(KEY_FILE).exists(), dir.join(DB_FILE).exists()) {
+        (false, false) => FolderState::Empty,
+        (true, true) => FolderState::Ready,
+        (false, true) => FolderState::KeyFileMissing,
+        (true, false) => FolderState::DatabaseMissing,
+    }
+}
+
+/// An unlocked clinic. One connection behind a mutex: one writer, as SQLite wants.
+pub struct Clinic {
+    conn: Mutex<Connection>,
+    dir: PathBuf,
+    clinic_id: String,
+}
+
+impl std::fmt::Debug for Clinic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clinic").field("dir", &self.dir).finish()
+    }
+}
+
+impl Clinic {
+    /// First run: a new random key, wrapped under `passphrase`, and an empty, migrated database.
+    pub fn initialize(dir: &Path, passphrase: &str) -> Result<(Clinic, DbKey)> {
+        Self::initialize_with(dir, passphrase, KdfParams::default())
+    }
+
+    pub fn initialize_with(
+        dir: &Path,
+        passphrase: &str,
+        params: KdfParams,
+    ) -> Result<(Clinic, DbKey)> {
+        validate_passphrase(passphrase)?;
+        if folder_state(dir) != FolderState::Empty {
+            return Err(ClinicError::new(
+                ErrorCode::AlreadyInitialized,
+                format!("{} already holds a clinic", dir.display()),
+            ));
+        }
+        std::fs::create_dir_all(dir)?;
+        let key = DbKey::generate();
+        let clinic_id = uuid::Uuid::new_v4().to_string();
+        let key_file = KeyFile::wrap(&key, passphrase, &clinic_id, params)?;
+        // Database first, key file last: a crash in between leaves no key file, so the
+        // folder reads as "database without key" and never as a half-made clinic.
+        let db_path = dir.join(DB_FILE);
+        let conn = match db::open(&db_path, &key, true) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_file(&db_path);
+                return Err(e);
+            }
+        };
+        if let Err(e) = key_file.write(&dir.join(KEY_FILE)) {
+            drop(conn);
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
+            }
+            return Err(e);
+        }
+        Ok((
+            Clinic {
+                conn: Mutex::new(conn),
+                dir: dir.to_path_buf(),
+                clinic_id,
+            },
+            key,
+        ))
+    }
+
+    /// Reads the key file's clinic id (to look the key up in the keychain) without a passphrase.
+    pub fn clinic_id_of(dir: &Path) -> Result<String> {
+        Self::key_file(dir).map(|k| k.clinic_id().to_string())
+    }
+
+    fn key_file(dir: &Path) -> Result<KeyFile> {
+        match folder_state(dir) {
+            FolderState::Empty => Err(ClinicError::new(
+                ErrorCode::NotInitialized,
+                format!(
+                    "no clinic in {} yet: run `clinic init` or open the app",
+                    dir.display()
+                ),
+            )),
+            FolderState::KeyFileMissing => Err(ClinicError::new(
+                ErrorCode::KeyFileMissing,
+                format!(
+                    "{} has a database but its key file {KEY_FILE} is missing",
+                    dir.display()
+                ),
+            )),
+            FolderState::DatabaseMissing => Err(ClinicError::new(
+                ErrorCode::NotInitialized,
+                format!("{} has a key file but no database {DB_FILE}", dir.display()),
+            )),
+            FolderState::Ready => KeyFile::read(&dir.join(KEY_FILE)),
+        }
+    }
+
+    pub fn unlock_with_passphrase(dir: &Path, passphrase: &str) -> Result<(Clinic, DbKey)> {
+        let key_file = Self::key_file(dir)?;
+        let key = key_file.unwrap_key(passphrase)?;
+        let clinic = Self::open_with_key(dir, &key)?;
+        Ok((clinic, key))
+    }
+
+    pub fn open_with_key(dir: &Path, key: &DbKey) -> Result<Clinic> {
+        let key_file = Self::key_file(dir)?;
+        let conn = db::open(&dir.join(DB_FILE), key, false)?;
+        Ok(Clinic {
+            conn: Mutex::new(conn),
+            dir: dir.to_path_buf(),
+            clinic_id: key_file.clinic_id().to_string(),
+        })
+    }
+
+    /// The keychain first; on any keychain failure (none, locked, stale key) the caller's
+    /// passphrase prompt. A key that unlocks is cached again for next time.
+    pub fn unlock(
+        dir: &Path,
+        cache: &dyn KeyCache,
+        ask_passphrase: impl FnOnce() -> Option<String>,
+    ) -> Result<Clinic> {
+        if let Some(clinic) = Self::unlock_from_keychain(dir, cache)? {
+            return Ok(clinic);
+        }
+        let passphrase = ask_passphrase().ok_or_else(|| {
+            ClinicError::new(
+                ErrorCode::Locked,
+                "a passphrase is needed to unlock the clinic",
+            )
+        })?;
+        let (clinic, key) = Self::unlock_with_passphrase(dir, &passphrase)?;
+        let _ = cache.store(&clinic.clinic_id, &key);
+        Ok(clinic)
+    }
+
+    /// `Ok(None)` when the keychain has no usable key; errors only for folder problems.
+    pub fn unlock_from_keychain(dir: &Path, cache: &dyn KeyCache) -> Result<Option<Clinic>> {
+        let clinic_id = Self::clinic_id_of(dir)?;
+        let Some(key) = cache.load(&clinic_id) else {
+            return Ok(None);
+        };
+        match Self::open_with_key(dir, &key) {
+            Ok(clinic) => Ok(Some(clinic)),
+            Err(e) if e.code == ErrorCode::WrongKey => {
+                cache.forget(&clinic_id);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn clinic_id(&self) -> &str {
+        &self.clinic_id
+    }
+
+    /// The one door: permission check, then the operation in one transaction (all or nothing).
+    pub fn execute<O: Operation>(&self, actor: &Actor, op: O) -> Result<O::Output> {
+        let action = op.action();
+        authorize(actor, action)?;
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // IMMEDIATE takes the write lock up front, so a write never fails half-way on SQLITE_BUSY.
+        let behavior = if action.is_write() {
+            TransactionBehavior::Immediate
+        } else {
+            TransactionBehavior::Deferred
+        };
+        let tx = conn.transaction_with_behavior(behavior)?;
+        let output = op.run(&tx)?;
+        tx.commit()?;
+        Ok(output)
+    }
+}

@@ -1,0 +1,131 @@
+//! Opening the encrypted SQLite file and applying numbered migrations.
+//!
+//! Order matters: the key is checked with a read before anything writes, so a wrong key,
+//! a foreign file or a newer schema leaves the file byte-for-byte untouched.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{ClinicError, ErrorCode, Result};
+use crate::key::DbKey;
+
+/// 'CLNC', set by migration 0001.
+pub const APPLICATION_ID: i64 = 0x434C_4E43;
+
+/// Embedded migrations, applied in order; index + 1 is the schema version they produce.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_patients_visits.sql")];
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Opens (or, with `create`, creates) the database and brings its schema up to date.
+pub fn open(path: &Path, key: &DbKey, create: bool) -> Result<Connection> {
+    if !create && !path.exists() {
+        return Err(ClinicError::new(
+            ErrorCode::NotInitialized,
+            format!("no clinic database at {}", path.display()),
+        ));
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    // Unknown pragmas are ignored by SQLite, so this is safe on any SQLCipher build.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal().as_str()))?;
+
+    // The first read is where a wrong key shows (SQLITE_NOTADB); nothing has been written yet.
+    let (tables, version, app_id) = match read_header(&conn) {
+        Ok(v) => v,
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ffi::ErrorCode::NotADatabase) => {
+            return Err(classify_unreadable(path));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if tables > 0 && app_id != APPLICATION_ID {
+        return Err(ClinicError::new(
+            ErrorCode::NotAClinicFile,
+            format!(
+                "{} is an SQLite database of another program",
+                path.display()
+            ),
+        ));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(ClinicError::new(
+            ErrorCode::SchemaTooNew,
+            format!(
+                "this clinic file has schema version {version}, but this version of Clinic CRM understands up to {SCHEMA_VERSION}: please update the app"
+            ),
+        ));
+    }
+
+    // synchronous=FULL: an acknowledged write survives a power cut, which a clinic must have.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    migrate(&conn, version)?;
+    Ok(conn)
+}
+
+fn read_header(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    Ok((tables, version, app_id))
+}
+
+/// A file the key cannot read: plain SQLite is someone else's file; anything else is
+/// either another clinic's file or not a database at all.
+fn classify_unreadable(path: &Path) -> ClinicError {
+    let mut head = [0u8; 16];
+    let is_plain_sqlite = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .map(|_| &head == SQLITE_HEADER)
+        .unwrap_or(false);
+    if is_plain_sqlite {
+        ClinicError::new(
+            ErrorCode::NotAClinicFile,
+            format!(
+                "{} is an unencrypted SQLite file, not a Clinic CRM file",
+                path.display()
+            ),
+        )
+    } else {
+        ClinicError::new(
+            ErrorCode::WrongKey,
+            format!(
+                "{} cannot be opened with this key: it belongs to another key file or is damaged",
+                path.display()
+            ),
+        )
+    }
+}
+
+/// Applies every pending migration in one transaction: all of them or none.
+fn migrate(conn: &Connection, from: i64) -> Result<()> {
+    if from >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| -> Result<()> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+            conn.execute_batch(sql)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(Into::into),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Clinic CRM core: the domain and the encrypted storage, with no Tauri or WebKit
+//! dependency. The desktop app (`src-tauri`) and the `clinic` CLI are thin adapters over
+//! [`Clinic::execute`], the one door every command goes through.
+
+pub mod access;
+pub mod clinic;
+mod db;
+pub mod error;
+mod fsutil;
+pub mod key;
+pub mod keychain;
+pub mod patients;
+mod validate;
+pub mod visits;
+
+pub use access::{Action, Actor, Role};
+pub use clinic::{
+    default_data_dir, folder_state, Clinic, FolderState, Operation, DB_FILE, KEY_FILE,
+};
+pub use db::SCHEMA_VERSION;
+pub use error::{ClinicError, ErrorCode, Result, ValidationRule};
+pub use key::{DbKey, KdfParams};
