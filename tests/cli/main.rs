@@ -1,1 +1,350 @@
+//! The `clinic` binary, run as an owner's script would run it.
 
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const PASS: &str = "correct horse battery";
+
+fn clinic(dir: &Path, args: &[&str]) -> Output {
+    clinic_with(dir, args, Some(PASS), None)
+}
+
+fn clinic_with(dir: &Path, args: &[&str], passphrase: Option<&str>, stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clinic"));
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("CLINIC_KEYCHAIN", "off")
+        .env_remove("CLINIC_DATA_DIR");
+    match passphrase {
+        Some(p) => cmd.env("CLINIC_PASSPHRASE", p),
+        None => cmd.env_remove("CLINIC_PASSPHRASE"),
+    };
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run clinic");
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "failed: {}\n{}", stderr(&o), stdout(&o));
+    stdout(&o)
+}
+
+fn initialized() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(clinic(tmp.path(), &["init"]));
+    tmp
+}
+
+#[test]
+fn init_reads_the_passphrase_from_stdin_and_refuses_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = clinic_with(tmp.path(), &["init"], None, Some("passphrase from stdin\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("cannot be recovered"));
+    assert!(tmp.path().join("clinic.db").exists() && tmp.path().join("clinic.key").exists());
+    // the same passphrase on stdin unlocks
+    let list = clinic_with(
+        tmp.path(),
+        &["patient", "list"],
+        None,
+        Some("passphrase from stdin\n"),
+    );
+    assert!(list.status.success(), "{}", stderr(&list));
+
+    let again = clinic(tmp.path(), &["init"]);
+    assert_eq!(again.status.code(), Some(7));
+    assert!(stderr(&again).contains("ALREADY_INITIALIZED"));
+}
+
+#[test]
+fn patient_add_search_show_edit_and_visits() {
+    let tmp = initialized();
+    let dir = tmp.path();
+    let id = ok(clinic(
+        dir,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "张伟明",
+            "--phone",
+            "13812345678",
+            "--birth-date",
+            "1980-05-17",
+            "--sex",
+            "M",
+            "--payment",
+            "self-pay",
+        ],
+    ));
+    let id = id.trim().to_string();
+    assert_eq!(id.len(), 36, "prints the new id: {id}");
+
+    let json: serde_json::Value = serde_json::from_str(&ok(clinic(
+        dir,
+        &[
+            "--json",
+            "patient",
+            "add",
+            "--name",
+            "Margaret Thornbury",
+            "--payment",
+            "commercial-insurance",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(json["name"], "Margaret Thornbury");
+    assert_eq!(json["paymentType"], "commercial-insurance");
+
+    let found = ok(clinic(dir, &["patient", "search", "伟明"]));
+    assert!(found.contains(&id) && found.contains("张伟明"), "{found}");
+    let by_phone: serde_json::Value = serde_json::from_str(&ok(clinic(
+        dir,
+        &["--json", "patient", "search", "1234567"],
+    )))
+    .unwrap();
+    assert_eq!(by_phone.as_array().unwrap().len(), 1);
+    assert_eq!(by_phone[0]["id"], id.as_str());
+
+    let shown = ok(clinic(dir, &["patient", "show", &id]));
+    assert!(
+        shown.contains("1980-05-17") && shown.contains("self-pay"),
+        "{shown}"
+    );
+
+    let edited: serde_json::Value = serde_json::from_str(&ok(clinic(
+        dir,
+        &[
+            "--json",
+            "patient",
+            "edit",
+            &id,
+            "--allergies",
+            "青霉素",
+            "--phone",
+            "",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(edited["allergies"], "青霉素");
+    assert_eq!(
+        edited["phone"],
+        serde_json::Value::Null,
+        "an empty flag clears the field"
+    );
+    assert_eq!(edited["birthDate"], "1980-05-17", "other fields are kept");
+
+    let visit_id = ok(clinic(
+        dir,
+        &[
+            "visit",
+            "add",
+            "--patient",
+            &id,
+            "--at",
+            "2026-11-20T09:30+08:00",
+            "--department",
+            "dental",
+            "--type",
+            "return",
+            "--amount",
+            "350.00",
+        ],
+    ));
+    ok(clinic(
+        dir,
+        &[
+            "visit",
+            "add",
+            "--patient",
+            &id,
+            "--at",
+            "2026-10-01T10:00+08:00",
+            "--department",
+            "dental",
+            "--type",
+            "first",
+        ],
+    ));
+    let visits: serde_json::Value = serde_json::from_str(&ok(clinic(
+        dir,
+        &["--json", "visit", "list", "--patient", &id],
+    )))
+    .unwrap();
+    let visits = visits.as_array().unwrap();
+    assert_eq!(visits.len(), 2);
+    assert_eq!(visits[0]["id"], visit_id.trim(), "newest first");
+    assert_eq!(visits[0]["amount"], "350.00");
+    assert_eq!(visits[0]["at"], "2026-11-20T09:30:00+08:00");
+
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(clinic(dir, &["--json", "patient", "list"]))).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    ok(clinic(dir, &["patient", "archive", &id]));
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(clinic(dir, &["--json", "patient", "list"]))).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let all: serde_json::Value =
+        serde_json::from_str(&ok(clinic(dir, &["--json", "patient", "list", "--all"]))).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_input_gives_a_stable_code_and_exit_status_and_writes_nothing() {
+    let tmp = initialized();
+    let dir = tmp.path();
+    let bad = clinic(
+        dir,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "王芳",
+            "--birth-date",
+            "2026-02-30",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(
+        stderr(&bad).starts_with("error[VALIDATION]: birthDate"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(stdout(&bad).is_empty());
+
+    let bad = clinic(
+        dir,
+        &[
+            "--json",
+            "patient",
+            "add",
+            "--name",
+            "王芳",
+            "--payment",
+            "cash",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    let err: serde_json::Value = serde_json::from_str(&stderr(&bad)).unwrap();
+    assert_eq!(err["code"], "VALIDATION");
+    assert_eq!(err["field"], "paymentType");
+    assert_eq!(err["rule"], "unknown_value");
+
+    let empty = clinic(dir, &["patient", "add", "--name", "  "]);
+    assert_eq!(empty.status.code(), Some(3));
+
+    let id = ok(clinic(dir, &["patient", "add", "--name", "王芳"]))
+        .trim()
+        .to_string();
+    let negative = clinic(
+        dir,
+        &[
+            "visit",
+            "add",
+            "--patient",
+            &id,
+            "--at",
+            "2026-11-20T09:30+08:00",
+            "--department",
+            "dental",
+            "--type",
+            "return",
+            "--amount",
+            "-5",
+        ],
+    );
+    assert_eq!(negative.status.code(), Some(3));
+    assert!(stderr(&negative).contains("amount"));
+    let no_zone = clinic(
+        dir,
+        &[
+            "visit",
+            "add",
+            "--patient",
+            &id,
+            "--at",
+            "2026-11-20T09:30",
+            "--department",
+            "dental",
+            "--type",
+            "return",
+        ],
+    );
+    assert_eq!(no_zone.status.code(), Some(3));
+    assert!(
+        stderr(&no_zone).contains("+08:00"),
+        "the message says how to fix it"
+    );
+
+    let missing = clinic(
+        dir,
+        &["patient", "show", "00000000-0000-0000-0000-000000000000"],
+    );
+    assert_eq!(missing.status.code(), Some(4));
+    assert!(stderr(&missing).contains("NOT_FOUND"));
+
+    let no_name = clinic(dir, &["patient", "add"]);
+    assert_eq!(no_name.status.code(), Some(3));
+    assert!(stderr(&no_name).contains("name: is required"));
+    let usage = clinic(dir, &["patient", "frobnicate"]);
+    assert_eq!(usage.status.code(), Some(2), "clap usage error");
+
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(clinic(dir, &["--json", "patient", "list"]))).unwrap();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "only the valid patient was stored"
+    );
+    let visits: serde_json::Value = serde_json::from_str(&ok(clinic(
+        dir,
+        &["--json", "visit", "list", "--patient", &id],
+    )))
+    .unwrap();
+    assert!(visits.as_array().unwrap().is_empty());
+}
+
+#[test]
+fn wrong_passphrase_missing_clinic_and_missing_key_file() {
+    let tmp = initialized();
+    let dir = tmp.path();
+    let wrong = clinic_with(dir, &["patient", "list"], Some("wrong passphrase"), None);
+    assert_eq!(wrong.status.code(), Some(5));
+    assert!(stderr(&wrong).contains("WRONG_PASSPHRASE"));
+
+    let none = clinic_with(dir, &["patient", "list"], None, None);
+    assert_eq!(
+        none.status.code(),
+        Some(5),
+        "no passphrase at all: {}",
+        stderr(&none)
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = clinic(empty.path(), &["patient", "list"]);
+    assert_eq!(out.status.code(), Some(7));
+    assert!(stderr(&out).contains("NOT_INITIALIZED"));
+
+    std::fs::remove_file(dir.join("clinic.key")).unwrap();
+    let out = clinic(dir, &["patient", "list"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(stderr(&out).contains("KEY_FILE_MISSING"));
+}

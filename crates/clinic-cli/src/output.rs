@@ -1,0 +1,127 @@
+//! What the CLI prints: plain text for people, JSON (`--json`) for scripts.
+
+use std::path::Path;
+
+use clinic_core::patients::{Patient, PatientSummary};
+use clinic_core::visits::Visit;
+use clinic_core::ClinicError;
+use serde::Serialize;
+
+pub struct Output {
+    pub json: bool,
+}
+
+fn opt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("-")
+}
+
+impl Output {
+    fn print_json(&self, value: &impl Serialize) {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("serialisable")
+        );
+    }
+
+    /// Errors go to stderr: `error[CODE]: message`, or the error object with `--json`.
+    pub fn error(&self, err: &ClinicError) {
+        if self.json {
+            eprintln!("{}", serde_json::to_string(err).expect("serialisable"));
+        } else {
+            eprintln!("error[{}]: {}", err.code, err.message);
+        }
+    }
+
+    pub fn initialized(&self, dir: &Path, cached_in_keychain: bool) {
+        if self.json {
+            self.print_json(&serde_json::json!({ "dataDir": dir, "keychain": cached_in_keychain }));
+        } else {
+            println!("Created an encrypted clinic in {}", dir.display());
+            println!("Keep the passphrase safe: without it (or this computer's keychain) the data cannot be recovered.");
+            if !cached_in_keychain {
+                println!("No keychain available: the passphrase will be asked for each time.");
+            }
+        }
+    }
+
+    /// A new record: its id for people, the whole object for scripts.
+    pub fn created(&self, record: &impl Serialize, id: &str) {
+        if self.json {
+            self.print_json(record);
+        } else {
+            println!("{id}");
+        }
+    }
+
+    pub fn patient(&self, p: &Patient) {
+        if self.json {
+            return self.print_json(p);
+        }
+        let age = p.age.map(|a| format!(" ({a})")).unwrap_or_default();
+        println!("{}  {}", p.name, p.id);
+        println!("  sex:        {}", p.sex.map(|s| s.code()).unwrap_or("-"));
+        println!(
+            "  birth date: {}{age}",
+            p.birth_date
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into())
+        );
+        println!("  phone:      {}", opt(&p.phone));
+        println!("  email:      {}", opt(&p.email));
+        println!("  address:    {}", opt(&p.address));
+        println!(
+            "  payment:    {}",
+            p.payment_type.map(|t| t.code()).unwrap_or("-")
+        );
+        println!("  allergies:  {}", opt(&p.allergies));
+        println!("  notes:      {}", opt(&p.notes));
+        if let Some(at) = p.archived_at {
+            println!("  archived:   {}", at.to_rfc3339());
+        }
+    }
+
+    pub fn patients(&self, list: &[PatientSummary]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        for p in list {
+            let last = p
+                .last_visit_at
+                .as_deref()
+                .map(|s| &s[..s.len().min(10)])
+                .unwrap_or("-");
+            let archived = if p.archived { "  [archived]" } else { "" };
+            println!(
+                "{}\t{}\t{}\t{} visits, last {}{}",
+                p.id,
+                p.name,
+                opt(&p.phone),
+                p.visit_count,
+                last,
+                archived
+            );
+        }
+    }
+
+    pub fn visits(&self, list: &[Visit]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        for v in list {
+            let amount = v
+                .amount
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "-".into());
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                v.id,
+                v.at.format("%Y-%m-%d %H:%M %:z"),
+                v.department,
+                v.visit_type.code(),
+                opt(&v.doctor),
+                amount,
+                opt(&v.chief_complaint)
+            );
+        }
+    }
+}
