@@ -31,7 +31,9 @@ pub trait Operation {
     fn run(self, tx: &Transaction<'_>) -> Result<Self::Output>;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum FolderState {
     /// Nothing here yet: first run.
     Empty,
@@ -224,4 +226,16 @@ impl Clinic {
         tx.commit()?;
         Ok(output)
     }
+}
+
+/// What the window shows first: set-up, the unlock prompt, or the clinic.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppStatus {
+    pub folder: FolderState,
+    pub unlocked: bool,
+    pub data_dir: String,
+    /// Whether the OS keychain holds the key, so the next start needs no passphrase.
+    pub remembered: bool,
 }

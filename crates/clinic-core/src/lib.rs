@@ -15,7 +15,7 @@ pub mod visits;
 
 pub use access::{Action, Actor, Role};
 pub use clinic::{
-    default_data_dir, folder_state, Clinic, FolderState, Operation, DB_FILE, KEY_FILE,
+    default_data_dir, folder_state, AppStatus, Clinic, FolderState, Operation, DB_FILE, KEY_FILE,
 };
 pub use db::SCHEMA_VERSION;
 pub use error::{ClinicError, ErrorCode, Result, ValidationRule};

@@ -140,7 +140,7 @@ pub fn amount_minor(field: &str, value: Option<&str>) -> Result<Option<i64>> {
     let minor: i64 = minor
         .try_into()
         .ok()
-        .filter(|m: &i64| *m <= 1_000_000_000_00)
+        .filter(|m: &i64| *m <= 100_000_000_000) // one billion in major units
         .ok_or_else(|| ClinicError::validation(field, Rule::OutOfRange, "is too large"))?;
     Ok(Some(minor))
 }

@@ -62,7 +62,7 @@ pub struct VisitInput {
     /// Decimal text, e.g. `350.00`; at most two decimals, never negative.
     pub amount: Option<String>,
     /// 1 to 5.
-    pub satisfaction: Option<i64>,
+    pub satisfaction: Option<i32>,
     pub feedback: Option<String>,
 }
 
@@ -153,7 +153,12 @@ impl VisitInput {
             diagnosis: validate::optional_text("diagnosis", self.diagnosis.as_deref(), 1000)?,
             treatment: validate::optional_text("treatment", self.treatment.as_deref(), 2000)?,
             amount_minor: validate::amount_minor("amount", self.amount.as_deref())?,
-            satisfaction: validate::int_in_range("satisfaction", self.satisfaction, 1, 5)?,
+            satisfaction: validate::int_in_range(
+                "satisfaction",
+                self.satisfaction.map(i64::from),
+                1,
+                5,
+            )?,
             feedback: validate::optional_text("feedback", self.feedback.as_deref(), 2000)?,
         })
     }

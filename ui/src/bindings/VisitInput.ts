@@ -19,4 +19,4 @@ amount: string | null,
 /**
  * 1 to 5.
  */
-satisfaction: bigint | null, feedback: string | null, };
+satisfaction: number | null, feedback: string | null, };

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs every check and test. This is what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never CLINIC_KEYCHAIN=off
+
+bash scripts/setup.sh
+
+step() { echo; echo "==> $*"; }
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "UI: type check, unit tests (Vitest), production build"
+(cd ui && npm run --silent typecheck && npx vitest run && npx vite build --logLevel warn)
+
+step "clippy (warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "core, CLI and Tauri command tests (real encrypted files, mock runtime)"
+cargo test --locked --workspace
+
+step "TypeScript bindings are up to date"
+if ! git diff --exit-code --stat -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then
+  echo "ui/src/bindings changed when regenerated: run 'cargo test -p clinic-core' and commit them." >&2
+  exit 1
+fi
+
+echo
+echo "All checks passed."

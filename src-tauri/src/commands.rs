@@ -1,0 +1,107 @@
+//! Thin adapters: parse ids, call the core, return its types. Errors cross IPC as
+//! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
+
+use clinic_core::patients::{
+    parse_id, ArchivePatient, CreatePatient, GetPatient, ListPatients, Patient, PatientInput,
+    PatientSummary, SearchPatients, UpdatePatient,
+};
+use clinic_core::visits::{AddVisit, ListVisits, UpdateVisit, Visit, VisitInput};
+use clinic_core::{AppStatus, ClinicError};
+use tauri::State;
+
+use crate::AppState;
+
+type Reply<T> = Result<T, ClinicError>;
+
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> AppStatus {
+    state.status()
+}
+
+#[tauri::command]
+pub fn setup_clinic(state: State<'_, AppState>, passphrase: String) -> Reply<AppStatus> {
+    state.set_up(&passphrase)
+}
+
+#[tauri::command]
+pub fn unlock(state: State<'_, AppState>, passphrase: String) -> Reply<AppStatus> {
+    state.unlock(&passphrase)
+}
+
+#[tauri::command]
+pub fn lock(state: State<'_, AppState>, forget: bool) -> AppStatus {
+    state.lock(forget)
+}
+
+#[tauri::command]
+pub fn patient_create(state: State<'_, AppState>, input: PatientInput) -> Reply<Patient> {
+    state.execute(CreatePatient(input))
+}
+
+#[tauri::command]
+pub fn patient_update(
+    state: State<'_, AppState>,
+    id: String,
+    input: PatientInput,
+) -> Reply<Patient> {
+    state.execute(UpdatePatient {
+        id: parse_id("patient", &id)?,
+        input,
+    })
+}
+
+#[tauri::command]
+pub fn patient_archive(state: State<'_, AppState>, id: String, archived: bool) -> Reply<Patient> {
+    state.execute(ArchivePatient {
+        id: parse_id("patient", &id)?,
+        archived,
+    })
+}
+
+#[tauri::command]
+pub fn patient_get(state: State<'_, AppState>, id: String) -> Reply<Patient> {
+    state.execute(GetPatient(parse_id("patient", &id)?))
+}
+
+#[tauri::command]
+pub fn patient_list(
+    state: State<'_, AppState>,
+    include_archived: bool,
+    limit: u32,
+    offset: u32,
+) -> Reply<Vec<PatientSummary>> {
+    state.execute(ListPatients {
+        include_archived,
+        limit,
+        offset,
+    })
+}
+
+#[tauri::command]
+pub fn patient_search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+) -> Reply<Vec<PatientSummary>> {
+    state.execute(SearchPatients { query, limit })
+}
+
+#[tauri::command]
+pub fn visit_add(state: State<'_, AppState>, input: VisitInput) -> Reply<Visit> {
+    state.execute(AddVisit(input))
+}
+
+#[tauri::command]
+pub fn visit_update(state: State<'_, AppState>, id: String, input: VisitInput) -> Reply<Visit> {
+    state.execute(UpdateVisit {
+        id: parse_id("visit", &id)?,
+        input,
+    })
+}
+
+#[tauri::command]
+pub fn visit_list(state: State<'_, AppState>, patient_id: String) -> Reply<Vec<Visit>> {
+    state.execute(ListVisits {
+        patient_id: parse_id("patient", &patient_id)?,
+    })
+}

@@ -1,0 +1,37 @@
+//! The desktop app: app state and thin `#[tauri::command]` adapters over `clinic-core`.
+//! No domain logic lives here; every data command goes through `Clinic::execute`.
+
+mod commands;
+mod state;
+
+pub use state::AppState;
+
+/// Registers state and commands; shared by `run()` and the mock-runtime tests.
+pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::setup_clinic,
+            commands::unlock,
+            commands::lock,
+            commands::patient_create,
+            commands::patient_update,
+            commands::patient_archive,
+            commands::patient_get,
+            commands::patient_list,
+            commands::patient_search,
+            commands::visit_add,
+            commands::visit_update,
+            commands::visit_list,
+        ])
+}
+
+pub fn run() {
+    let state = AppState::from_env();
+    // The keychain first: staff are not asked for the passphrase every morning.
+    state.try_keychain_unlock();
+    setup(tauri::Builder::default(), state)
+        .run(tauri::generate_context!())
+        .expect("error while running Clinic CRM");
+}

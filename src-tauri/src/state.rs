@@ -1,0 +1,96 @@
+//! What the window holds between commands: the data folder, the unlocked clinic (if any)
+//! and the keychain used to remember the key.
+
+use std::path::PathBuf;
+use std::sync::RwLock;
+
+use clinic_core::keychain::{self, KeyCache};
+use clinic_core::{
+    folder_state, Actor, AppStatus, Clinic, ClinicError, ErrorCode, FolderState, Operation, Result,
+};
+
+pub struct AppState {
+    dir: PathBuf,
+    clinic: RwLock<Option<Clinic>>,
+    cache: Box<dyn KeyCache>,
+}
+
+impl AppState {
+    pub fn new(dir: PathBuf, cache: Box<dyn KeyCache>) -> Self {
+        AppState {
+            dir,
+            clinic: RwLock::new(None),
+            cache,
+        }
+    }
+
+    /// `CLINIC_DATA_DIR` (tests, several clinics) or the platform's app data folder, the
+    /// same one the `clinic` CLI uses.
+    pub fn from_env() -> Self {
+        let dir = std::env::var_os("CLINIC_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(clinic_core::default_data_dir);
+        AppState::new(dir, keychain::from_env())
+    }
+
+    /// Any keychain failure simply leaves the clinic locked: the window then asks for the passphrase.
+    pub fn try_keychain_unlock(&self) {
+        if folder_state(&self.dir) != FolderState::Ready {
+            return;
+        }
+        if let Ok(Some(clinic)) = Clinic::unlock_from_keychain(&self.dir, self.cache.as_ref()) {
+            *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        }
+    }
+
+    pub fn status(&self) -> AppStatus {
+        let guard = self.clinic.read().unwrap_or_else(|e| e.into_inner());
+        let remembered = guard
+            .as_ref()
+            .is_some_and(|c| self.cache.load(c.clinic_id()).is_some());
+        AppStatus {
+            folder: folder_state(&self.dir),
+            unlocked: guard.is_some(),
+            data_dir: self.dir.display().to_string(),
+            remembered,
+        }
+    }
+
+    pub fn set_up(&self, passphrase: &str) -> Result<AppStatus> {
+        let (clinic, key) = Clinic::initialize(&self.dir, passphrase)?;
+        let _ = self.cache.store(clinic.clinic_id(), &key);
+        *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        Ok(self.status())
+    }
+
+    pub fn unlock(&self, passphrase: &str) -> Result<AppStatus> {
+        let (clinic, key) = Clinic::unlock_with_passphrase(&self.dir, passphrase)?;
+        let _ = self.cache.store(clinic.clinic_id(), &key);
+        *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        Ok(self.status())
+    }
+
+    /// Closes the file; with `forget`, also drops the key from the keychain.
+    pub fn lock(&self, forget: bool) -> AppStatus {
+        if let Some(clinic) = self
+            .clinic
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            if forget {
+                self.cache.forget(clinic.clinic_id());
+            }
+        }
+        self.status()
+    }
+
+    /// Every data command: through the core's one door, as the signed-in actor.
+    pub fn execute<O: Operation>(&self, op: O) -> Result<O::Output> {
+        let guard = self.clinic.read().unwrap_or_else(|e| e.into_inner());
+        let clinic = guard
+            .as_ref()
+            .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
+        clinic.execute(&Actor::owner(), op)
+    }
+}

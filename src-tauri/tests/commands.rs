@@ -1,0 +1,128 @@
+//! The Tauri command layer through tauri's mock runtime: no window, a real encrypted file.
+
+use clinic_app::AppState;
+use clinic_core::keychain::NoKeychain;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct Harness {
+    _tmp: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = AppState::new(tmp.path().join("clinic"), Box::new(NoKeychain));
+    let app = clinic_app::setup(mock_builder(), state)
+        .build(mock_context(noop_assets()))
+        .expect("build app");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
+    Harness {
+        _tmp: tmp,
+        _app: app,
+        window,
+    }
+}
+
+/// Invokes `cmd` as the UI would; `Ok` is the reply, `Err` the serialised error.
+fn call(h: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        // the origin the embedded UI is served from on Linux and macOS
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(&h.window, request).map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn first_run_then_patients_and_visits_over_ipc() {
+    let h = harness();
+    let status = call(&h, "app_status", json!({})).unwrap();
+    assert_eq!(status["folder"], "empty");
+    assert_eq!(status["unlocked"], false);
+
+    // Locked: data commands refuse with a typed error, not a crash.
+    let err = call(
+        &h,
+        "patient_list",
+        json!({"includeArchived": false, "limit": 10, "offset": 0}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "LOCKED");
+
+    let short = call(&h, "setup_clinic", json!({"passphrase": "short"})).unwrap_err();
+    assert_eq!(
+        short,
+        json!({"code": "VALIDATION", "message": "passphrase: must be at least 8 characters", "field": "passphrase", "rule": "too_short"})
+    );
+
+    let status = call(
+        &h,
+        "setup_clinic",
+        json!({"passphrase": "correct horse battery"}),
+    )
+    .unwrap();
+    assert_eq!(status["folder"], "ready");
+    assert_eq!(status["unlocked"], true);
+
+    let input = json!({"name": "张伟明", "sex": "M", "birthDate": "1980-05-17", "phone": "13812345678",
+        "email": null, "address": null, "paymentType": "public-insurance", "allergies": "青霉素", "notes": null});
+    let patient = call(&h, "patient_create", json!({"input": input})).unwrap();
+    let id = patient["id"].as_str().unwrap().to_string();
+    assert_eq!(patient["paymentType"], "public-insurance");
+
+    let bad = call(
+        &h,
+        "patient_create",
+        json!({"input": {"name": "王芳", "birthDate": "2026-02-30"}}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (
+            bad["code"].as_str(),
+            bad["field"].as_str(),
+            bad["rule"].as_str()
+        ),
+        (Some("VALIDATION"), Some("birthDate"), Some("invalid_date"))
+    );
+
+    let hits = call(&h, "patient_search", json!({"query": "伟明", "limit": 10})).unwrap();
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(hits[0]["hasAllergies"], true);
+
+    let visit = json!({"patientId": id, "at": "2026-11-20T09:30+08:00", "department": "dental", "doctor": "林医生",
+        "visitType": "return", "chiefComplaint": "牙痛", "diagnosis": null, "treatment": null,
+        "amount": "350.00", "satisfaction": 5, "feedback": null});
+    let added = call(&h, "visit_add", json!({"input": visit})).unwrap();
+    assert_eq!(added["amount"], "350.00");
+    let negative = call(&h, "visit_add", json!({"input": {"patientId": id, "at": "2026-11-20T09:30+08:00", "department": "dental", "visitType": "return", "amount": "-3"}})).unwrap_err();
+    assert_eq!(negative["rule"], "negative");
+
+    let visits = call(&h, "visit_list", json!({"patientId": id})).unwrap();
+    assert_eq!(visits.as_array().unwrap().len(), 1);
+
+    let missing = call(&h, "patient_get", json!({"id": "not-an-id"})).unwrap_err();
+    assert_eq!(missing["code"], "NOT_FOUND");
+
+    // Lock, then the wrong and the right passphrase.
+    let status = call(&h, "lock", json!({"forget": false})).unwrap();
+    assert_eq!(status["unlocked"], false);
+    let wrong = call(&h, "unlock", json!({"passphrase": "wrong passphrase"})).unwrap_err();
+    assert_eq!(wrong["code"], "WRONG_PASSPHRASE");
+    call(&h, "unlock", json!({"passphrase": "correct horse battery"})).unwrap();
+    let again = call(&h, "patient_get", json!({"id": id})).unwrap();
+    assert_eq!(again["name"], "张伟明");
+}

@@ -1,0 +1,44 @@
+// Typed calls to the Rust commands. Every type here is generated from Rust (src/bindings).
+import { invoke } from "@tauri-apps/api/core";
+import type { AppStatus } from "./bindings/AppStatus";
+import type { ClinicError } from "./bindings/ClinicError";
+import type { Patient } from "./bindings/Patient";
+import type { PatientInput } from "./bindings/PatientInput";
+import type { PatientSummary } from "./bindings/PatientSummary";
+import type { Visit } from "./bindings/Visit";
+import type { VisitInput } from "./bindings/VisitInput";
+
+/** Anything thrown across IPC becomes a ClinicError, so screens handle one shape. */
+export function toClinicError(e: unknown): ClinicError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as ClinicError;
+  return { code: "STORAGE", message: String(e) };
+}
+
+export function isClinicError(e: unknown): e is ClinicError {
+  return !!e && typeof e === "object" && "code" in e && "message" in e;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toClinicError(e);
+  }
+}
+
+export const api = {
+  appStatus: () => call<AppStatus>("app_status"),
+  setupClinic: (passphrase: string) => call<AppStatus>("setup_clinic", { passphrase }),
+  unlock: (passphrase: string) => call<AppStatus>("unlock", { passphrase }),
+  lock: (forget: boolean) => call<AppStatus>("lock", { forget }),
+  patientCreate: (input: PatientInput) => call<Patient>("patient_create", { input }),
+  patientUpdate: (id: string, input: PatientInput) => call<Patient>("patient_update", { id, input }),
+  patientArchive: (id: string, archived: boolean) => call<Patient>("patient_archive", { id, archived }),
+  patientGet: (id: string) => call<Patient>("patient_get", { id }),
+  patientList: (includeArchived = false, limit = 200, offset = 0) =>
+    call<PatientSummary[]>("patient_list", { includeArchived, limit, offset }),
+  patientSearch: (query: string, limit = 50) => call<PatientSummary[]>("patient_search", { query, limit }),
+  visitAdd: (input: VisitInput) => call<Visit>("visit_add", { input }),
+  visitUpdate: (id: string, input: VisitInput) => call<Visit>("visit_update", { id, input }),
+  visitList: (patientId: string) => call<Visit[]>("visit_list", { patientId }),
+};
