@@ -38,14 +38,24 @@ if ! command -v cargo >/dev/null; then
 fi
 
 if [ -f ui/package.json ]; then
-  echo "==> npm ci (ui)"
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  echo "==> npm install (ui)"
+  # Not `npm ci`: npm 11 writes lock files without other platforms' optional packages
+  # (rollup, esbuild, tauri-cli binaries) and then refuses them in `npm ci`. `npm install`
+  # still installs the locked versions.
+  (cd ui && npm install --no-audit --no-fund --loglevel=error)
 fi
 if [ -f tests/e2e/package.json ]; then
-  echo "==> npm ci (tests/e2e)"
+  echo "==> npm install (tests/e2e)"
   # webdriverio's optional driver downloads cannot run offline; we use Debian's WebKitWebDriver.
-  (cd tests/e2e && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  (cd tests/e2e && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 
 echo "==> cargo fetch"
 cargo fetch --locked -q
+
+# WebDriver bridge for the end-to-end tests (Debian ships WebKitWebDriver, not this).
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null; then
+  echo "==> cargo install tauri-driver"
+  cargo install tauri-driver --locked --version '^2' -q
+fi

@@ -1,0 +1,153 @@
+// End to end: the real app binary in a real window (Xvfb), driven through tauri-driver and
+// WebKitWebDriver, typing and clicking as a receptionist would.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { remote } from "webdriverio";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const app = process.env.CLINIC_APP_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "debug/clinic-crm");
+const shots = path.join(import.meta.dirname, "artifacts");
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "clinic-e2e-"));
+const PASS = "e2e passphrase 2026";
+
+let driver;
+before(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  // The app reads these; WebKitWebDriver passes the environment on to it.
+  process.env.CLINIC_DATA_DIR = dataDir;
+  process.env.CLINIC_KEYCHAIN = "off";
+  driver = spawn("tauri-driver", ["--port", "4444", "--native-driver", "/usr/bin/WebKitWebDriver"], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await sleep(1500);
+});
+after(() => driver?.kill());
+
+async function openApp() {
+  const started = Date.now();
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "error",
+    // Classic WebDriver: WebKitWebDriver does not speak BiDi.
+    capabilities: { browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: app } },
+  });
+  return { browser, started };
+}
+
+const $t = (b, id) => b.$(`[data-testid="${id}"]`);
+
+async function type(b, id, text) {
+  const el = await $t(b, id);
+  await el.waitForDisplayed({ timeout: 10000 });
+  await el.click();
+  await el.setValue(text);
+}
+
+async function shot(b, name) {
+  await sleep(400); // let transitions finish
+  await b.saveScreenshot(path.join(shots, `${name}.png`));
+}
+
+async function chooseOption(b, testid, label) {
+  await (await $t(b, testid)).click();
+  const option = await b.$(`//div[contains(@class,"n-base-select-option") and normalize-space(.)="${label}"]`);
+  await option.waitForDisplayed({ timeout: 5000 });
+  await option.click();
+}
+
+test("first run, register a patient and a visit, restart, find them again", async () => {
+  // --- first run ---
+  let { browser: b } = await openApp();
+  await (await $t(b, "setup-screen")).waitForDisplayed({ timeout: 30000 });
+  await chooseOption(b, "language-switch", "简体中文");
+  await shot(b, "01-setup-zh-CN");
+  await type(b, "setup-passphrase", PASS);
+  await type(b, "setup-confirm", PASS);
+  await (await $t(b, "setup-understand")).click();
+  await (await $t(b, "setup-submit")).click();
+
+  // --- register a patient with a Chinese name ---
+  await (await $t(b, "new-patient")).waitForClickable({ timeout: 30000 });
+  await (await $t(b, "new-patient")).click();
+  await type(b, "patient-name", "张伟明");
+  await type(b, "patient-phone", "13812345678");
+  await type(b, "patient-birth-date", "1980-05-17");
+  await (await $t(b, "sex-M")).click();
+  await (await $t(b, "payment-public-insurance")).click();
+  await type(b, "patient-allergies", "青霉素");
+  await shot(b, "02-new-patient-form");
+  await (await $t(b, "patient-save")).click();
+
+  const title = await $t(b, "patient-title");
+  await title.waitForDisplayed({ timeout: 10000 });
+  assert.equal(await title.getText(), "张伟明");
+  assert.match(await (await $t(b, "allergy-banner")).getText(), /青霉素/);
+
+  // --- a visit, with a bad amount first: the error is shown, nothing is saved ---
+  await (await $t(b, "add-visit")).click();
+  await chooseOption(b, "visit-department", "口腔科");
+  await (await $t(b, "visit-type-return")).click();
+  await type(b, "visit-doctor", "林医生");
+  await type(b, "visit-complaint", "右下后牙冷热敏感两周");
+  await type(b, "visit-amount", "-350");
+  await (await $t(b, "visit-save")).click();
+  const amountError = await b.$("//*[contains(text(),'金额不能为负数')]");
+  await amountError.waitForDisplayed({ timeout: 5000 });
+  await shot(b, "03-visit-form-error");
+  const amount = await $t(b, "visit-amount");
+  await amount.clearValue();
+  await amount.setValue("350.00");
+  await (await $t(b, "visit-save")).click();
+  await (await $t(b, "visit-row")).waitForDisplayed({ timeout: 10000 });
+  assert.equal((await b.$$('[data-testid="visit-row"]')).length, 1);
+  assert.equal(await (await $t(b, "visit-amount")).getText(), "350.00");
+  await shot(b, "04-patient-page");
+
+  // --- find it by search ---
+  await (await $t(b, "back")).click();
+  await type(b, "patient-search", "伟明");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await shot(b, "05-patient-list-search");
+  await b.deleteSession();
+  await sleep(1000);
+
+  // --- restart: no keychain here, so the passphrase is asked for ---
+  ({ browser: b } = await openApp());
+  await (await $t(b, "unlock-screen")).waitForDisplayed({ timeout: 30000 });
+  await type(b, "unlock-passphrase", "not the passphrase");
+  await (await $t(b, "unlock-submit")).click();
+  await (await $t(b, "form-error")).waitForDisplayed({ timeout: 10000 });
+  assert.match(await (await $t(b, "form-error")).getText(), /密码不正确/);
+  await shot(b, "06-unlock-wrong-passphrase");
+  await type(b, "unlock-passphrase", PASS);
+  await (await $t(b, "unlock-submit")).click();
+  await type(b, "patient-search", "1381234");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await (await $t(b, "patient-search")).keys("Enter");
+  await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
+  assert.equal((await b.$$('[data-testid="visit-row"]')).length, 1);
+
+  // --- the other languages, for the screenshots ---
+  await chooseOption(b, "language-switch", "繁體中文");
+  await shot(b, "07-patient-page-zh-TW");
+  await chooseOption(b, "language-switch", "English");
+  await shot(b, "08-patient-page-en");
+  await b.deleteSession();
+  await sleep(500);
+
+  // --- the file on disk is unreadable without the key ---
+  for (const f of ["clinic.db", "clinic.db-wal"]) {
+    const p = path.join(dataDir, f);
+    if (!fs.existsSync(p)) continue;
+    const bytes = fs.readFileSync(p);
+    assert.ok(!bytes.includes(Buffer.from("张伟明")), `${f} holds the name in clear`);
+    assert.ok(!bytes.includes(Buffer.from("13812345678")), `${f} holds the phone in clear`);
+    if (f === "clinic.db") assert.notEqual(bytes.subarray(0, 15).toString(), "SQLite format 3");
+  }
+});
