@@ -26,5 +26,8 @@ if ! git diff --exit-code --stat -- ui/src/bindings || [ -n "$(git ls-files --ot
   exit 1
 fi
 
+step "end to end: the real app under Xvfb through tauri-driver"
+bash tests/e2e/run.sh
+
 echo
 echo "All checks passed."

@@ -61,9 +61,22 @@ async function chooseOption(b, testid, label) {
   await option.click();
 }
 
+let current;
 test("first run, register a patient and a visit, restart, find them again", async () => {
+  try {
+    await scenario();
+  } catch (e) {
+    await current?.saveScreenshot(path.join(shots, "failure.png")).catch(() => {});
+    throw e;
+  } finally {
+    await current?.deleteSession().catch(() => {});
+  }
+});
+
+async function scenario() {
   // --- first run ---
   let { browser: b } = await openApp();
+  current = b;
   await (await $t(b, "setup-screen")).waitForDisplayed({ timeout: 30000 });
   await chooseOption(b, "language-switch", "简体中文");
   await shot(b, "01-setup-zh-CN");
@@ -100,9 +113,11 @@ test("first run, register a patient and a visit, restart, find them again", asyn
   const amountError = await b.$("//*[contains(text(),'金额不能为负数')]");
   await amountError.waitForDisplayed({ timeout: 5000 });
   await shot(b, "03-visit-form-error");
+  // Erase and retype, as a person would (WebDriver's clear fires no input event).
   const amount = await $t(b, "visit-amount");
-  await amount.clearValue();
-  await amount.setValue("350.00");
+  await amount.click();
+  await amount.addValue("\uE010" + "\uE003".repeat(8)); // End, then Backspace ×8
+  await amount.addValue("350.00");
   await (await $t(b, "visit-save")).click();
   await (await $t(b, "visit-row")).waitForDisplayed({ timeout: 10000 });
   assert.equal((await b.$$('[data-testid="visit-row"]')).length, 1);
@@ -119,6 +134,7 @@ test("first run, register a patient and a visit, restart, find them again", asyn
 
   // --- restart: no keychain here, so the passphrase is asked for ---
   ({ browser: b } = await openApp());
+  current = b;
   await (await $t(b, "unlock-screen")).waitForDisplayed({ timeout: 30000 });
   await type(b, "unlock-passphrase", "not the passphrase");
   await (await $t(b, "unlock-submit")).click();
@@ -129,7 +145,7 @@ test("first run, register a patient and a visit, restart, find them again", asyn
   await (await $t(b, "unlock-submit")).click();
   await type(b, "patient-search", "1381234");
   await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
-  await (await $t(b, "patient-search")).keys("Enter");
+  await (await $t(b, "patient-search")).addValue("\uE007"); // Enter opens the first hit
   await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
   assert.equal((await b.$$('[data-testid="visit-row"]')).length, 1);
 
@@ -139,6 +155,7 @@ test("first run, register a patient and a visit, restart, find them again", asyn
   await chooseOption(b, "language-switch", "English");
   await shot(b, "08-patient-page-en");
   await b.deleteSession();
+  current = null;
   await sleep(500);
 
   // --- the file on disk is unreadable without the key ---
@@ -150,4 +167,5 @@ test("first run, register a patient and a visit, restart, find them again", asyn
     assert.ok(!bytes.includes(Buffer.from("13812345678")), `${f} holds the phone in clear`);
     if (f === "clinic.db") assert.notEqual(bytes.subarray(0, 15).toString(), "SQLite format 3");
   }
-});
+  current = null;
+}
