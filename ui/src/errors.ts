@@ -1,5 +1,5 @@
 // Turns a ClinicError into what a form shows: a message under the field, or one at the top.
-import { reactive } from "vue";
+import { reactive, ref } from "vue";
 import { useI18n } from "vue-i18n";
 import { errorText } from "./i18n";
 import { toClinicError } from "./api";
@@ -36,4 +36,24 @@ export function useFormErrors() {
       return state.fields[field] ? "error" : undefined;
     },
   };
+}
+
+/** One save at a time: clears old errors, runs `action`, and shows what it throws under
+ *  the matching field (of `fields`) or at the top of the form. */
+export function useSubmit(fields: readonly string[] = []) {
+  const errors = useFormErrors();
+  const busy = ref(false);
+  async function run(action: () => Promise<void>) {
+    if (busy.value) return;
+    busy.value = true;
+    errors.clear();
+    try {
+      await action();
+    } catch (e) {
+      errors.show(e, fields);
+    } finally {
+      busy.value = false;
+    }
+  }
+  return { errors, busy, run };
 }

@@ -203,8 +203,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         out.initialized(&dir, cached);
         return Ok(());
     }
-    let clinic = Clinic::unlock(&dir, cache.as_ref(), || read_passphrase("Passphrase: "))?;
-    let clinic = &clinic;
+    let clinic = &Clinic::unlock(&dir, cache.as_ref(), || read_passphrase("Passphrase: "))?;
     match cli.command {
         Command::Init => unreachable!("handled above"),
         Command::Patient(cmd) => match cmd {
