@@ -11,8 +11,8 @@ step() { echo; echo "==> $*"; }
 step "rustfmt"
 cargo fmt --all --check
 
-step "UI: type check, unit tests (Vitest), production build"
-(cd ui && npm run --silent typecheck && npx vitest run && npx vite build --logLevel warn)
+step "UI: type check, unit tests (Vitest), screens against a fake backend (Playwright, headless Chromium), production build"
+(cd ui && npm run --silent typecheck && npx vitest run && npm run --silent test:screens && npx vite build --logLevel warn)
 
 step "clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings

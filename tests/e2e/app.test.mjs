@@ -121,7 +121,7 @@ async function scenario() {
   await (await $t(b, "visit-save")).click();
   await (await $t(b, "visit-row")).waitForDisplayed({ timeout: 10000 });
   assert.equal((await b.$$('[data-testid="visit-row"]')).length, 1);
-  assert.equal(await (await $t(b, "visit-amount")).getText(), "350.00");
+  assert.equal(await (await $t(b, "visit-row-amount")).getText(), "350.00");
   await shot(b, "04-patient-page");
 
   // --- find it by search ---

@@ -39,6 +39,8 @@ const en = {
     databaseMissingTitle: "The data file is missing",
     databaseMissing:
       "The key file is in {dir}, but the data file (clinic.db) is not. Restore the data file from your backup, then restart Clinic CRM.",
+    startFailedTitle: "Clinic CRM could not open its data folder",
+    retry: "Try again",
   },
   nav: { patients: "Patients", lock: "Lock", lockTitle: "Close the patient file until the passphrase is entered again" },
   patients: {

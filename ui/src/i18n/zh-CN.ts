@@ -38,6 +38,8 @@ const zhCN: Messages = {
     keyFileMissing: "诊所数据文件在 {dir} 中，但其密钥文件（clinic.key）不在。请从备份中恢复密钥文件，然后重新启动。数据未被改动。",
     databaseMissingTitle: "数据文件缺失",
     databaseMissing: "密钥文件在 {dir} 中，但数据文件（clinic.db）不在。请从备份中恢复数据文件，然后重新启动。",
+    startFailedTitle: "无法打开诊所数据文件夹",
+    retry: "重试",
   },
   nav: { patients: "患者", lock: "锁定", lockTitle: "关闭患者数据，再次输入密码才能打开" },
   patients: {

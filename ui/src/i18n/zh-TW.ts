@@ -38,6 +38,8 @@ const zhTW: Messages = {
     keyFileMissing: "診所資料檔案在 {dir} 中，但金鑰檔案（clinic.key）不在。請從備份還原金鑰檔案，再重新啟動。資料未被更動。",
     databaseMissingTitle: "資料檔案遺失",
     databaseMissing: "金鑰檔案在 {dir} 中，但資料檔案（clinic.db）不在。請從備份還原資料檔案，再重新啟動。",
+    startFailedTitle: "無法開啟診所資料資料夾",
+    retry: "重試",
   },
   nav: { patients: "病患", lock: "鎖定", lockTitle: "關閉病患資料，需再次輸入密碼才能開啟" },
   patients: {

@@ -1,0 +1,186 @@
+// A stand-in for the Rust commands, installed into the page before the app loads
+// (page.addInitScript). It keeps patients and visits in memory and answers with the same
+// shapes and error codes as the core, so screen tests run without Rust or WebKit.
+// Scenario knobs: folder, unlocked, passphrase, patients, visits, fail {cmd: ClinicError},
+// searchDelayMs {query: ms} (to make an older search answer arrive late).
+export function installFakeBackend(scenario) {
+  const s = {
+    folder: "ready",
+    unlocked: true,
+    passphrase: "correct horse battery",
+    patients: [],
+    visits: [],
+    fail: {},
+    searchDelayMs: {},
+    ...scenario,
+  };
+  const calls = [];
+  const now = () => new Date().toISOString();
+  const err = (code, message, field, rule) => ({ code, message, ...(field ? { field, rule } : {}) });
+  const status = () => ({ folder: s.folder, unlocked: s.unlocked, dataDir: "/home/clinic/.local/share/com.cliniccrm.desktop", remembered: false });
+  const needUnlocked = () => {
+    if (!s.unlocked) throw err("LOCKED", "the clinic is locked");
+  };
+  const findPatient = (id) => {
+    const p = s.patients.find((x) => x.id === id);
+    if (!p) throw err("NOT_FOUND", "no such patient");
+    return p;
+  };
+  const age = (birth) => {
+    if (!birth) return null;
+    const b = new Date(birth + "T00:00:00");
+    const t = new Date();
+    let a = t.getFullYear() - b.getFullYear();
+    if (t.getMonth() < b.getMonth() || (t.getMonth() === b.getMonth() && t.getDate() < b.getDate())) a--;
+    return a;
+  };
+  const blank = (v) => (v == null || String(v).trim() === "" ? null : String(v).trim());
+  const checkPatient = (input) => {
+    if (!blank(input.name)) throw err("VALIDATION", "name is required", "name", "required");
+    if (blank(input.phone) && !/^\+?[0-9 ()-]{3,20}$/.test(input.phone.trim()))
+      throw err("VALIDATION", "phone is not in the right format", "phone", "invalid_format");
+    if (blank(input.birthDate) && !/^\d{4}-\d{2}-\d{2}$/.test(input.birthDate.trim()))
+      throw err("VALIDATION", "birth date is not a real date", "birthDate", "invalid_date");
+  };
+  const fromInput = (input) => ({
+    name: input.name.trim(),
+    sex: blank(input.sex),
+    birthDate: blank(input.birthDate),
+    age: age(blank(input.birthDate)),
+    phone: blank(input.phone),
+    email: blank(input.email),
+    address: blank(input.address),
+    paymentType: blank(input.paymentType),
+    allergies: blank(input.allergies),
+    notes: blank(input.notes),
+  });
+  const summary = (p) => {
+    const vs = s.visits.filter((v) => v.patientId === p.id).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+    return {
+      id: p.id, name: p.name, sex: p.sex, age: p.age, phone: p.phone, paymentType: p.paymentType,
+      hasAllergies: !!p.allergies, visitCount: vs.length, lastVisitAt: vs[0]?.at ?? null, archived: !!p.archivedAt,
+    };
+  };
+  const checkVisit = (input) => {
+    if (!/([+-]\d{2}:\d{2}|Z)$/.test(input.at) || Number.isNaN(Date.parse(input.at)))
+      throw err("VALIDATION", "date and time is not a real date", "at", "invalid_date");
+    if (!blank(input.department)) throw err("VALIDATION", "department is required", "department", "required");
+    if (input.amount != null && !/^\d+(\.\d{1,2})?$/.test(input.amount))
+      throw err("VALIDATION", "amount is not in the right format", "amount", input.amount.startsWith("-") ? "negative" : "invalid_format");
+  };
+  // The core keeps money as integer minor units and answers with two decimals.
+  const money = (a) => {
+    if (a == null) return null;
+    const [i, f = ""] = a.split(".");
+    return `${i}.${f.padEnd(2, "0")}`;
+  };
+  let nextId = 1;
+  const id = () => `00000000-0000-7000-8000-${String(nextId++).padStart(12, "0")}`;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  const commands = {
+    app_status: () => status(),
+    setup_clinic: ({ passphrase }) => {
+      if (s.folder !== "empty") throw err("ALREADY_INITIALIZED", "already initialised");
+      if ([...passphrase].length < 8) throw err("VALIDATION", "too short", "passphrase", "too_short");
+      s.passphrase = passphrase;
+      s.folder = "ready";
+      s.unlocked = true;
+      return status();
+    },
+    unlock: ({ passphrase }) => {
+      if (passphrase !== s.passphrase) throw err("WRONG_PASSPHRASE", "wrong passphrase");
+      s.unlocked = true;
+      return status();
+    },
+    lock: () => {
+      s.unlocked = false;
+      return status();
+    },
+    patient_create: ({ input }) => {
+      needUnlocked();
+      checkPatient(input);
+      const p = { id: id(), ...fromInput(input), createdAt: now(), updatedAt: now(), archivedAt: null };
+      s.patients.push(p);
+      return p;
+    },
+    patient_update: ({ id: pid, input }) => {
+      needUnlocked();
+      const p = findPatient(pid);
+      checkPatient(input);
+      Object.assign(p, fromInput(input), { updatedAt: now() });
+      return p;
+    },
+    patient_archive: ({ id: pid, archived }) => {
+      needUnlocked();
+      const p = findPatient(pid);
+      p.archivedAt = archived ? now() : null;
+      return p;
+    },
+    patient_get: ({ id: pid }) => {
+      needUnlocked();
+      return findPatient(pid);
+    },
+    patient_list: ({ includeArchived, limit, offset }) => {
+      needUnlocked();
+      return s.patients
+        .filter((p) => includeArchived || !p.archivedAt)
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .slice(offset, offset + limit)
+        .map(summary);
+    },
+    patient_search: async ({ query, limit }) => {
+      needUnlocked();
+      const q = query.trim().toLowerCase();
+      const digits = q.replace(/\D/g, "");
+      const found = s.patients
+        .filter((p) => !p.archivedAt)
+        .filter((p) => p.name.toLowerCase().includes(q) || (digits && (p.phone ?? "").replace(/\D/g, "").includes(digits)))
+        .slice(0, limit)
+        .map(summary);
+      const delay = s.searchDelayMs[query];
+      if (delay) await sleep(delay);
+      return found;
+    },
+    visit_add: ({ input }) => {
+      needUnlocked();
+      findPatient(input.patientId);
+      checkVisit(input);
+      const v = { id: id(), ...input, amount: money(input.amount), createdAt: now(), updatedAt: now() };
+      s.visits.push(v);
+      return v;
+    },
+    visit_update: ({ id: vid, input }) => {
+      needUnlocked();
+      const v = s.visits.find((x) => x.id === vid);
+      if (!v) throw err("NOT_FOUND", "no such visit");
+      checkVisit(input);
+      Object.assign(v, input, { amount: money(input.amount), updatedAt: now() });
+      return v;
+    },
+    visit_list: ({ patientId }) => {
+      needUnlocked();
+      findPatient(patientId);
+      return s.visits.filter((v) => v.patientId === patientId).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+    },
+  };
+
+  window.__fakeBackend = { state: s, calls };
+  window.__TAURI_INTERNALS__ = {
+    metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
+    transformCallback: (cb) => {
+      const key = Math.floor(Math.random() * 1e9);
+      window[`_${key}`] = cb;
+      return key;
+    },
+    async invoke(cmd, args = {}) {
+      calls.push({ cmd, args: JSON.parse(JSON.stringify(args)) });
+      // Serialise like IPC does: the page never shares objects with the backend.
+      const clone = (v) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+      if (s.fail[cmd]) throw clone(s.fail[cmd]);
+      const handler = commands[cmd];
+      if (!handler) throw `command ${cmd} not found`;
+      return clone(await handler(args));
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// The front desk's screens: search, register, the patient page and visits.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { byTestId, patient, withApp } from "./harness.mjs";
+
+const zhang = patient(1, { name: "张伟明", sex: "M", birthDate: "1980-05-17", age: 46, phone: "13812345678", paymentType: "self-pay" });
+const zhangLi = patient(2, { name: "张丽", sex: "F", age: 33, phone: "13900001111", allergies: "青霉素" });
+const wang = patient(3, { name: "王芳", sex: "F", age: 61, phone: "02-2345-6789", paymentType: "public-insurance" });
+const li = patient(4, { name: "Li Wei", sex: "M", age: 29, phone: "+44 7700 900123" });
+const clinic = { patients: [zhang, zhangLi, wang, li] };
+
+const rowNames = (page) => page.locator('[data-testid="patient-row"] .name-cell').allTextContents();
+
+/** Waits until the list shows exactly `names` (in order). */
+async function expectRows(page, names) {
+  await page.waitForFunction(
+    (want) => JSON.stringify([...document.querySelectorAll('[data-testid="patient-row"] .name-cell')].map((e) => e.textContent)) === want,
+    JSON.stringify(names),
+    { timeout: 5000 },
+  ).catch(async () => assert.deepEqual(await rowNames(page), names));
+}
+
+test("search narrows as you type: name fragment, phone fragment, nothing found; Enter opens the first", () =>
+  withApp(clinic, async ({ page, shot }) => {
+    const search = byTestId(page, "patient-search");
+    await expectRows(page, ["Li Wei", "张丽", "张伟明", "王芳"]);
+    assert.equal(await search.evaluate((e) => e === document.activeElement), true, "the search box has the focus");
+    await search.pressSequentially("张");
+    await expectRows(page, ["张伟明", "张丽"]);
+    await search.pressSequentially("伟");
+    await expectRows(page, ["张伟明"]);
+    await search.fill("2345");
+    await expectRows(page, ["张伟明", "王芳"]);
+    await shot("patients-search-en");
+    await search.fill("赵");
+    await byTestId(page, "patient-empty").getByText("No patient matches “赵”.").waitFor();
+    await search.fill("li w");
+    await expectRows(page, ["Li Wei"]);
+    await search.press("Enter");
+    await byTestId(page, "patient-title").getByText("Li Wei").waitFor();
+  }));
+
+test("a slow answer to an older keystroke never replaces the newer result", () =>
+  withApp({ ...clinic, searchDelayMs: { 张: 700 } }, async ({ page, calls }) => {
+    const search = byTestId(page, "patient-search");
+    await expectRows(page, ["Li Wei", "张丽", "张伟明", "王芳"]);
+    await search.fill("张");
+    await page.waitForFunction(() => window.__fakeBackend.calls.some((c) => c.cmd === "patient_search" && c.args.query === "张"));
+    await search.fill("张伟");
+    await expectRows(page, ["张伟明"]);
+    await page.waitForTimeout(900); // the slow "张" answer has arrived by now
+    assert.deepEqual(await rowNames(page), ["张伟明"]);
+    const queries = (await calls()).filter((c) => c.cmd === "patient_search").map((c) => c.args.query);
+    assert.deepEqual(queries, ["张", "张伟"]);
+  }));
+
+test("/ and Ctrl+K bring the search box back from a patient's page", () =>
+  withApp(clinic, async ({ page }) => {
+    await page.locator('[data-testid="patient-row"]', { hasText: "王芳" }).click();
+    await byTestId(page, "patient-title").getByText("王芳").waitFor();
+    await page.keyboard.press("/");
+    await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "patient-search");
+    await page.locator('[data-testid="patient-row"]', { hasText: "王芳" }).click();
+    await byTestId(page, "patient-title").waitFor();
+    await page.keyboard.press("Control+k");
+    await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "patient-search");
+  }));
+
+test("new patient: the core's objections appear under the right field, and nothing typed is lost", () =>
+  withApp(clinic, { locale: "zh-TW" }, async ({ page, calls, backend, shot }) => {
+    await byTestId(page, "new-patient").click();
+    const form = byTestId(page, "patient-form");
+    await form.waitFor();
+    await byTestId(page, "patient-save").click();
+    await form.getByText("請填寫姓名。").waitFor();
+
+    await byTestId(page, "patient-name").fill("陳美玲");
+    await byTestId(page, "patient-phone").fill("09xx-123");
+    await byTestId(page, "patient-allergies").fill("盤尼西林");
+    await page.keyboard.press("Control+Enter");
+    await form.getByText("電話格式不正確。").waitFor();
+    await form.getByText("請填寫姓名。").waitFor({ state: "detached" }); // the old message goes
+    assert.equal(await byTestId(page, "patient-name").inputValue(), "陳美玲");
+    assert.equal(await byTestId(page, "patient-allergies").inputValue(), "盤尼西林");
+    await shot("patients-form-error-zh-TW");
+
+    await byTestId(page, "patient-phone").fill("0912-345-678");
+    await byTestId(page, "payment-public-insurance").click();
+    await byTestId(page, "patient-save").click();
+    await byTestId(page, "patient-title").getByText("陳美玲").waitFor();
+    await byTestId(page, "allergy-banner").getByText("盤尼西林", { exact: false }).waitFor();
+    const creates = (await calls()).filter((c) => c.cmd === "patient_create");
+    assert.equal(creates.length, 3);
+    assert.deepEqual(
+      { ...creates[2].args.input },
+      { name: "陳美玲", sex: null, birthDate: null, phone: "0912-345-678", email: null, address: null, paymentType: "public-insurance", allergies: "盤尼西林", notes: null },
+    );
+    assert.equal((await backend()).patients.length, 5);
+  }));
+
+test("a full disk while saving: a clear message, the form stays open with everything typed", () =>
+  withApp({ ...clinic, fail: { patient_create: { code: "DISK_FULL", message: "disk full" } } }, { locale: "zh-CN" }, async ({ page, backend }) => {
+    await byTestId(page, "new-patient").click();
+    await byTestId(page, "patient-name").fill("刘洋");
+    await byTestId(page, "patient-save").click();
+    await byTestId(page, "form-error").getByText("磁盘已满", { exact: false }).waitFor();
+    assert.equal(await byTestId(page, "patient-name").inputValue(), "刘洋");
+    assert.equal((await backend()).patients.length, 4);
+  }));
+
+test("a visit typed as local time is sent with this computer's offset, and the list is newest first", async () => {
+  for (const [timezoneId, typed, sent] of [
+    ["Asia/Taipei", "2026-11-20 09:30", "2026-11-20T09:30+08:00"],
+    ["Europe/London", "2026-07-01 10:00", "2026-07-01T10:00+01:00"],
+  ]) {
+    const older = { id: "v-old", patientId: zhang.id, at: "2025-03-02T15:00+08:00", department: "dental", doctor: "林医生",
+      visitType: "first", chiefComplaint: "牙痛", diagnosis: null, treatment: null, amount: "1200.00", satisfaction: 4,
+      feedback: null, createdAt: "2025-03-02T07:00:00Z", updatedAt: "2025-03-02T07:00:00Z" };
+    await withApp({ ...clinic, visits: [older] }, { timezoneId, locale: "zh-CN" }, async ({ page, calls, shot }) => {
+      await page.locator('[data-testid="patient-row"]', { hasText: "张伟明" }).click();
+      await byTestId(page, "visit-row").first().waitFor();
+      await byTestId(page, "add-visit").click();
+      await byTestId(page, "visit-at").fill(typed);
+      await byTestId(page, "visit-department").click();
+      await page.locator(".n-base-select-option", { hasText: "口腔科" }).click();
+      await byTestId(page, "visit-type-return").click();
+      await byTestId(page, "visit-amount").fill("-5");
+      await byTestId(page, "visit-save").click();
+      await byTestId(page, "visit-form").getByText("金额不能为负数。").waitFor();
+      await byTestId(page, "visit-amount").fill("3500.5");
+      await byTestId(page, "visit-complaint").fill("复诊");
+      await byTestId(page, "visit-save").click();
+      await byTestId(page, "visit-row").nth(1).waitFor();
+
+      const adds = (await calls()).filter((c) => c.cmd === "visit_add").map((c) => c.args.input);
+      assert.equal(adds.at(-1).at, sent);
+      assert.equal(adds.at(-1).amount, "3500.5");
+      assert.equal(adds.at(-1).visitType, "return");
+      assert.deepEqual(await byTestId(page, "visit-row-amount").allTextContents(), ["3,500.50", "1,200.00"]);
+      if (timezoneId === "Asia/Taipei") await shot("patient-page-zh-CN");
+    });
+  }
+});
+
+test("archiving asks first, then the patient leaves the list and search", () =>
+  withApp(clinic, async ({ page }) => {
+    await page.locator('[data-testid="patient-row"]', { hasText: "王芳" }).click();
+    await byTestId(page, "archive-patient").click();
+    await page.getByText("Archive 王芳?", { exact: false }).waitFor();
+    await page.locator(".n-dialog__action button", { hasText: "Archive" }).click();
+    await byTestId(page, "restore-patient").waitFor();
+    assert.equal(await byTestId(page, "add-visit").isDisabled(), true, "no visits on an archived record");
+    await byTestId(page, "back").click();
+    await expectRows(page, ["Li Wei", "张丽", "张伟明"]);
+  }));
