@@ -10,12 +10,16 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::key::DbKey;
+use crate::search;
 
 /// 'CLNC', set by migration 0001.
 pub const APPLICATION_ID: i64 = 0x434C_4E43;
 
 /// Embedded migrations, applied in order; index + 1 is the schema version they produce.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_patients_visits.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_patients_visits.sql"),
+    include_str!("../migrations/0002_search_keys.sql"),
+];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -108,9 +112,10 @@ fn classify_unreadable(path: &Path) -> ClinicError {
     }
 }
 
-/// Applies every pending migration in one transaction: all of them or none.
+/// Applies every pending migration, then brings derived data (search keys) up to date, in
+/// one transaction: all of it or none.
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
-    if from >= SCHEMA_VERSION {
+    if from >= SCHEMA_VERSION && search::index_is_current(conn)? {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -119,7 +124,7 @@ fn migrate(conn: &Connection, from: i64) -> Result<()> {
             conn.execute_batch(sql)?;
             conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
-        Ok(())
+        search::ensure_index(conn)
     })();
     match result {
         Ok(()) => conn.execute_batch("COMMIT").map_err(Into::into),

@@ -10,6 +10,7 @@ mod fsutil;
 pub mod key;
 pub mod keychain;
 pub mod patients;
+pub mod search;
 mod validate;
 pub mod visits;
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::access::Action;
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
+use crate::search::{self, Searchable};
 use crate::validate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -137,6 +138,27 @@ struct PatientRecord {
     payment_type: Option<PaymentType>,
     allergies: Option<String>,
     notes: Option<String>,
+}
+
+impl PatientRecord {
+    /// Writes this patient's search keys (same transaction as the record itself).
+    fn index(&self, tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+        let no: i64 = tx.query_row(
+            "SELECT search_no FROM patient WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
+        let phones: Vec<&str> = self.phone.as_deref().into_iter().collect();
+        search::index_patient(
+            tx,
+            no,
+            &Searchable {
+                name: &self.name,
+                phones: &phones,
+                id_numbers: &[],
+            },
+        )
+    }
 }
 
 pub(crate) fn today_local() -> NaiveDate {
@@ -270,8 +292,9 @@ impl Operation for CreatePatient {
         let now = now_text();
         tx.execute(
             &format!(
-                "INSERT INTO patient ({PATIENT_COLUMNS}, name_fold, phone_digits)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12, ?13)"
+                "INSERT INTO patient ({PATIENT_COLUMNS}, name_fold, phone_digits, search_no)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12, ?13,
+                         (SELECT coalesce(max(search_no), 0) + 1 FROM patient))"
             ),
             params![
                 id.to_string(),
@@ -289,6 +312,7 @@ impl Operation for CreatePatient {
                 r.phone.as_deref().map(validate::digits_only),
             ],
         )?;
+        r.index(tx, id)?;
         load(tx, id)
     }
 }
@@ -326,6 +350,7 @@ impl Operation for UpdatePatient {
                 r.phone.as_deref().map(validate::digits_only),
             ],
         )?;
+        r.index(tx, self.id)?;
         load(tx, self.id)
     }
 }
@@ -423,17 +448,11 @@ impl Operation for ListPatients {
     }
 }
 
-/// Search active patients by a fragment of the name (any case) or of the phone number
-/// (digits only, whatever the spacing). Names that start with the query come first.
+/// Search active patients by any fragment of the name, its pinyin or initials, a phone
+/// fragment of 4+ digits (see [`crate::search`]). Exact and prefix matches come first.
 pub struct SearchPatients {
     pub query: String,
     pub limit: u32,
-}
-
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 impl Operation for SearchPatients {
@@ -442,8 +461,7 @@ impl Operation for SearchPatients {
         Action::PatientRead
     }
     fn run(self, tx: &Transaction<'_>) -> Result<Vec<PatientSummary>> {
-        let q = self.query.trim().to_lowercase();
-        if q.is_empty() {
+        if self.query.trim().is_empty() {
             return ListPatients {
                 include_archived: false,
                 limit: self.limit,
@@ -451,35 +469,20 @@ impl Operation for SearchPatients {
             }
             .run(tx);
         }
-        if q.chars().count() > 100 {
+        if self.query.chars().count() > 100 {
             return Err(ClinicError::validation(
                 "query",
                 ValidationRule::TooLong,
                 "at most 100 characters",
             ));
         }
-        let name_like = format!("%{}%", like_escape(&q));
-        let name_prefix = format!("{}%", like_escape(&q));
-        let digits = validate::digits_only(&q);
-        // Only a query that is mostly a number is a phone search ("王2" is not).
-        let phone_like = if digits.len() >= 3 && digits.len() * 2 >= q.len() {
-            format!("%{digits}%")
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "{SUMMARY_SELECT}
-             WHERE p.archived_at IS NULL
-               AND (p.name_fold LIKE ?1 ESCAPE '\\' OR (?2 <> '' AND p.phone_digits LIKE ?2))
-             ORDER BY (p.name_fold LIKE ?3 ESCAPE '\\') DESC, length(p.name), p.name_fold, p.id
-             LIMIT ?4"
-        );
-        let mut stmt = tx.prepare(&sql)?;
-        let rows = stmt.query_map(
-            params![name_like, phone_like, name_prefix, self.limit.clamp(1, 500)],
-            summary_from_row,
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let found = search::find(tx, &self.query, self.limit.clamp(1, 500) as usize)?;
+        let mut stmt = tx.prepare_cached(&format!("{SUMMARY_SELECT} WHERE p.search_no = ?1"))?;
+        let mut out = Vec::with_capacity(found.len());
+        for no in found {
+            out.push(stmt.query_row([no], summary_from_row)?);
+        }
+        Ok(out)
     }
 }
 

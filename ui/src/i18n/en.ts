@@ -45,7 +45,7 @@ const en = {
   nav: { patients: "Patients", lock: "Lock", lockTitle: "Close the patient file until the passphrase is entered again" },
   patients: {
     title: "Patients",
-    search: "Search by name or phone",
+    search: "Name, pinyin (zwm, zhangweiming) or the last 4 digits of a phone",
     searchKeys: "/ or Ctrl+K",
     new: "New patient",
     empty: "No patients yet. Register the first one with “New patient”.",

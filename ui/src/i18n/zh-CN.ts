@@ -44,7 +44,7 @@ const zhCN: Messages = {
   nav: { patients: "患者", lock: "锁定", lockTitle: "关闭患者数据，再次输入密码才能打开" },
   patients: {
     title: "患者",
-    search: "按姓名或电话搜索",
+    search: "姓名、拼音（zwm、zhangweiming）或电话后4位",
     searchKeys: "/ 或 Ctrl+K",
     new: "新建患者",
     empty: "还没有患者。点击“新建患者”登记第一位。",

@@ -44,7 +44,7 @@ const zhTW: Messages = {
   nav: { patients: "病患", lock: "鎖定", lockTitle: "關閉病患資料，需再次輸入密碼才能開啟" },
   patients: {
     title: "病患",
-    search: "依姓名或電話搜尋",
+    search: "姓名、拼音（zwm、zhangweiming）或電話末4碼",
     searchKeys: "/ 或 Ctrl+K",
     new: "新增病患",
     empty: "還沒有病患。點選「新增病患」登錄第一位。",

@@ -1,0 +1,23 @@
+-- 0002: search keys for instant patient search (see src/search.rs).
+-- Keys are derived data, rebuilt by the app whenever the way they are made changes; they
+-- refer to patients by a local number (stable, unlike rowid, which VACUUM may renumber).
+ALTER TABLE patient ADD COLUMN search_no INTEGER;
+UPDATE patient SET search_no = rowid;
+CREATE UNIQUE INDEX patient_search_no ON patient (search_no);
+
+-- Small facts about this file (e.g. which version of the search keys it holds).
+CREATE TABLE meta (
+    name   TEXT PRIMARY KEY NOT NULL,
+    value  TEXT NOT NULL
+) STRICT;
+
+-- One row per key: `whole` keys start where the name or number starts (exact/prefix
+-- matches), the others inside it. A query is a prefix of a key: one range scan.
+CREATE TABLE patient_key (
+    whole      INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    search_no  INTEGER NOT NULL,
+    PRIMARY KEY (whole, key, search_no)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX patient_key_owner ON patient_key (search_no);

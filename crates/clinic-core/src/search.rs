@@ -1,0 +1,413 @@
+//! Instant patient search: by any fragment of a Chinese name, full pinyin or pinyin
+//! initials (tone-less, Simplified and Traditional), Latin name, a phone fragment of 4+
+//! digits, or an ID number.
+//!
+//! Every patient has a set of search keys in `patient_key`, each a string that a query may
+//! be a prefix of: the suffixes of the name, of its pinyin at syllable boundaries, of its
+//! initials, and of each phone number. "Any fragment" then becomes "a prefix of some key",
+//! which a B-tree answers with one range scan whatever the size of the clinic. `whole` keys
+//! start where the name (or number) starts, so exact and prefix matches are found first.
+//!
+//! Keys are derived data: if the way they are made changes, bump [`KEY_VERSION`] and every
+//! file rebuilds them when it is next opened.
+
+use std::collections::HashSet;
+
+use pinyin::ToPinyinMulti;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::Result;
+
+/// Bump when [`keys_for`] changes: files rebuild their keys on open.
+pub const KEY_VERSION: i64 = 1;
+
+/// At most this many pinyin readings of one name are indexed (heteronyms multiply).
+const MAX_READINGS: usize = 8;
+/// Readings considered per character; the common one comes first.
+const READINGS_PER_CHAR: usize = 3;
+/// A phone number is found by a fragment of at least this many digits.
+pub const MIN_PHONE_DIGITS: usize = 4;
+
+/// One search key of a patient.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SearchKey {
+    /// `true` when the key starts where the name, reading or number starts.
+    pub whole: bool,
+    pub key: String,
+}
+
+/// What a patient is found by.
+pub struct Searchable<'a> {
+    pub name: &'a str,
+    pub phones: &'a [&'a str],
+    pub id_numbers: &'a [&'a str],
+}
+
+/// Lower case, full-width letters and digits as ASCII, runs of spaces as one.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.trim().chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        };
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Digits of a phone number as people dial them at home: `+86 138…` → `138…`,
+/// `+886 912…` → `0912…`. Other numbers keep all their digits.
+pub fn phone_digits(phone: &str) -> String {
+    let trimmed = fold(phone);
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    let international = trimmed.starts_with('+') || digits.starts_with("00");
+    let national = digits.strip_prefix("00").unwrap_or(&digits);
+    if international || national.len() > 11 {
+        if let Some(rest) = national.strip_prefix("86").filter(|r| r.len() == 11) {
+            return rest.to_string();
+        }
+        if let Some(rest) = national.strip_prefix("886").filter(|r| r.len() == 9) {
+            return format!("0{rest}");
+        }
+    }
+    digits
+}
+
+/// The pinyin syllables of a name, in up to [`MAX_READINGS`] readings (the common reading
+/// first). Latin words count as one syllable each; other characters are skipped.
+fn readings(folded_name: &str) -> Vec<Vec<String>> {
+    let mut per_char: Vec<Vec<String>> = Vec::new();
+    let mut latin = String::new();
+    let flush = |latin: &mut String, per_char: &mut Vec<Vec<String>>| {
+        if !latin.is_empty() {
+            per_char.push(vec![std::mem::take(latin)]);
+        }
+    };
+    for (c, multi) in folded_name.chars().zip(folded_name.to_pinyin_multi()) {
+        if c.is_ascii_alphanumeric() {
+            latin.push(c);
+            continue;
+        }
+        flush(&mut latin, &mut per_char);
+        let Some(multi) = multi else { continue };
+        let mut options: Vec<String> = Vec::new();
+        for p in multi.into_iter() {
+            // ü is typed as v on Chinese keyboards and as u by everyone else.
+            for spelled in [p.plain().replace('ü', "v"), p.plain().replace('ü', "u")] {
+                if !options.contains(&spelled) {
+                    options.push(spelled);
+                }
+            }
+            if options.len() >= READINGS_PER_CHAR {
+                break;
+            }
+        }
+        per_char.push(options);
+    }
+    flush(&mut latin, &mut per_char);
+
+    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    for options in per_char {
+        out = out
+            .iter()
+            .flat_map(|prefix| {
+                options.iter().map(move |o| {
+                    let mut next = prefix.clone();
+                    next.push(o.clone());
+                    next
+                })
+            })
+            .take(MAX_READINGS)
+            .collect();
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// Every key of one patient, deduplicated.
+pub fn keys_for(p: &Searchable<'_>) -> Vec<SearchKey> {
+    let mut keys: HashSet<SearchKey> = HashSet::new();
+    let mut add_suffixes = |units: &[String], min_units: usize| {
+        for start in 0..units.len() {
+            if units.len() - start < min_units {
+                break;
+            }
+            let key: String = units[start..].concat();
+            if !key.is_empty() {
+                keys.insert(SearchKey {
+                    whole: start == 0,
+                    key,
+                });
+            }
+        }
+    };
+
+    let name = fold(p.name);
+    // The name as written, from every character (any fragment of 张伟明; "li wei" and "wei").
+    let chars: Vec<String> = name.chars().map(String::from).collect();
+    let mut word_starts: Vec<String> = Vec::new();
+    for (i, c) in name.char_indices() {
+        let starts_word = i == 0 || name[..i].ends_with(' ');
+        if starts_word && c != ' ' {
+            word_starts.push(name[i..].to_string());
+        }
+    }
+    add_suffixes(&chars, 1);
+    for readings in readings(&name) {
+        // Full pinyin from each syllable: zhangweiming, weiming, ming.
+        add_suffixes(&readings, 1);
+        // Initials: zwm, wm, m.
+        let initials: Vec<String> = readings
+            .iter()
+            .map(|s| s.chars().next().map(String::from).unwrap_or_default())
+            .collect();
+        add_suffixes(&initials, 1);
+        // Surname in full, given name as initials: zhangwm.
+        if readings.len() > 1 {
+            let mixed = format!("{}{}", readings[0], initials[1..].concat());
+            add_suffixes(&[mixed], 1);
+        }
+    }
+    for phone in p.phones {
+        let digits: Vec<String> = phone_digits(phone).chars().map(String::from).collect();
+        add_suffixes(&digits, MIN_PHONE_DIGITS);
+    }
+    for id in p.id_numbers {
+        let id = fold(id).to_uppercase().replace(' ', "");
+        if !id.is_empty() {
+            // The whole number, and its last four as people read them out.
+            let tail: String = id
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            keys.insert(SearchKey {
+                whole: true,
+                key: id.to_lowercase(),
+            });
+            keys.insert(SearchKey {
+                whole: false,
+                key: tail.to_lowercase(),
+            });
+        }
+    }
+    let mut keys: Vec<SearchKey> = keys.into_iter().collect();
+    // A key that is whole for one reading and inner for another counts as whole.
+    keys.sort_by(|a, b| a.key.cmp(&b.key).then(b.whole.cmp(&a.whole)));
+    keys.dedup_by(|a, b| a.key == b.key);
+    keys
+}
+
+/// The query as keys are written, or `None` when it cannot match anything (a number shorter
+/// than [`MIN_PHONE_DIGITS`], say).
+pub fn normalize_query(query: &str) -> Option<String> {
+    let q = fold(query);
+    if q.is_empty() {
+        return None;
+    }
+    let phone_like = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'));
+    if phone_like {
+        let digits = phone_digits(&q);
+        return (digits.len() >= MIN_PHONE_DIGITS).then_some(digits);
+    }
+    Some(q)
+}
+
+/// The smallest string greater than every string that starts with `prefix`.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Replaces the keys of one patient.
+pub fn index_patient(conn: &Connection, search_no: i64, p: &Searchable<'_>) -> Result<()> {
+    conn.execute("DELETE FROM patient_key WHERE search_no = ?1", [search_no])?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO patient_key (whole, key, search_no) VALUES (?1, ?2, ?3)")?;
+    for k in keys_for(p) {
+        insert.execute(params![k.whole, k.key, search_no])?;
+    }
+    Ok(())
+}
+
+/// Whether the file's keys were made the way this build makes them.
+pub fn index_is_current(conn: &Connection) -> Result<bool> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE name = 'search_key_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(stored.and_then(|v| v.parse::<i64>().ok()) == Some(KEY_VERSION))
+}
+
+/// Rebuilds every key when the file's keys were made by another [`KEY_VERSION`].
+pub fn ensure_index(conn: &Connection) -> Result<()> {
+    if index_is_current(conn)? {
+        return Ok(());
+    }
+    rebuild_index(conn)?;
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES ('search_key_version', ?1)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        [KEY_VERSION.to_string()],
+    )?;
+    Ok(())
+}
+
+/// All keys from scratch, inserted in key order (several times faster than at random).
+pub fn rebuild_index(conn: &Connection) -> Result<()> {
+    conn.execute("DELETE FROM patient_key", [])?;
+    let mut all: Vec<(bool, String, i64)> = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT search_no, name, phone FROM patient")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let no: i64 = row.get(0)?;
+            let name: String = row.get(1)?;
+            let phone: Option<String> = row.get(2)?;
+            let phones: Vec<&str> = phone.as_deref().into_iter().collect();
+            let p = Searchable {
+                name: &name,
+                phones: &phones,
+                id_numbers: &[],
+            };
+            all.extend(keys_for(&p).into_iter().map(|k| (k.whole, k.key, no)));
+        }
+    }
+    all.sort_unstable();
+    let mut insert =
+        conn.prepare("INSERT INTO patient_key (whole, key, search_no) VALUES (?1, ?2, ?3)")?;
+    for (whole, key, no) in all {
+        insert.execute(params![whole, key, no])?;
+    }
+    Ok(())
+}
+
+/// The `search_no` of active patients matching `query`: exact and prefix matches first (in
+/// key order, so an exact match leads), then matches inside names and numbers.
+pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<i64>> {
+    let Some(q) = normalize_query(query) else {
+        return Ok(Vec::new());
+    };
+    let end = prefix_end(&q);
+    let mut found: Vec<i64> = Vec::new();
+    let mut seen: HashSet<i64> = HashSet::new();
+    for whole in [true, false] {
+        // Duplicates (several keys of one patient) are skipped, so read a little more.
+        let mut stmt = conn.prepare_cached(
+            "SELECT k.search_no FROM patient_key k
+             JOIN patient p ON p.search_no = k.search_no
+             WHERE k.whole = ?1 AND k.key >= ?2 AND k.key < ?3 AND p.archived_at IS NULL
+             ORDER BY k.key, p.name
+             LIMIT ?4",
+        )?;
+        let mut rows = stmt.query(params![whole, q, end, (limit * 8) as i64])?;
+        while let Some(row) = rows.next()? {
+            let no: i64 = row.get(0)?;
+            if seen.insert(no) {
+                found.push(no);
+                if found.len() == limit {
+                    return Ok(found);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(name: &str, phones: &[&str]) -> Vec<String> {
+        keys_for(&Searchable {
+            name,
+            phones,
+            id_numbers: &[],
+        })
+        .into_iter()
+        .map(|k| format!("{}{}", if k.whole { "=" } else { "~" }, k.key))
+        .collect()
+    }
+
+    fn has(keys: &[String], k: &str) -> bool {
+        keys.iter().any(|x| x == k)
+    }
+
+    #[test]
+    fn chinese_name_keys() {
+        let k = keys("张伟明", &[]);
+        for want in [
+            "=张伟明",
+            "~伟明",
+            "~明",
+            "=zhangweiming",
+            "~weiming",
+            "=zwm",
+            "~wm",
+            "=zhangwm",
+        ] {
+            assert!(has(&k, want), "{want} missing from {k:?}");
+        }
+    }
+
+    #[test]
+    fn traditional_characters_have_the_same_pinyin() {
+        let k = keys("張偉明", &[]);
+        assert!(has(&k, "=zhangweiming") && has(&k, "=zwm"), "{k:?}");
+    }
+
+    #[test]
+    fn surname_heteronyms_are_indexed() {
+        // 单 is "shan" as a surname, 曾 is "zeng".
+        assert!(has(&keys("单田芳", &[]), "=shantianfang"));
+        assert!(has(&keys("曾志伟", &[]), "=zengzhiwei"));
+        assert!(has(&keys("吕布", &[]), "=lvbu") && has(&keys("吕布", &[]), "=lubu"));
+    }
+
+    #[test]
+    fn latin_names_by_word_and_initials() {
+        let k = keys("Li Wei", &[]);
+        for want in ["=li wei", "=liwei", "~wei", "=lw"] {
+            assert!(has(&k, want), "{want} missing from {k:?}");
+        }
+    }
+
+    #[test]
+    fn phones_by_any_fragment_of_four_digits() {
+        let k = keys("x", &["+86 138-1234-5678"]);
+        assert!(has(&k, "=13812345678"));
+        assert!(has(&k, "~5678"));
+        assert!(!k.iter().any(|x| x.ends_with("~678")));
+        assert_eq!(phone_digits("+886 912 345 678"), "0912345678");
+        assert_eq!(phone_digits("02-2345-6789"), "0223456789");
+        assert_eq!(phone_digits("１３８１２３４５６７８"), "13812345678");
+    }
+
+    #[test]
+    fn queries() {
+        assert_eq!(normalize_query("  ZWM "), Some("zwm".into()));
+        assert_eq!(normalize_query("567"), None);
+        assert_eq!(normalize_query("5678"), Some("5678".into()));
+        assert_eq!(normalize_query("138 1234"), Some("1381234".into()));
+        assert_eq!(normalize_query("Li  Wei"), Some("li wei".into()));
+        assert_eq!(normalize_query(""), None);
+    }
+}

@@ -1,0 +1,192 @@
+//! Patient search on a real encrypted file: pinyin, initials, Traditional characters, phone
+//! fragments, ranking, archive, edits, and keys built for files made before search keys.
+
+use clinic_core::patients::{
+    ArchivePatient, CreatePatient, PatientInput, SearchPatients, UpdatePatient,
+};
+use clinic_core::{Actor, Clinic, DbKey, KdfParams, DB_FILE};
+
+const FAST: KdfParams = KdfParams {
+    m_cost: 1024,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+fn clinic() -> (tempfile::TempDir, Clinic, DbKey) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (clinic, key) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
+    (tmp, clinic, key)
+}
+
+fn add(c: &Clinic, name: &str, phone: Option<&str>) -> uuid::Uuid {
+    let input = PatientInput {
+        name: name.into(),
+        phone: phone.map(Into::into),
+        ..Default::default()
+    };
+    c.execute(&Actor::owner(), CreatePatient(input)).unwrap().id
+}
+
+fn search(c: &Clinic, q: &str) -> Vec<String> {
+    c.execute(
+        &Actor::owner(),
+        SearchPatients {
+            query: q.into(),
+            limit: 50,
+        },
+    )
+    .unwrap()
+    .into_iter()
+    .map(|p| p.name)
+    .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn sample(c: &Clinic) {
+    add(c, "张伟明", Some("13812345678"));
+    add(c, "張偉明", Some("+886 912-345-678"));
+    add(c, "章薇", Some("13900005678"));
+    add(c, "王芳", Some("021-6543 2100"));
+    add(c, "单田芳", None);
+    add(c, "Li Wei", Some("+44 7700 900123"));
+    add(c, "魏明", None);
+}
+
+#[test]
+fn pinyin_initials_and_traditional_characters() {
+    let (_t, c, _k) = clinic();
+    sample(&c);
+    assert_eq!(sorted(search(&c, "zwm")), vec!["张伟明", "張偉明"]);
+    assert_eq!(sorted(search(&c, "zhangweiming")), vec!["张伟明", "張偉明"]);
+    assert_eq!(sorted(search(&c, "ZhangWeiMing")), vec!["张伟明", "張偉明"]);
+    assert_eq!(sorted(search(&c, "zhangwm")), vec!["张伟明", "張偉明"]);
+    assert_eq!(
+        search(&c, "shantianfang"),
+        vec!["单田芳"],
+        "surname reading of 单"
+    );
+    assert_eq!(search(&c, "stf"), vec!["单田芳"]);
+    // A fragment of the pinyin from a syllable boundary, and of the characters.
+    assert_eq!(
+        sorted(search(&c, "weiming")),
+        vec!["张伟明", "張偉明", "魏明"]
+    );
+    assert_eq!(search(&c, "偉"), vec!["張偉明"]);
+    assert_eq!(search(&c, "田芳"), vec!["单田芳"]);
+    assert_eq!(search(&c, "lw"), vec!["Li Wei"]);
+    assert_eq!(search(&c, "li wei"), vec!["Li Wei"]);
+    assert!(search(&c, "xyzzy").is_empty());
+}
+
+#[test]
+fn exact_then_prefix_then_inside() {
+    let (_t, c, _k) = clinic();
+    sample(&c);
+    // "wei": 魏明 starts with it (prefix); 张伟明/張偉明/Li Wei/章薇 have it inside.
+    let found = search(&c, "wei");
+    assert_eq!(found[0], "魏明", "{found:?}");
+    assert_eq!(found.len(), 5, "{found:?}");
+    // An exact initials match leads over longer keys that merely start with it.
+    add(&c, "周文", None); // zw
+    let found = search(&c, "zw");
+    assert_eq!(found[0], "周文", "{found:?}");
+    assert!(found.contains(&"张伟明".to_string()));
+    assert!(found.contains(&"章薇".to_string()));
+}
+
+#[test]
+fn phone_fragments_of_four_digits_or_more() {
+    let (_t, c, _k) = clinic();
+    sample(&c);
+    assert_eq!(sorted(search(&c, "5678")), vec!["张伟明", "張偉明", "章薇"]);
+    assert_eq!(search(&c, "138 1234"), vec!["张伟明"]);
+    assert_eq!(
+        search(&c, "0912345678"),
+        vec!["張偉明"],
+        "+886 stored, dialled as 09…"
+    );
+    assert_eq!(search(&c, "６５４３"), vec!["王芳"], "full-width digits");
+    assert!(
+        search(&c, "678").is_empty(),
+        "three digits are too few to mean a phone"
+    );
+}
+
+#[test]
+fn edits_and_archive_keep_the_keys_true() {
+    let (_t, c, _k) = clinic();
+    let id = add(&c, "张伟明", Some("13812345678"));
+    let renamed = PatientInput {
+        name: "李娜".into(),
+        phone: Some("13600001111".into()),
+        ..Default::default()
+    };
+    c.execute(&Actor::owner(), UpdatePatient { id, input: renamed })
+        .unwrap();
+    assert!(search(&c, "zwm").is_empty(), "old name no longer found");
+    assert!(search(&c, "5678").is_empty(), "old phone no longer found");
+    assert_eq!(search(&c, "ln"), vec!["李娜"]);
+    assert_eq!(search(&c, "1111"), vec!["李娜"]);
+
+    c.execute(&Actor::owner(), ArchivePatient { id, archived: true })
+        .unwrap();
+    assert!(
+        search(&c, "ln").is_empty(),
+        "archived patients leave search"
+    );
+    c.execute(
+        &Actor::owner(),
+        ArchivePatient {
+            id,
+            archived: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(search(&c, "ln"), vec!["李娜"]);
+}
+
+fn raw(dir: &std::path::Path, key: &DbKey) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
+    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
+        .unwrap();
+    conn
+}
+
+#[test]
+fn a_file_from_before_search_keys_gets_them_when_opened() {
+    let (tmp, c, key) = clinic();
+    sample(&c);
+    drop(c);
+    // Turn the file back into schema version 1, as the first release wrote it.
+    raw(tmp.path(), &key)
+        .execute_batch(
+            "DROP TABLE patient_key; DROP TABLE meta; DROP INDEX patient_search_no;
+             ALTER TABLE patient DROP COLUMN search_no; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
+    assert_eq!(sorted(search(&c, "zwm")), vec!["张伟明", "張偉明"]);
+    assert_eq!(search(&c, "6543"), vec!["王芳"]);
+    // New patients after the upgrade get fresh numbers, not reused ones.
+    add(&c, "周文", None);
+    assert_eq!(search(&c, "zw")[0], "周文");
+}
+
+#[test]
+fn keys_made_by_an_older_build_are_rebuilt() {
+    let (tmp, c, key) = clinic();
+    sample(&c);
+    drop(c);
+    raw(tmp.path(), &key)
+        .execute_batch(
+            "DELETE FROM patient_key; UPDATE meta SET value = '0' WHERE name = 'search_key_version';",
+        )
+        .unwrap();
+    let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
+    assert_eq!(search(&c, "stf"), vec!["单田芳"]);
+}
