@@ -348,3 +348,60 @@ fn wrong_passphrase_missing_clinic_and_missing_key_file() {
     assert_eq!(out.status.code(), Some(5));
     assert!(stderr(&out).contains("KEY_FILE_MISSING"));
 }
+
+#[test]
+fn generate_fills_an_empty_clinic_once_and_search_finds_its_patients() {
+    let tmp = initialized();
+    let bad = clinic(tmp.path(), &["generate", "--region", "mars"]);
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("VALIDATION"));
+
+    let out = ok(clinic(
+        tmp.path(),
+        &[
+            "--json",
+            "generate",
+            "--patients",
+            "120",
+            "--seed",
+            "9",
+            "--region",
+            "cn",
+        ],
+    ));
+    let g: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(g["patients"], 120);
+    assert!(g["visits"].as_u64().unwrap() > 500);
+
+    let list: serde_json::Value = serde_json::from_str(&ok(clinic(
+        tmp.path(),
+        &["--json", "patient", "list", "--limit", "1"],
+    )))
+    .unwrap();
+    let first = &list[0];
+    let phone = first["phone"].as_str().unwrap();
+    let found: serde_json::Value = serde_json::from_str(&ok(clinic(
+        tmp.path(),
+        &[
+            "--json",
+            "patient",
+            "search",
+            &phone[phone.len() - 4..],
+            "--limit",
+            "200",
+        ],
+    )))
+    .unwrap();
+    assert!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == first["id"]));
+
+    let again = clinic(tmp.path(), &["generate", "--patients", "5"]);
+    assert_eq!(
+        again.status.code(),
+        Some(7),
+        "never mixes with existing patients"
+    );
+}

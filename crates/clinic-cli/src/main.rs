@@ -12,8 +12,9 @@ use clinic_core::patients::{
     ArchivePatient, CreatePatient, GetPatient, ListPatients, PatientInput, SearchPatients,
     UpdatePatient,
 };
+use clinic_core::synth::{GenerateClinic, Region};
 use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
-use clinic_core::{keychain, Actor, Clinic, ClinicError, ErrorCode, Result};
+use clinic_core::{keychain, Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
 
 use output::Output;
 
@@ -40,6 +41,21 @@ enum Command {
     /// Record and list visits
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Fill a new, empty clinic with synthetic patients and visits (demos, benchmarks);
+    /// refuses a clinic that has any patient
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        patients: u32,
+        /// Average visits per patient, spread over five years
+        #[arg(long, default_value_t = 10)]
+        visits: u32,
+        /// The same seed gives the same clinic
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Names and phones from: cn, tw or mixed
+        #[arg(long, default_value = "mixed")]
+        region: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -250,6 +266,27 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 )?);
             }
         },
+        Command::Generate {
+            patients,
+            visits,
+            seed,
+            region,
+        } => {
+            let region = Region::parse(&region).ok_or_else(|| {
+                ClinicError::validation("region", ValidationRule::UnknownValue, "cn, tw or mixed")
+            })?;
+            let generated = clinic.execute(
+                &actor,
+                GenerateClinic {
+                    patients,
+                    mean_visits: visits,
+                    seed,
+                    region,
+                    until: chrono::Local::now().date_naive(),
+                },
+            )?;
+            out.generated(&generated);
+        }
         Command::Visit(cmd) => match cmd {
             VisitCommand::Add {
                 patient,

@@ -44,6 +44,14 @@ impl Output {
         }
     }
 
+    pub fn generated(&self, g: &clinic_core::synth::Generated) {
+        if self.json {
+            self.print_json(g);
+        } else {
+            println!("Generated {} patients and {} visits", g.patients, g.visits);
+        }
+    }
+
     /// A new record: its id for people, the whole object for scripts.
     pub fn created(&self, record: &impl Serialize, id: &str) {
         if self.json {

@@ -11,13 +11,14 @@ CREATE TABLE meta (
     value  TEXT NOT NULL
 ) STRICT;
 
--- One row per key: `whole` keys start where the name or number starts (exact/prefix
--- matches), the others inside it. A query is a prefix of a key: one range scan.
+-- One row per key. rank 0: starts where the name or number starts, in the usual reading;
+-- 1: starts the name in a less usual reading of a character (heteronyms); 2: inside.
+-- A query is a prefix of a key: one range scan per rank, best rank first.
 CREATE TABLE patient_key (
-    whole      INTEGER NOT NULL,
+    rank       INTEGER NOT NULL,
     key        TEXT NOT NULL,
     search_no  INTEGER NOT NULL,
-    PRIMARY KEY (whole, key, search_no)
+    PRIMARY KEY (rank, key, search_no)
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX patient_key_owner ON patient_key (search_no);

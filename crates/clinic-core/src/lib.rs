@@ -11,6 +11,7 @@ pub mod key;
 pub mod keychain;
 pub mod patients;
 pub mod search;
+pub mod synth;
 mod validate;
 pub mod visits;
 

@@ -5,8 +5,10 @@
 //! Every patient has a set of search keys in `patient_key`, each a string that a query may
 //! be a prefix of: the suffixes of the name, of its pinyin at syllable boundaries, of its
 //! initials, and of each phone number. "Any fragment" then becomes "a prefix of some key",
-//! which a B-tree answers with one range scan whatever the size of the clinic. `whole` keys
-//! start where the name (or number) starts, so exact and prefix matches are found first.
+//! which a B-tree answers with one range scan whatever the size of the clinic. Each key has
+//! a rank: 0 starts the name (or number) in its usual reading, 1 starts it in a less usual
+//! reading of a heteronym (陳 read "zhen"), 2 lies inside it; better ranks are read first,
+//! so exact and prefix matches lead.
 //!
 //! Keys are derived data: if the way they are made changes, bump [`KEY_VERSION`] and every
 //! file rebuilds them when it is next opened.
@@ -28,11 +30,15 @@ const READINGS_PER_CHAR: usize = 3;
 /// A phone number is found by a fragment of at least this many digits.
 pub const MIN_PHONE_DIGITS: usize = 4;
 
+/// Key ranks, best first.
+pub const RANK_START: u8 = 0;
+pub const RANK_OTHER_READING: u8 = 1;
+pub const RANK_INSIDE: u8 = 2;
+
 /// One search key of a patient.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SearchKey {
-    /// `true` when the key starts where the name, reading or number starts.
-    pub whole: bool,
+    pub rank: u8,
     pub key: String,
 }
 
@@ -84,14 +90,21 @@ pub fn phone_digits(phone: &str) -> String {
     digits
 }
 
-/// The pinyin syllables of a name, in up to [`MAX_READINGS`] readings (the common reading
-/// first). Latin words count as one syllable each; other characters are skipped.
-fn readings(folded_name: &str) -> Vec<Vec<String>> {
-    let mut per_char: Vec<Vec<String>> = Vec::new();
+/// One way to read a name: its syllables, and whether every character is read the usual way.
+struct Reading {
+    usual: bool,
+    syllables: Vec<String>,
+}
+
+/// The pinyin readings of a name, at most [`MAX_READINGS`], the usual one first. Latin words
+/// count as one syllable each; other characters are skipped.
+fn readings(folded_name: &str) -> Vec<Reading> {
+    // Per character: (spelling, is the usual reading).
+    let mut per_char: Vec<Vec<(String, bool)>> = Vec::new();
     let mut latin = String::new();
-    let flush = |latin: &mut String, per_char: &mut Vec<Vec<String>>| {
+    let flush = |latin: &mut String, per_char: &mut Vec<Vec<(String, bool)>>| {
         if !latin.is_empty() {
-            per_char.push(vec![std::mem::take(latin)]);
+            per_char.push(vec![(std::mem::take(latin), true)]);
         }
     };
     for (c, multi) in folded_name.chars().zip(folded_name.to_pinyin_multi()) {
@@ -101,12 +114,12 @@ fn readings(folded_name: &str) -> Vec<Vec<String>> {
         }
         flush(&mut latin, &mut per_char);
         let Some(multi) = multi else { continue };
-        let mut options: Vec<String> = Vec::new();
-        for p in multi.into_iter() {
+        let mut options: Vec<(String, bool)> = Vec::new();
+        for (n, p) in multi.into_iter().enumerate() {
             // ü is typed as v on Chinese keyboards and as u by everyone else.
             for spelled in [p.plain().replace('ü', "v"), p.plain().replace('ü', "u")] {
-                if !options.contains(&spelled) {
-                    options.push(spelled);
+                if !options.iter().any(|(o, _)| *o == spelled) {
+                    options.push((spelled, n == 0));
                 }
             }
             if options.len() >= READINGS_PER_CHAR {
@@ -117,38 +130,42 @@ fn readings(folded_name: &str) -> Vec<Vec<String>> {
     }
     flush(&mut latin, &mut per_char);
 
-    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    let mut out = vec![Reading {
+        usual: true,
+        syllables: Vec::new(),
+    }];
     for options in per_char {
         out = out
             .iter()
             .flat_map(|prefix| {
-                options.iter().map(move |o| {
-                    let mut next = prefix.clone();
-                    next.push(o.clone());
-                    next
+                options.iter().map(move |(spelling, usual)| {
+                    let mut syllables = prefix.syllables.clone();
+                    syllables.push(spelling.clone());
+                    Reading {
+                        usual: prefix.usual && *usual,
+                        syllables,
+                    }
                 })
             })
             .take(MAX_READINGS)
             .collect();
     }
-    out.retain(|r| !r.is_empty());
+    out.retain(|r| !r.syllables.is_empty());
     out
 }
 
 /// Every key of one patient, deduplicated.
 pub fn keys_for(p: &Searchable<'_>) -> Vec<SearchKey> {
     let mut keys: HashSet<SearchKey> = HashSet::new();
-    let mut add_suffixes = |units: &[String], min_units: usize| {
+    let mut add_suffixes = |units: &[String], min_units: usize, start_rank: u8| {
         for start in 0..units.len() {
             if units.len() - start < min_units {
                 break;
             }
             let key: String = units[start..].concat();
             if !key.is_empty() {
-                keys.insert(SearchKey {
-                    whole: start == 0,
-                    key,
-                });
+                let rank = if start == 0 { start_rank } else { RANK_INSIDE };
+                keys.insert(SearchKey { rank, key });
             }
         }
     };
@@ -163,25 +180,34 @@ pub fn keys_for(p: &Searchable<'_>) -> Vec<SearchKey> {
             word_starts.push(name[i..].to_string());
         }
     }
-    add_suffixes(&chars, 1);
-    for readings in readings(&name) {
+    add_suffixes(&chars, 1, RANK_START);
+    for Reading {
+        usual,
+        syllables: readings,
+    } in readings(&name)
+    {
+        let rank = if usual {
+            RANK_START
+        } else {
+            RANK_OTHER_READING
+        };
         // Full pinyin from each syllable: zhangweiming, weiming, ming.
-        add_suffixes(&readings, 1);
+        add_suffixes(&readings, 1, rank);
         // Initials: zwm, wm, m.
         let initials: Vec<String> = readings
             .iter()
             .map(|s| s.chars().next().map(String::from).unwrap_or_default())
             .collect();
-        add_suffixes(&initials, 1);
+        add_suffixes(&initials, 1, rank);
         // Surname in full, given name as initials: zhangwm.
         if readings.len() > 1 {
             let mixed = format!("{}{}", readings[0], initials[1..].concat());
-            add_suffixes(&[mixed], 1);
+            add_suffixes(&[mixed], 1, rank);
         }
     }
     for phone in p.phones {
         let digits: Vec<String> = phone_digits(phone).chars().map(String::from).collect();
-        add_suffixes(&digits, MIN_PHONE_DIGITS);
+        add_suffixes(&digits, MIN_PHONE_DIGITS, RANK_START);
     }
     for id in p.id_numbers {
         let id = fold(id).to_uppercase().replace(' ', "");
@@ -196,18 +222,18 @@ pub fn keys_for(p: &Searchable<'_>) -> Vec<SearchKey> {
                 .rev()
                 .collect();
             keys.insert(SearchKey {
-                whole: true,
+                rank: RANK_START,
                 key: id.to_lowercase(),
             });
             keys.insert(SearchKey {
-                whole: false,
+                rank: RANK_INSIDE,
                 key: tail.to_lowercase(),
             });
         }
     }
     let mut keys: Vec<SearchKey> = keys.into_iter().collect();
-    // A key that is whole for one reading and inner for another counts as whole.
-    keys.sort_by(|a, b| a.key.cmp(&b.key).then(b.whole.cmp(&a.whole)));
+    // A key made more than one way keeps its best rank.
+    keys.sort_by(|a, b| a.key.cmp(&b.key).then(a.rank.cmp(&b.rank)));
     keys.dedup_by(|a, b| a.key == b.key);
     keys
 }
@@ -238,9 +264,9 @@ fn prefix_end(prefix: &str) -> String {
 pub fn index_patient(conn: &Connection, search_no: i64, p: &Searchable<'_>) -> Result<()> {
     conn.execute("DELETE FROM patient_key WHERE search_no = ?1", [search_no])?;
     let mut insert =
-        conn.prepare_cached("INSERT INTO patient_key (whole, key, search_no) VALUES (?1, ?2, ?3)")?;
+        conn.prepare_cached("INSERT INTO patient_key (rank, key, search_no) VALUES (?1, ?2, ?3)")?;
     for k in keys_for(p) {
-        insert.execute(params![k.whole, k.key, search_no])?;
+        insert.execute(params![k.rank, k.key, search_no])?;
     }
     Ok(())
 }
@@ -271,10 +297,10 @@ pub fn ensure_index(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// All keys from scratch, inserted in key order (several times faster than at random).
+/// All keys from scratch.
 pub fn rebuild_index(conn: &Connection) -> Result<()> {
     conn.execute("DELETE FROM patient_key", [])?;
-    let mut all: Vec<(bool, String, i64)> = Vec::new();
+    let mut all: Vec<(u8, String, i64)> = Vec::new();
     {
         let mut stmt = conn.prepare("SELECT search_no, name, phone FROM patient")?;
         let mut rows = stmt.query([])?;
@@ -288,14 +314,19 @@ pub fn rebuild_index(conn: &Connection) -> Result<()> {
                 phones: &phones,
                 id_numbers: &[],
             };
-            all.extend(keys_for(&p).into_iter().map(|k| (k.whole, k.key, no)));
+            all.extend(keys_for(&p).into_iter().map(|k| (k.rank, k.key, no)));
         }
     }
-    all.sort_unstable();
+    insert_sorted(conn, all)
+}
+
+/// Inserts many keys in key order: B-tree appends, several times faster than at random.
+pub fn insert_sorted(conn: &Connection, mut keys: Vec<(u8, String, i64)>) -> Result<()> {
+    keys.sort_unstable();
     let mut insert =
-        conn.prepare("INSERT INTO patient_key (whole, key, search_no) VALUES (?1, ?2, ?3)")?;
-    for (whole, key, no) in all {
-        insert.execute(params![whole, key, no])?;
+        conn.prepare_cached("INSERT INTO patient_key (rank, key, search_no) VALUES (?1, ?2, ?3)")?;
+    for (rank, key, no) in keys {
+        insert.execute(params![rank, key, no])?;
     }
     Ok(())
 }
@@ -309,16 +340,16 @@ pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<i64>> {
     let end = prefix_end(&q);
     let mut found: Vec<i64> = Vec::new();
     let mut seen: HashSet<i64> = HashSet::new();
-    for whole in [true, false] {
+    for rank in [RANK_START, RANK_OTHER_READING, RANK_INSIDE] {
         // Duplicates (several keys of one patient) are skipped, so read a little more.
         let mut stmt = conn.prepare_cached(
             "SELECT k.search_no FROM patient_key k
              JOIN patient p ON p.search_no = k.search_no
-             WHERE k.whole = ?1 AND k.key >= ?2 AND k.key < ?3 AND p.archived_at IS NULL
+             WHERE k.rank = ?1 AND k.key >= ?2 AND k.key < ?3 AND p.archived_at IS NULL
              ORDER BY k.key, p.name
              LIMIT ?4",
         )?;
-        let mut rows = stmt.query(params![whole, q, end, (limit * 8) as i64])?;
+        let mut rows = stmt.query(params![rank, q, end, (limit * 8) as i64])?;
         while let Some(row) = rows.next()? {
             let no: i64 = row.get(0)?;
             if seen.insert(no) {
@@ -343,7 +374,7 @@ mod tests {
             id_numbers: &[],
         })
         .into_iter()
-        .map(|k| format!("{}{}", if k.whole { "=" } else { "~" }, k.key))
+        .map(|k| format!("{}{}", ["=", "≈", "~"][k.rank as usize], k.key))
         .collect()
     }
 
@@ -377,8 +408,9 @@ mod tests {
     #[test]
     fn surname_heteronyms_are_indexed() {
         // 单 is "shan" as a surname, 曾 is "zeng".
-        assert!(has(&keys("单田芳", &[]), "=shantianfang"));
-        assert!(has(&keys("曾志伟", &[]), "=zengzhiwei"));
+        assert!(has(&keys("单田芳", &[]), "≈shantianfang"));
+        assert!(has(&keys("曾志伟", &[]), "≈zengzhiwei"));
+        // ü: both spellings are the usual reading.
         assert!(has(&keys("吕布", &[]), "=lvbu") && has(&keys("吕布", &[]), "=lubu"));
     }
 

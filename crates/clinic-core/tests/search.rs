@@ -190,3 +190,12 @@ fn keys_made_by_an_older_build_are_rebuilt() {
     let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
     assert_eq!(search(&c, "stf"), vec!["单田芳"]);
 }
+
+#[test]
+fn the_usual_reading_ranks_above_a_rare_one() {
+    let (_t, c, _k) = clinic();
+    add(&c, "陳雯", None); // usually chen wen; 陳 can also be read zhen
+    add(&c, "朱文", None); // zhu wen
+    assert_eq!(search(&c, "zw"), vec!["朱文", "陳雯"]);
+    assert_eq!(search(&c, "cw"), vec!["陳雯"]);
+}

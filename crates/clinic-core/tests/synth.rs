@@ -1,0 +1,135 @@
+//! The synthetic benchmark clinic: deterministic, plausible, searchable, and never mixed
+//! into a clinic that has real patients.
+
+use chrono::NaiveDate;
+use clinic_core::patients::{ListPatients, SearchPatients};
+use clinic_core::synth::{GenerateClinic, Region};
+use clinic_core::{Actor, Clinic, ErrorCode, KdfParams, DB_FILE};
+
+const FAST: KdfParams = KdfParams {
+    m_cost: 1024,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+fn generate(seed: u64, region: Region) -> (tempfile::TempDir, Clinic, u64) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (c, _) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
+    let op = GenerateClinic {
+        patients: 300,
+        mean_visits: 10,
+        seed,
+        region,
+        until: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    };
+    let g = c.execute(&Actor::owner(), op).unwrap();
+    assert_eq!(g.patients, 300);
+    (tmp, c, g.visits)
+}
+
+fn dump(dir: &std::path::Path, key: &clinic_core::DbKey) -> Vec<(String, String, String)> {
+    let conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
+    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
+        .unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT p.id, p.name, group_concat(v.visited_at || v.department || coalesce(v.amount_minor, ''), ';')
+             FROM patient p JOIN visit v ON v.patient_id = p.id GROUP BY p.id ORDER BY p.id",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    rows
+}
+
+#[test]
+fn the_same_seed_gives_the_same_clinic_and_another_seed_another() {
+    let tmp_a = tempfile::tempdir().unwrap();
+    let tmp_b = tempfile::tempdir().unwrap();
+    let tmp_c = tempfile::tempdir().unwrap();
+    let mut dumps = Vec::new();
+    for (tmp, seed) in [(&tmp_a, 42), (&tmp_b, 42), (&tmp_c, 43)] {
+        let (c, key) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
+        let op = GenerateClinic {
+            patients: 200,
+            mean_visits: 10,
+            seed,
+            region: Region::Mixed,
+            until: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        };
+        c.execute(&Actor::owner(), op).unwrap();
+        drop(c);
+        dumps.push(dump(tmp.path(), &key));
+    }
+    assert_eq!(dumps[0], dumps[1]);
+    assert_ne!(dumps[0], dumps[2]);
+}
+
+#[test]
+fn plausible_patients_and_visits() {
+    let (_t, c, visits) = generate(7, Region::Mixed);
+    // About ten visits each: between 1 and 19, averaging 10.
+    assert!((2400..=3600).contains(&visits), "{visits} visits");
+    let all = c
+        .execute(
+            &Actor::owner(),
+            ListPatients {
+                include_archived: false,
+                limit: 1000,
+                offset: 0,
+            },
+        )
+        .unwrap();
+    assert_eq!(all.len(), 300);
+    let taiwanese = all
+        .iter()
+        .filter(|p| p.phone.as_deref().unwrap().starts_with("09"))
+        .count();
+    assert!(
+        (60..=140).contains(&taiwanese),
+        "{taiwanese} of 300 with Taiwanese phones"
+    );
+    assert!(all
+        .iter()
+        .all(|p| (2..=3).contains(&p.name.chars().count())));
+    assert!(all
+        .iter()
+        .all(|p| p.age.unwrap() < 90 && p.visit_count >= 1));
+    // Every generated patient is findable by the last four digits of their phone.
+    for p in all.iter().take(50) {
+        let phone = p.phone.clone().unwrap();
+        let found = c
+            .execute(
+                &Actor::owner(),
+                SearchPatients {
+                    query: phone[phone.len() - 4..].to_string(),
+                    limit: 500,
+                },
+            )
+            .unwrap();
+        assert!(
+            found.iter().any(|f| f.id == p.id),
+            "{} not found by {}",
+            p.name,
+            phone
+        );
+    }
+}
+
+#[test]
+fn refuses_a_clinic_that_has_patients() {
+    let (_t, c, _) = generate(1, Region::Taiwan);
+    let again = GenerateClinic {
+        patients: 10,
+        mean_visits: 10,
+        seed: 2,
+        region: Region::Taiwan,
+        until: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    };
+    let err = c.execute(&Actor::owner(), again).unwrap_err();
+    assert_eq!(err.code, ErrorCode::AlreadyInitialized);
+}
