@@ -143,7 +143,7 @@ async function scenario() {
   await shot(b, "06-unlock-wrong-passphrase");
   await type(b, "unlock-passphrase", PASS);
   await (await $t(b, "unlock-submit")).click();
-  await type(b, "patient-search", "1381234");
+  await type(b, "patient-search", "zwm"); // pinyin initials of 张伟明
   await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
   await (await $t(b, "patient-search")).addValue("\uE007"); // Enter opens the first hit
   await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
@@ -165,6 +165,7 @@ async function scenario() {
     const bytes = fs.readFileSync(p);
     assert.ok(!bytes.includes(Buffer.from("张伟明")), `${f} holds the name in clear`);
     assert.ok(!bytes.includes(Buffer.from("13812345678")), `${f} holds the phone in clear`);
+    assert.ok(!bytes.includes(Buffer.from("zhangweiming")), `${f} holds the search keys in clear`);
     if (f === "clinic.db") assert.notEqual(bytes.subarray(0, 15).toString(), "SQLite format 3");
   }
   current = null;

@@ -22,3 +22,9 @@ CREATE TABLE patient_key (
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX patient_key_owner ON patient_key (search_no);
+
+-- A patient's visit count and last visit (every list and search row) read from the index
+-- alone: one contiguous index range per patient instead of a table page per visit. Pages
+-- read are pages decrypted, so this is where an encrypted file gets its speed.
+DROP INDEX visit_patient_time;
+CREATE INDEX visit_patient_recent ON visit (patient_id, archived_at, visited_at_ms DESC, visited_at);

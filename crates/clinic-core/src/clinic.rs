@@ -116,6 +116,18 @@ impl Clinic {
         ))
     }
 
+    /// An UNENCRYPTED clinic in `dir`, for the benchmark's encryption-overhead figure only.
+    #[cfg(feature = "bench-plain")]
+    #[doc(hidden)]
+    pub fn create_unencrypted_for_benchmark(dir: &Path) -> Result<Clinic> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Clinic {
+            conn: Mutex::new(db::open_plain(&dir.join(DB_FILE))?),
+            dir: dir.to_path_buf(),
+            clinic_id: "benchmark".into(),
+        })
+    }
+
     /// Reads the key file's clinic id (to look the key up in the keychain) without a passphrase.
     pub fn clinic_id_of(dir: &Path) -> Result<String> {
         Self::key_file(dir).map(|k| k.clinic_id().to_string())

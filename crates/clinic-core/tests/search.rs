@@ -160,21 +160,37 @@ fn raw(dir: &std::path::Path, key: &DbKey) -> rusqlite::Connection {
 #[test]
 fn a_file_from_before_search_keys_gets_them_when_opened() {
     let (tmp, c, key) = clinic();
-    sample(&c);
     drop(c);
-    // Turn the file back into schema version 1, as the first release wrote it.
-    raw(tmp.path(), &key)
-        .execute_batch(
-            "DROP TABLE patient_key; DROP TABLE meta; DROP INDEX patient_search_no;
-             ALTER TABLE patient DROP COLUMN search_no; PRAGMA user_version = 1;",
-        )
-        .unwrap();
+    // A database exactly as the first release wrote it: migration 0001 only.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(tmp.path().join(format!("{DB_FILE}{suffix}")));
+    }
+    {
+        let conn = raw(tmp.path(), &key);
+        conn.execute_batch(include_str!("../migrations/0001_patients_visits.sql"))
+            .unwrap();
+        conn.execute_batch("PRAGMA user_version = 1").unwrap();
+        for (n, name, phone) in [(1, "张伟明", "13812345678"), (2, "王芳", "021-6543 2100")] {
+            conn.execute(
+                "INSERT INTO patient (id, name, name_fold, phone, phone_digits, created_at, updated_at)
+                 VALUES (?1, ?2, ?2, ?3, ?4, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                (
+                    format!("00000000-0000-4000-8000-00000000000{n}"),
+                    name,
+                    phone,
+                    phone.replace(['-', ' '], ""),
+                ),
+            )
+            .unwrap();
+        }
+    }
     let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
-    assert_eq!(sorted(search(&c, "zwm")), vec!["张伟明", "張偉明"]);
+    assert_eq!(search(&c, "zwm"), vec!["张伟明"]);
     assert_eq!(search(&c, "6543"), vec!["王芳"]);
     // New patients after the upgrade get fresh numbers, not reused ones.
     add(&c, "周文", None);
     assert_eq!(search(&c, "zw")[0], "周文");
+    assert_eq!(search(&c, "zw").len(), 2);
 }
 
 #[test]
