@@ -405,3 +405,41 @@ fn generate_fills_an_empty_clinic_once_and_search_finds_its_patients() {
         "never mixes with existing patients"
     );
 }
+
+#[test]
+fn id_numbers_are_checked_shown_masked_and_found() {
+    let tmp = initialized();
+    let bad = clinic(
+        tmp.path(),
+        &[
+            "patient",
+            "add",
+            "--name",
+            "王芳",
+            "--id-number",
+            "A123456788",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(stderr(&bad).contains("check digit"), "{}", stderr(&bad));
+
+    let id = ok(clinic(
+        tmp.path(),
+        &[
+            "patient",
+            "add",
+            "--name",
+            "陳美玲",
+            "--id-number",
+            "a123456789",
+        ],
+    ));
+    let shown = ok(clinic(tmp.path(), &["patient", "show", id.trim()]));
+    assert!(shown.contains("A1****6789"), "{shown}");
+    assert!(
+        !shown.contains("A123456789"),
+        "the full number is not printed for people"
+    );
+    let found = ok(clinic(tmp.path(), &["patient", "search", "A123456789"]));
+    assert!(found.contains("陳美玲"), "{found}");
+}

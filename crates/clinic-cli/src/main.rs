@@ -115,6 +115,9 @@ struct PatientFields {
     allergies: Option<String>,
     #[arg(long)]
     notes: Option<String>,
+    /// Mainland resident ID (18 characters) or Taiwan ID (a letter and 9 digits)
+    #[arg(long)]
+    id_number: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -345,6 +348,7 @@ impl PatientFields {
         set(&mut base.payment_type, self.payment);
         set(&mut base.allergies, self.allergies);
         set(&mut base.notes, self.notes);
+        set(&mut base.id_number, self.id_number);
         base
     }
 }

@@ -82,6 +82,7 @@ impl Output {
             p.payment_type.map(|t| t.code()).unwrap_or("-")
         );
         println!("  allergies:  {}", opt(&p.allergies));
+        println!("  ID number:  {}", opt(&p.id_number_masked));
         println!("  notes:      {}", opt(&p.notes));
         if let Some(at) = p.archived_at {
             println!("  archived:   {}", at.to_rfc3339());

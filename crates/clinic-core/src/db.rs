@@ -19,6 +19,7 @@ pub const APPLICATION_ID: i64 = 0x434C_4E43;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_patients_visits.sql"),
     include_str!("../migrations/0002_search_keys.sql"),
+    include_str!("../migrations/0003_id_number.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -7,6 +7,7 @@ pub mod clinic;
 mod db;
 pub mod error;
 mod fsutil;
+pub mod idnumber;
 pub mod key;
 pub mod keychain;
 pub mod patients;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::access::Action;
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
+use crate::idnumber;
 use crate::search::{self, Searchable};
 use crate::validate;
 
@@ -86,6 +87,8 @@ pub struct PatientInput {
     pub payment_type: Option<String>,
     pub allergies: Option<String>,
     pub notes: Option<String>,
+    /// Mainland resident ID (18 characters) or Taiwan ID (a letter and 9 digits).
+    pub id_number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -104,6 +107,9 @@ pub struct Patient {
     pub payment_type: Option<PaymentType>,
     pub allergies: Option<String>,
     pub notes: Option<String>,
+    pub id_number: Option<String>,
+    /// What screens and printouts show: `11************002X`.
+    pub id_number_masked: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -138,6 +144,7 @@ struct PatientRecord {
     payment_type: Option<PaymentType>,
     allergies: Option<String>,
     notes: Option<String>,
+    id_number: Option<String>,
 }
 
 impl PatientRecord {
@@ -149,13 +156,14 @@ impl PatientRecord {
             |r| r.get(0),
         )?;
         let phones: Vec<&str> = self.phone.as_deref().into_iter().collect();
+        let ids: Vec<&str> = self.id_number.as_deref().into_iter().collect();
         search::index_patient(
             tx,
             no,
             &Searchable {
                 name: &self.name,
                 phones: &phones,
-                id_numbers: &[],
+                id_numbers: &ids,
             },
         )
     }
@@ -195,6 +203,7 @@ impl PatientInput {
             )?,
             allergies: validate::optional_text("allergies", self.allergies.as_deref(), 1000)?,
             notes: validate::optional_text("notes", self.notes.as_deref(), 4000)?,
+            id_number: idnumber::validate("idNumber", self.id_number.as_deref())?,
         })
     }
 }
@@ -212,11 +221,12 @@ impl From<&Patient> for PatientInput {
             payment_type: p.payment_type.map(|t| t.code().to_string()),
             allergies: p.allergies.clone(),
             notes: p.notes.clone(),
+            id_number: p.id_number.clone(),
         }
     }
 }
 
-const PATIENT_COLUMNS: &str = "id, name, sex, birth_date, phone, email, address, payment_type, allergies, notes, created_at, updated_at, archived_at";
+const PATIENT_COLUMNS: &str = "id, name, sex, birth_date, phone, email, address, payment_type, allergies, notes, created_at, updated_at, archived_at, id_number";
 
 fn parse_time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -230,6 +240,7 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
     let birth_date: Option<String> = row.get(3)?;
     let birth_date = birth_date.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     let archived: Option<String> = row.get(12)?;
+    let id_number: Option<String> = row.get(13)?;
     Ok(Patient {
         id: uuid_at(row, 0)?,
         name: row.get(1)?,
@@ -251,6 +262,8 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
         created_at: parse_time(&row.get::<_, String>(10)?)?,
         updated_at: parse_time(&row.get::<_, String>(11)?)?,
         archived_at: archived.as_deref().map(parse_time).transpose()?,
+        id_number_masked: id_number.as_deref().map(idnumber::mask),
+        id_number,
     })
 }
 
@@ -293,7 +306,7 @@ impl Operation for CreatePatient {
         tx.execute(
             &format!(
                 "INSERT INTO patient ({PATIENT_COLUMNS}, name_fold, phone_digits, search_no)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?12, ?13,
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?14, ?12, ?13,
                          (SELECT coalesce(max(search_no), 0) + 1 FROM patient))"
             ),
             params![
@@ -310,6 +323,7 @@ impl Operation for CreatePatient {
                 now,
                 r.name.to_lowercase(),
                 r.phone.as_deref().map(validate::digits_only),
+                r.id_number,
             ],
         )?;
         r.index(tx, id)?;
@@ -332,7 +346,8 @@ impl Operation for UpdatePatient {
         load(tx, self.id)?;
         tx.execute(
             "UPDATE patient SET name = ?2, sex = ?3, birth_date = ?4, phone = ?5, email = ?6, address = ?7,
-                 payment_type = ?8, allergies = ?9, notes = ?10, updated_at = ?11, name_fold = ?12, phone_digits = ?13
+                 payment_type = ?8, allergies = ?9, notes = ?10, updated_at = ?11, name_fold = ?12, phone_digits = ?13,
+                 id_number = ?14
              WHERE id = ?1",
             params![
                 self.id.to_string(),
@@ -348,6 +363,7 @@ impl Operation for UpdatePatient {
                 now_text(),
                 r.name.to_lowercase(),
                 r.phone.as_deref().map(validate::digits_only),
+                r.id_number,
             ],
         )?;
         r.index(tx, self.id)?;

@@ -302,17 +302,21 @@ pub fn rebuild_index(conn: &Connection) -> Result<()> {
     conn.execute("DELETE FROM patient_key", [])?;
     let mut all: Vec<(u8, String, i64)> = Vec::new();
     {
-        let mut stmt = conn.prepare("SELECT search_no, name, phone FROM patient")?;
+        // Runs after every migration (db::migrate), so all columns exist.
+        let sql = "SELECT search_no, name, phone, id_number FROM patient";
+        let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let no: i64 = row.get(0)?;
             let name: String = row.get(1)?;
             let phone: Option<String> = row.get(2)?;
+            let id_number: Option<String> = row.get(3)?;
             let phones: Vec<&str> = phone.as_deref().into_iter().collect();
+            let ids: Vec<&str> = id_number.as_deref().into_iter().collect();
             let p = Searchable {
                 name: &name,
                 phones: &phones,
-                id_numbers: &[],
+                id_numbers: &ids,
             };
             all.extend(keys_for(&p).into_iter().map(|k| (k.rank, k.key, no)));
         }

@@ -35,6 +35,7 @@ fn zhang() -> PatientInput {
         payment_type: Some("self-pay".into()),
         allergies: Some("青霉素".into()),
         notes: None,
+        id_number: None,
     }
 }
 

@@ -215,3 +215,37 @@ fn the_usual_reading_ranks_above_a_rare_one() {
     assert_eq!(search(&c, "zw"), vec!["朱文", "陳雯"]);
     assert_eq!(search(&c, "cw"), vec!["陳雯"]);
 }
+
+#[test]
+fn id_numbers_are_validated_searchable_and_masked() {
+    let (_t, c, _k) = clinic();
+    let input = PatientInput {
+        name: "陳美玲".into(),
+        id_number: Some(" a123456789 ".into()),
+        ..Default::default()
+    };
+    let p = c.execute(&Actor::owner(), CreatePatient(input)).unwrap();
+    assert_eq!(p.id_number.as_deref(), Some("A123456789"));
+    assert_eq!(p.id_number_masked.as_deref(), Some("A1****6789"));
+    assert_eq!(search(&c, "A123456789"), vec!["陳美玲"]);
+    assert_eq!(
+        search(&c, "a1234"),
+        vec!["陳美玲"],
+        "a prefix of the number"
+    );
+    assert_eq!(search(&c, "6789"), vec!["陳美玲"], "its last four");
+
+    let typo = PatientInput {
+        name: "王芳".into(),
+        id_number: Some("11010519491231002Y".into()),
+        ..Default::default()
+    };
+    let err = c.execute(&Actor::owner(), CreatePatient(typo)).unwrap_err();
+    assert_eq!(err.code, clinic_core::ErrorCode::Validation);
+    assert_eq!(err.field.as_deref(), Some("idNumber"));
+    assert_eq!(
+        search(&c, "wf"),
+        Vec::<String>::new(),
+        "nothing half-written"
+    );
+}

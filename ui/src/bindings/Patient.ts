@@ -6,4 +6,8 @@ export type Patient = { id: string, name: string, sex: Sex | null, birthDate: st
 /**
  * Whole years today, computed on read.
  */
-age: number | null, phone: string | null, email: string | null, address: string | null, paymentType: PaymentType | null, allergies: string | null, notes: string | null, createdAt: string, updatedAt: string, archivedAt: string | null, };
+age: number | null, phone: string | null, email: string | null, address: string | null, paymentType: PaymentType | null, allergies: string | null, notes: string | null, idNumber: string | null, 
+/**
+ * What screens and printouts show: `11************002X`.
+ */
+idNumberMasked: string | null, createdAt: string, updatedAt: string, archivedAt: string | null, };

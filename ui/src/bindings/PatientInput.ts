@@ -15,4 +15,8 @@ birthDate: string | null, phone: string | null, email: string | null, address: s
 /**
  * `self-pay`, `public-insurance` or `commercial-insurance`.
  */
-paymentType: string | null, allergies: string | null, notes: string | null, };
+paymentType: string | null, allergies: string | null, notes: string | null, 
+/**
+ * Mainland resident ID (18 characters) or Taiwan ID (a letter and 9 digits).
+ */
+idNumber: string | null, };

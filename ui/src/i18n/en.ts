@@ -76,6 +76,7 @@ const en = {
     tabProfile: "Profile",
     since: "Patient since {date}",
     datePlaceholder: "1980-05-17",
+    idNumberHint: "Mainland resident ID or Taiwan ID",
   },
   field: {
     name: "Name",
@@ -100,6 +101,7 @@ const en = {
     passphrase: "Passphrase",
     patientId: "Patient",
     query: "Search",
+    idNumber: "ID number",
   },
   sex: { M: "Male", F: "Female", O: "Other" },
   payment: {

@@ -75,6 +75,7 @@ const zhCN: Messages = {
     tabProfile: "资料",
     since: "{date} 起为本院患者",
     datePlaceholder: "1980-05-17",
+    idNumberHint: "居民身份证（18位）或台湾身份证",
   },
   field: {
     name: "姓名",
@@ -99,6 +100,7 @@ const zhCN: Messages = {
     passphrase: "密码",
     patientId: "患者",
     query: "搜索",
+    idNumber: "身份证号",
   },
   sex: { M: "男", F: "女", O: "其他" },
   payment: {

@@ -75,6 +75,7 @@ const zhTW: Messages = {
     tabProfile: "資料",
     since: "{date} 起為本院病患",
     datePlaceholder: "1980-05-17",
+    idNumberHint: "中華民國身分證或大陸居民身分證",
   },
   field: {
     name: "姓名",
@@ -99,6 +100,7 @@ const zhTW: Messages = {
     passphrase: "密碼",
     patientId: "病患",
     query: "搜尋",
+    idNumber: "身分證字號",
   },
   sex: { M: "男", F: "女", O: "其他" },
   payment: {

@@ -53,6 +53,8 @@ export function installFakeBackend(scenario) {
     paymentType: blank(input.paymentType),
     allergies: blank(input.allergies),
     notes: blank(input.notes),
+    idNumber: blank(input.idNumber)?.toUpperCase() ?? null,
+    idNumberMasked: blank(input.idNumber) ? input.idNumber.trim().replace(/^(..)(.*)(....)$/, (_, a, m, b) => a + "*".repeat(m.length) + b) : null,
   });
   const summary = (p) => {
     const vs = s.visits.filter((v) => v.patientId === p.id).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));

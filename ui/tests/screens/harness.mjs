@@ -84,7 +84,7 @@ export function patient(n, fields) {
   return {
     id: `11111111-0000-7000-8000-${String(n).padStart(12, "0")}`,
     sex: null, birthDate: null, age: null, phone: null, email: null, address: null,
-    paymentType: null, allergies: null, notes: null,
+    paymentType: null, allergies: null, notes: null, idNumber: null, idNumberMasked: null,
     createdAt: "2026-01-05T08:00:00Z", updatedAt: "2026-01-05T08:00:00Z", archivedAt: null,
     ...fields,
   };

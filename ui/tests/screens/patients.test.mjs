@@ -93,7 +93,7 @@ test("new patient: the core's objections appear under the right field, and nothi
     assert.equal(creates.length, 3);
     assert.deepEqual(
       { ...creates[2].args.input },
-      { name: "陳美玲", sex: null, birthDate: null, phone: "0912-345-678", email: null, address: null, paymentType: "public-insurance", allergies: "盤尼西林", notes: null },
+      { name: "陳美玲", sex: null, birthDate: null, phone: "0912-345-678", email: null, address: null, paymentType: "public-insurance", allergies: "盤尼西林", notes: null, idNumber: null },
     );
     assert.equal((await backend()).patients.length, 5);
   }));
@@ -153,3 +153,17 @@ test("archiving asks first, then the patient leaves the list and search", () =>
     await byTestId(page, "back").click();
     await expectRows(page, ["Li Wei", "张丽", "张伟明"]);
   }));
+
+test("a rejected ID number is explained under its own field", () =>
+  withApp(
+    { ...clinic, fail: { patient_create: { code: "VALIDATION", message: "check digit", field: "idNumber", rule: "invalid_format" } } },
+    { locale: "zh-CN" },
+    async ({ page }) => {
+      await byTestId(page, "new-patient").click();
+      await byTestId(page, "patient-name").fill("王芳");
+      await byTestId(page, "patient-id-number").fill("11010519491231002Y");
+      await byTestId(page, "patient-save").click();
+      await byTestId(page, "patient-form").getByText("身份证号格式不正确。").waitFor();
+      assert.equal(await byTestId(page, "patient-id-number").inputValue(), "11010519491231002Y");
+    },
+  ));
