@@ -443,3 +443,47 @@ fn id_numbers_are_checked_shown_masked_and_found() {
     let found = ok(clinic(tmp.path(), &["patient", "search", "A123456789"]));
     assert!(found.contains("陳美玲"), "{found}");
 }
+
+#[test]
+fn import_patients_dry_run_then_for_real() {
+    let tmp = initialized();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../clinic-core/tests/fixtures");
+    let gbk = format!("{fixtures}/patients-gbk.csv");
+    let dry = ok(clinic(
+        tmp.path(),
+        &["import", "patients", &gbk, "--dry-run"],
+    ));
+    assert!(dry.contains("Dry run"), "{dry}");
+    assert!(dry.contains("row 6: birthDate"), "{dry}");
+    assert!(dry.contains("[出生日期]"), "{dry}");
+    let listed = ok(clinic(tmp.path(), &["patient", "list"]));
+    assert!(
+        listed.trim().is_empty(),
+        "dry run imported something: {listed}"
+    );
+
+    let report: serde_json::Value = serde_json::from_str(&ok(clinic(
+        tmp.path(),
+        &["--json", "import", "patients", &gbk, "--encoding", "gbk"],
+    )))
+    .unwrap();
+    assert_eq!(report["newPatients"], 4);
+    assert_eq!(report["problems"].as_array().unwrap().len(), 4);
+    assert!(ok(clinic(tmp.path(), &["patient", "search", "zwm"])).contains("张伟明"));
+
+    let bad = clinic(
+        tmp.path(),
+        &[
+            "import",
+            "patients",
+            &format!("{fixtures}/patients-truncated.csv"),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(stderr(&bad).contains("BAD_FILE"), "{}", stderr(&bad));
+    let wrong = clinic(
+        tmp.path(),
+        &["import", "patients", &gbk, "--encoding", "klingon"],
+    );
+    assert_eq!(wrong.status.code(), Some(3));
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use clinic_core::import::{read_table, ImportPatients, TextEncoding};
 use clinic_core::patients::{
     ArchivePatient, CreatePatient, GetPatient, ListPatients, PatientInput, SearchPatients,
     UpdatePatient,
@@ -41,6 +42,9 @@ enum Command {
     /// Record and list visits
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Bring patients in from a CSV or XLSX file (dry run first with --dry-run)
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Fill a new, empty clinic with synthetic patients and visits (demos, benchmarks);
     /// refuses a clinic that has any patient
     Generate {
@@ -55,6 +59,21 @@ enum Command {
         /// Names and phones from: cn, tw or mixed
         #[arg(long, default_value = "mixed")]
         region: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Patients from CSV (UTF-8, GBK/GB18030, Big5) or XLSX; headers in Chinese or English.
+    /// Valid rows are imported in one transaction; every problem is listed by row
+    Patients {
+        file: std::path::PathBuf,
+        /// Check every row and report, without importing anything
+        #[arg(long)]
+        dry_run: bool,
+        /// auto, utf-8, gbk (= gb18030) or big5
+        #[arg(long, default_value = "auto")]
+        encoding: String,
     },
 }
 
@@ -176,7 +195,7 @@ fn main() -> ExitCode {
 /// Exit codes by error family, so scripts can branch without parsing text.
 fn exit_code(code: ErrorCode) -> u8 {
     match code {
-        ErrorCode::Validation => 3,
+        ErrorCode::Validation | ErrorCode::BadFile => 3,
         ErrorCode::NotFound => 4,
         ErrorCode::WrongPassphrase
         | ErrorCode::WrongKey
@@ -269,6 +288,35 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 )?);
             }
         },
+        Command::Import(ImportCommand::Patients {
+            file,
+            dry_run,
+            encoding,
+        }) => {
+            let encoding = TextEncoding::parse(&encoding).ok_or_else(|| {
+                ClinicError::validation(
+                    "encoding",
+                    ValidationRule::UnknownValue,
+                    "auto, utf-8, gbk, gb18030 or big5",
+                )
+            })?;
+            let bytes = std::fs::read(&file).map_err(|e| {
+                ClinicError::new(
+                    ErrorCode::Io,
+                    format!("cannot read {}: {e}", file.display()),
+                )
+            })?;
+            let table = read_table(&bytes, encoding)?;
+            let report = clinic.execute(
+                &actor,
+                ImportPatients {
+                    table,
+                    mapping: None,
+                    dry_run,
+                },
+            )?;
+            out.import_report(&report);
+        }
         Command::Generate {
             patients,
             visits,

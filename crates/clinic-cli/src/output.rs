@@ -44,6 +44,33 @@ impl Output {
         }
     }
 
+    pub fn import_report(&self, r: &clinic_core::import::ImportReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        let verb = if r.imported {
+            "Imported"
+        } else {
+            "Dry run, nothing imported"
+        };
+        println!(
+            "{verb}: {} rows read as {}; {} new patients, {} updated, {} rows with problems",
+            r.total_rows,
+            r.read_as,
+            r.new_patients,
+            r.updated_patients,
+            r.problems.len()
+        );
+        for p in &r.problems {
+            let column = p
+                .column
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
+            println!("  {}{column}", p.message);
+        }
+    }
+
     pub fn generated(&self, g: &clinic_core::synth::Generated) {
         if self.json {
             self.print_json(g);

@@ -39,6 +39,8 @@ pub enum Action {
     PatientRead,
     PatientWrite,
     PatientArchive,
+    /// Checking or importing a file of patients.
+    PatientImport,
     VisitRead,
     VisitWrite,
 }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_patients_visits.sql"),
     include_str!("../migrations/0002_search_keys.sql"),
     include_str!("../migrations/0003_id_number.sql"),
+    include_str!("../migrations/0004_external_id.sql"),
 ];
 
 /// The schema version this build writes and understands.

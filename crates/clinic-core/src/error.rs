@@ -37,6 +37,9 @@ pub enum ErrorCode {
     DiskFull,
     /// A file could not be read or written.
     Io,
+    /// A file to import is not a readable CSV or spreadsheet (malformed, truncated, wrong
+    /// encoding, no usable columns); nothing was imported.
+    BadFile,
     /// The database reported an unexpected error.
     Storage,
 }
@@ -58,6 +61,7 @@ impl ErrorCode {
             ErrorCode::PermissionDenied => "PERMISSION_DENIED",
             ErrorCode::DiskFull => "DISK_FULL",
             ErrorCode::Io => "IO",
+            ErrorCode::BadFile => "BAD_FILE",
             ErrorCode::Storage => "STORAGE",
         }
     }

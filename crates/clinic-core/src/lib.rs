@@ -8,6 +8,7 @@ mod db;
 pub mod error;
 mod fsutil;
 pub mod idnumber;
+pub mod import;
 pub mod key;
 pub mod keychain;
 pub mod patients;

@@ -134,38 +134,119 @@ pub struct PatientSummary {
 }
 
 /// Validated values, ready to store.
-struct PatientRecord {
-    name: String,
-    sex: Option<Sex>,
-    birth_date: Option<NaiveDate>,
-    phone: Option<String>,
-    email: Option<String>,
-    address: Option<String>,
-    payment_type: Option<PaymentType>,
-    allergies: Option<String>,
-    notes: Option<String>,
-    id_number: Option<String>,
+pub(crate) struct PatientRecord {
+    pub(crate) name: String,
+    pub(crate) sex: Option<Sex>,
+    pub(crate) birth_date: Option<NaiveDate>,
+    pub(crate) phone: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) payment_type: Option<PaymentType>,
+    pub(crate) allergies: Option<String>,
+    pub(crate) notes: Option<String>,
+    pub(crate) id_number: Option<String>,
 }
 
+/// A search key row: (rank, key, search_no).
+pub(crate) type KeyRow = (u8, String, i64);
+
 impl PatientRecord {
-    /// Writes this patient's search keys (same transaction as the record itself).
-    fn index(&self, tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    /// Registers a new patient. Its search keys are written now, or, for a bulk import,
+    /// pushed onto `bulk_keys` to be inserted sorted at the end.
+    pub(crate) fn insert(
+        &self,
+        tx: &Transaction<'_>,
+        external_id: Option<&str>,
+        bulk_keys: Option<&mut Vec<KeyRow>>,
+    ) -> Result<Uuid> {
+        let id = Uuid::new_v4();
+        let now = now_text();
+        let no: i64 = tx.prepare_cached(&format!(
+            "INSERT INTO patient ({PATIENT_COLUMNS}, name_fold, phone_digits, external_id, search_no)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?14, ?12, ?13, ?15,
+                     (SELECT coalesce(max(search_no), 0) + 1 FROM patient))
+             RETURNING search_no"
+        ))?
+        .query_row(
+            params![
+                id.to_string(),
+                self.name,
+                self.sex.map(Sex::code),
+                self.birth_date.map(|d| d.to_string()),
+                self.phone,
+                self.email,
+                self.address,
+                self.payment_type.map(PaymentType::code),
+                self.allergies,
+                self.notes,
+                now,
+                self.name.to_lowercase(),
+                self.phone.as_deref().map(validate::digits_only),
+                self.id_number,
+                external_id,
+            ],
+            |r| r.get(0),
+        )?;
+        match bulk_keys {
+            Some(keys) => keys.extend(
+                search::keys_for(&self.searchable(&mut Vec::new(), &mut Vec::new()))
+                    .into_iter()
+                    .map(|k| (k.rank, k.key, no)),
+            ),
+            None => self.index(tx, no)?,
+        }
+        Ok(id)
+    }
+
+    /// Replaces every field of patient `id` and its search keys.
+    pub(crate) fn update(&self, tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+        tx.prepare_cached(
+            "UPDATE patient SET name = ?2, sex = ?3, birth_date = ?4, phone = ?5, email = ?6, address = ?7,
+                 payment_type = ?8, allergies = ?9, notes = ?10, updated_at = ?11, name_fold = ?12,
+                 phone_digits = ?13, id_number = ?14
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id.to_string(),
+            self.name,
+            self.sex.map(Sex::code),
+            self.birth_date.map(|d| d.to_string()),
+            self.phone,
+            self.email,
+            self.address,
+            self.payment_type.map(PaymentType::code),
+            self.allergies,
+            self.notes,
+            now_text(),
+            self.name.to_lowercase(),
+            self.phone.as_deref().map(validate::digits_only),
+            self.id_number,
+        ])?;
         let no: i64 = tx.query_row(
             "SELECT search_no FROM patient WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
         )?;
-        let phones: Vec<&str> = self.phone.as_deref().into_iter().collect();
-        let ids: Vec<&str> = self.id_number.as_deref().into_iter().collect();
-        search::index_patient(
-            tx,
-            no,
-            &Searchable {
-                name: &self.name,
-                phones: &phones,
-                id_numbers: &ids,
-            },
-        )
+        self.index(tx, no)
+    }
+
+    fn searchable<'a>(
+        &'a self,
+        phones: &'a mut Vec<&'a str>,
+        ids: &'a mut Vec<&'a str>,
+    ) -> Searchable<'a> {
+        phones.extend(self.phone.as_deref());
+        ids.extend(self.id_number.as_deref());
+        Searchable {
+            name: &self.name,
+            phones,
+            id_numbers: ids,
+        }
+    }
+
+    fn index(&self, tx: &Transaction<'_>, no: i64) -> Result<()> {
+        let (mut phones, mut ids) = (Vec::new(), Vec::new());
+        search::index_patient(tx, no, &self.searchable(&mut phones, &mut ids))
     }
 }
 
@@ -186,7 +267,7 @@ pub fn age_on(birth: NaiveDate, today: NaiveDate) -> u32 {
 }
 
 impl PatientInput {
-    fn validate(&self) -> Result<PatientRecord> {
+    pub(crate) fn validate(&self) -> Result<PatientRecord> {
         let today = today_local();
         Ok(PatientRecord {
             name: validate::required_text("name", &self.name, 100)?,
@@ -300,33 +381,7 @@ impl Operation for CreatePatient {
         Action::PatientWrite
     }
     fn run(self, tx: &Transaction<'_>) -> Result<Patient> {
-        let r = self.0.validate()?;
-        let id = Uuid::new_v4();
-        let now = now_text();
-        tx.execute(
-            &format!(
-                "INSERT INTO patient ({PATIENT_COLUMNS}, name_fold, phone_digits, search_no)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?14, ?12, ?13,
-                         (SELECT coalesce(max(search_no), 0) + 1 FROM patient))"
-            ),
-            params![
-                id.to_string(),
-                r.name,
-                r.sex.map(Sex::code),
-                r.birth_date.map(|d| d.to_string()),
-                r.phone,
-                r.email,
-                r.address,
-                r.payment_type.map(PaymentType::code),
-                r.allergies,
-                r.notes,
-                now,
-                r.name.to_lowercase(),
-                r.phone.as_deref().map(validate::digits_only),
-                r.id_number,
-            ],
-        )?;
-        r.index(tx, id)?;
+        let id = self.0.validate()?.insert(tx, None, None)?;
         load(tx, id)
     }
 }
@@ -344,29 +399,7 @@ impl Operation for UpdatePatient {
     fn run(self, tx: &Transaction<'_>) -> Result<Patient> {
         let r = self.input.validate()?;
         load(tx, self.id)?;
-        tx.execute(
-            "UPDATE patient SET name = ?2, sex = ?3, birth_date = ?4, phone = ?5, email = ?6, address = ?7,
-                 payment_type = ?8, allergies = ?9, notes = ?10, updated_at = ?11, name_fold = ?12, phone_digits = ?13,
-                 id_number = ?14
-             WHERE id = ?1",
-            params![
-                self.id.to_string(),
-                r.name,
-                r.sex.map(Sex::code),
-                r.birth_date.map(|d| d.to_string()),
-                r.phone,
-                r.email,
-                r.address,
-                r.payment_type.map(PaymentType::code),
-                r.allergies,
-                r.notes,
-                now_text(),
-                r.name.to_lowercase(),
-                r.phone.as_deref().map(validate::digits_only),
-                r.id_number,
-            ],
-        )?;
-        r.index(tx, self.id)?;
+        r.update(tx, self.id)?;
         load(tx, self.id)
     }
 }

@@ -148,6 +148,7 @@ const en = {
     PERMISSION_DENIED: "You are not allowed to do this.",
     DISK_FULL: "The disk is full. Nothing was saved; free some space and try again.",
     IO: "A file could not be read or written. Nothing was saved.",
+    BAD_FILE: "This file cannot be read as a patient list (CSV or Excel). Nothing was imported.",
     STORAGE: "Something went wrong while saving. Nothing was saved.",
   },
   rule: {

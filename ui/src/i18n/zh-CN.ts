@@ -147,6 +147,7 @@ const zhCN: Messages = {
     PERMISSION_DENIED: "您没有权限执行此操作。",
     DISK_FULL: "磁盘已满，未保存任何内容。请清理空间后重试。",
     IO: "无法读写文件，未保存任何内容。",
+    BAD_FILE: "无法将此文件读取为患者名单（CSV 或 Excel）。未导入任何内容。",
     STORAGE: "保存时出错，未保存任何内容。",
   },
   rule: {

@@ -147,6 +147,7 @@ const zhTW: Messages = {
     PERMISSION_DENIED: "您沒有權限執行此操作。",
     DISK_FULL: "磁碟已滿，未儲存任何內容。請釋放空間後再試。",
     IO: "無法讀寫檔案，未儲存任何內容。",
+    BAD_FILE: "無法將此檔案讀取為病患名單（CSV 或 Excel）。未匯入任何內容。",
     STORAGE: "儲存時發生錯誤，未儲存任何內容。",
   },
   rule: {

@@ -25,7 +25,7 @@ describe("catalogues", () => {
   const codes: ErrorCode[] = [
     "VALIDATION", "NOT_FOUND", "WRONG_PASSPHRASE", "WRONG_KEY", "KEY_FILE_MISSING", "KEY_FILE_INVALID",
     "NOT_A_CLINIC_FILE", "SCHEMA_TOO_NEW", "ALREADY_INITIALIZED", "NOT_INITIALIZED", "LOCKED",
-    "PERMISSION_DENIED", "DISK_FULL", "IO", "STORAGE",
+    "PERMISSION_DENIED", "DISK_FULL", "IO", "BAD_FILE", "STORAGE",
   ];
   const rules: ValidationRule[] = [
     "required", "too_long", "too_short", "invalid_format", "invalid_date", "in_future", "out_of_range",

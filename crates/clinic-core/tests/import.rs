@@ -1,0 +1,279 @@
+//! Importing patients from the files clinics actually have, into a real encrypted file.
+//! Fixtures (tests/fixtures): the same ten rows as UTF-8, UTF-8 with BOM, GBK and an XLSX
+//! saved by Gnumeric; a Big5 file from Taiwan; a truncated CSV; bytes that are no table.
+
+use clinic_core::import::{
+    read_table, ImportField, ImportPatients, ImportReport, ProblemKind, TextEncoding,
+};
+use clinic_core::patients::{CreatePatient, ListPatients, PatientInput, SearchPatients};
+use clinic_core::{Actor, Clinic, ErrorCode, KdfParams, ValidationRule};
+
+const FAST: KdfParams = KdfParams {
+    m_cost: 1024,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+fn clinic() -> (tempfile::TempDir, Clinic) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (c, _) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
+    (tmp, c)
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn import(c: &Clinic, file: &str, dry_run: bool) -> ImportReport {
+    let table = read_table(&fixture(file), TextEncoding::Auto).unwrap();
+    c.execute(
+        &Actor::owner(),
+        ImportPatients {
+            table,
+            mapping: None,
+            dry_run,
+        },
+    )
+    .unwrap()
+}
+
+fn names(c: &Clinic) -> Vec<String> {
+    let mut v: Vec<String> = c
+        .execute(
+            &Actor::owner(),
+            ListPatients {
+                include_archived: true,
+                limit: 1000,
+                offset: 0,
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    v.sort();
+    v
+}
+
+fn find(c: &Clinic, q: &str) -> clinic_core::patients::Patient {
+    let id = c
+        .execute(
+            &Actor::owner(),
+            SearchPatients {
+                query: q.into(),
+                limit: 5,
+            },
+        )
+        .unwrap()[0]
+        .id;
+    c.execute(&Actor::owner(), clinic_core::patients::GetPatient(id))
+        .unwrap()
+}
+
+/// Problems as (row, kind, field, rule).
+fn problems(r: &ImportReport) -> Vec<(u32, ProblemKind, Option<String>, Option<ValidationRule>)> {
+    r.problems
+        .iter()
+        .map(|p| (p.row, p.kind, p.field.clone(), p.rule))
+        .collect()
+}
+
+fn mainland_problems() -> Vec<(u32, ProblemKind, Option<String>, Option<ValidationRule>)> {
+    vec![
+        (
+            6,
+            ProblemKind::Invalid,
+            Some("birthDate".into()),
+            Some(ValidationRule::InvalidDate),
+        ),
+        (
+            7,
+            ProblemKind::Invalid,
+            Some("phone".into()),
+            Some(ValidationRule::InvalidFormat),
+        ),
+        (
+            8,
+            ProblemKind::Invalid,
+            Some("paymentType".into()),
+            Some(ValidationRule::UnknownValue),
+        ),
+        (9, ProblemKind::DuplicateInFile, Some("name".into()), None),
+    ]
+}
+
+#[test]
+fn utf8_bom_and_gbk_files_give_the_same_patients() {
+    for (file, read_as) in [
+        ("patients-utf8.csv", "UTF-8"),
+        ("patients-utf8-bom.csv", "UTF-8"),
+        ("patients-gbk.csv", "gb18030"),
+    ] {
+        let (_t, c) = clinic();
+        let dry = import(&c, file, true);
+        assert!(
+            dry.read_as.eq_ignore_ascii_case(read_as),
+            "{file}: {}",
+            dry.read_as
+        );
+        assert_eq!(dry.total_rows, 8, "{file}: the blank line is not a row");
+        assert_eq!(dry.new_patients, 4, "{file}");
+        assert_eq!(problems(&dry), mainland_problems(), "{file}");
+        assert!(!dry.imported);
+        assert!(names(&c).is_empty(), "{file}: a dry run writes nothing");
+
+        let done = import(&c, file, false);
+        assert!(done.imported);
+        assert_eq!(names(&c), vec!["孙丽", "张伟明", "李娜", "王芳"], "{file}");
+        let zhang = find(&c, "zwm");
+        assert_eq!(zhang.birth_date.unwrap().to_string(), "1980-05-17");
+        assert_eq!(zhang.allergies.as_deref(), Some("青霉素"));
+        assert_eq!(zhang.payment_type.unwrap().code(), "public-insurance");
+        let wang = find(&c, "王芳");
+        assert_eq!(
+            wang.phone.as_deref(),
+            Some("13600002222"),
+            "full-width digits"
+        );
+        assert_eq!(wang.birth_date.unwrap().to_string(), "1975-02-08");
+        let sun = find(&c, "孙丽");
+        assert_eq!(
+            sun.birth_date.unwrap().to_string(),
+            "1990-01-01",
+            "Excel serial date"
+        );
+        assert_eq!(
+            find(&c, "1111").name,
+            "李娜",
+            "+86 phone found by its last digits"
+        );
+    }
+}
+
+#[test]
+fn an_xlsx_saved_by_a_spreadsheet_program() {
+    let (_t, c) = clinic();
+    let report = import(&c, "patients-gnumeric.xlsx", false);
+    assert_eq!(report.read_as, "XLSX");
+    assert_eq!(report.total_rows, 8);
+    assert_eq!(problems(&report), mainland_problems());
+    assert_eq!(names(&c), vec!["孙丽", "张伟明", "李娜", "王芳"]);
+    // The spreadsheet stored the phone as a number and the date as a date cell.
+    assert_eq!(find(&c, "王芳").phone.as_deref(), Some("13600002222"));
+    assert_eq!(
+        find(&c, "zwm").birth_date.unwrap().to_string(),
+        "1980-05-17"
+    );
+}
+
+#[test]
+fn big5_from_taiwan_with_roc_dates_and_id_numbers() {
+    let (_t, c) = clinic();
+    let report = import(&c, "patients-big5.csv", false);
+    assert_eq!(report.read_as.to_lowercase(), "big5");
+    assert_eq!(report.new_patients, 2);
+    assert_eq!(
+        problems(&report),
+        vec![(
+            4,
+            ProblemKind::Invalid,
+            Some("idNumber".into()),
+            Some(ValidationRule::InvalidFormat)
+        )]
+    );
+    assert_eq!(report.problems[0].column.as_deref(), Some("身分證字號"));
+    let chen = find(&c, "陳美玲");
+    assert_eq!(
+        chen.birth_date.unwrap().to_string(),
+        "1990-03-15",
+        "民國79年"
+    );
+    assert_eq!(chen.id_number_masked.as_deref(), Some("A2****6781"));
+    assert_eq!(
+        find(&c, "林志明").birth_date.unwrap().to_string(),
+        "1980-12-01",
+        "69/12/1"
+    );
+    assert_eq!(find(&c, "0933111222").name, "林志明", "+886 dialled as 09…");
+}
+
+#[test]
+fn a_second_import_updates_by_old_id_instead_of_duplicating() {
+    let (_t, c) = clinic();
+    import(&c, "patients-utf8.csv", false);
+    let again = import(&c, "patients-utf8.csv", false);
+    assert_eq!(again.new_patients, 0);
+    assert_eq!(again.updated_patients, 4);
+    assert_eq!(names(&c).len(), 4);
+}
+
+#[test]
+fn a_patient_already_registered_is_flagged_not_duplicated() {
+    let (_t, c) = clinic();
+    let input = PatientInput {
+        name: "张伟明".into(),
+        phone: Some("13812345678".into()),
+        ..Default::default()
+    };
+    c.execute(&Actor::owner(), CreatePatient(input)).unwrap();
+    let report = import(&c, "patients-utf8.csv", false);
+    let first = &report.problems[0];
+    assert_eq!((first.row, first.kind), (2, ProblemKind::DuplicateExisting));
+    assert_eq!(first.field.as_deref(), Some("phone"));
+    assert_eq!(first.other.as_deref(), Some("张伟明"));
+    assert_eq!(first.column.as_deref(), Some("手机"));
+    // Row 9 (same name and birth date as row 2, another phone) is no longer a duplicate
+    // within the file, since row 2 was not imported: it comes in as its own patient.
+    assert_eq!(names(&c), vec!["孙丽", "张伟明", "张伟明", "李娜", "王芳"]);
+}
+
+#[test]
+fn broken_files_are_clear_errors_and_change_nothing() {
+    for file in ["patients-truncated.csv", "not-a-table.csv"] {
+        let err = read_table(&fixture(file), TextEncoding::Auto).unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadFile, "{file}: {}", err.message);
+    }
+    let err = read_table(b"PK\x03\x04 not really a zip", TextEncoding::Auto).unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadFile);
+    // A GBK file forced to be read as UTF-8 is refused, not imported as mojibake.
+    let err = read_table(&fixture("patients-gbk.csv"), TextEncoding::Utf8).unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadFile);
+    assert!(err.message.contains("encoding"), "{}", err.message);
+}
+
+#[test]
+fn unknown_headers_need_a_mapping() {
+    let (_t, c) = clinic();
+    let table = read_table(
+        "col1,col2\n张三,13800000000\n".as_bytes(),
+        TextEncoding::Auto,
+    )
+    .unwrap();
+    let err = c
+        .execute(
+            &Actor::owner(),
+            ImportPatients {
+                table: table.clone(),
+                mapping: None,
+                dry_run: true,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("mapping"));
+    let report = c
+        .execute(
+            &Actor::owner(),
+            ImportPatients {
+                table,
+                mapping: Some(vec![Some(ImportField::Name), Some(ImportField::Phone)]),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(report.new_patients, 1);
+    assert_eq!(find(&c, "0000").name, "张三");
+}
