@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use clinic_core::import::{read_table, ImportPatients, TextEncoding};
 use clinic_core::patients::{ListPatients, PatientSummary, SearchPatients};
 use clinic_core::synth::{GenerateClinic, Region};
 use clinic_core::{Actor, Clinic, KdfParams, DB_FILE};
@@ -99,6 +100,67 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// A patient file as a clinic would bring it: `rows` patients, UTF-8 CSV.
+fn patient_csv(rows: u32, seed: u64) -> Vec<u8> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let surnames: Vec<char> = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗".chars().collect();
+    let given: Vec<char> = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚".chars().collect();
+    let mut out = String::from("病历号,姓名,性别,出生日期,手机,付费方式\n");
+    for i in 0..rows {
+        let name: String = [
+            *surnames.choose(&mut rng).expect("names"),
+            *given.choose(&mut rng).expect("names"),
+            *given.choose(&mut rng).expect("names"),
+        ]
+        .iter()
+        .collect();
+        let sex = if rng.gen_bool(0.5) { "男" } else { "女" };
+        let birth = format!(
+            "{}/{}/{}",
+            rng.gen_range(1940..2020),
+            rng.gen_range(1..13),
+            rng.gen_range(1..29)
+        );
+        // Unique phones, so no row is a duplicate of another.
+        out.push_str(&format!("P{i:06},{name},{sex},{birth},139{i:08},医保\n"));
+    }
+    out.into_bytes()
+}
+
+/// Reading and importing `rows` patients into an empty clinic: (read, import, file size).
+fn import_rate(encrypted: bool, rows: u32, seed: u64) -> (Duration, Duration) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let clinic = if encrypted {
+        let fast = KdfParams {
+            m_cost: 1024,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        Clinic::initialize_with(tmp.path(), PASS, fast)
+            .expect("init")
+            .0
+    } else {
+        Clinic::create_unencrypted_for_benchmark(tmp.path()).expect("plain")
+    };
+    let csv = patient_csv(rows, seed);
+    let t = Instant::now();
+    let table = read_table(&csv, TextEncoding::Auto).expect("read");
+    let read = t.elapsed();
+    let t = Instant::now();
+    let report = clinic
+        .execute(
+            &Actor::owner(),
+            ImportPatients {
+                table,
+                mapping: None,
+                dry_run: false,
+            },
+        )
+        .expect("import");
+    assert_eq!(report.new_patients, rows, "{:?}", report.problems.first());
+    (read, t.elapsed())
 }
 
 struct Run {
@@ -212,6 +274,8 @@ fn main() {
     let unlock = t.elapsed();
     drop(c);
 
+    let (enc_read, enc_import) = import_rate(true, patients, seed);
+    let (plain_read, plain_import) = import_rate(false, patients, seed);
     let enc = measure("encrypted", true, patients, seed);
     let plain = measure("plain", false, patients, seed);
 
@@ -225,6 +289,17 @@ fn main() {
         plain.generate.as_secs_f64(),
         plain.rows as f64 / plain.generate.as_secs_f64(),
         ratio(enc.generate.as_secs_f64(), plain.generate.as_secs_f64()),
+    );
+    let rate = |d: Duration| patients as f64 / (d.as_secs_f64());
+    println!(
+        "| import {patients} patients from CSV: read + check/write (one transaction) | {} + {:.1} s, {:.0} rows/s | {} + {:.1} s, {:.0} rows/s | {} |",
+        format_args!("{:.2} s", enc_read.as_secs_f64()),
+        enc_import.as_secs_f64(),
+        rate(enc_read + enc_import),
+        format_args!("{:.2} s", plain_read.as_secs_f64()),
+        plain_import.as_secs_f64(),
+        rate(plain_read + plain_import),
+        ratio((enc_read + enc_import).as_secs_f64(), (plain_read + plain_import).as_secs_f64()),
     );
     println!(
         "| file size | {:.1} MiB | {:.1} MiB | {} |",

@@ -20,8 +20,8 @@ CREATE TABLE patient_key (
     search_no  INTEGER NOT NULL,
     PRIMARY KEY (rank, key, search_no)
 ) STRICT, WITHOUT ROWID;
-
-CREATE INDEX patient_key_owner ON patient_key (search_no);
+-- No index by patient: a patient's old keys are recomputed from their old name and
+-- numbers and deleted by primary key (a second index doubled the cost of every import).
 
 -- A patient's visit count and last visit (every list and search row) read from the index
 -- alone: one contiguous index range per patient instead of a table page per visit. Pages

@@ -164,7 +164,7 @@ impl PatientRecord {
         let no: i64 = tx.prepare_cached(&format!(
             "INSERT INTO patient ({PATIENT_COLUMNS}, name_fold, phone_digits, external_id, search_no)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, NULL, ?14, ?12, ?13, ?15,
-                     (SELECT coalesce(max(search_no), 0) + 1 FROM patient))
+                     coalesce((SELECT max(search_no) FROM patient), 0) + 1)
              RETURNING search_no"
         ))?
         .query_row(
@@ -200,6 +200,19 @@ impl PatientRecord {
 
     /// Replaces every field of patient `id` and its search keys.
     pub(crate) fn update(&self, tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+        // What the patient was found by until now, so exactly those keys are replaced.
+        let before = tx.query_row(
+            "SELECT search_no, name, phone, id_number FROM patient WHERE id = ?1",
+            [id.to_string()],
+            |r| {
+                Ok(SearchedAs {
+                    search_no: r.get(0)?,
+                    name: r.get(1)?,
+                    phone: r.get(2)?,
+                    id_number: r.get(3)?,
+                })
+            },
+        )?;
         tx.prepare_cached(
             "UPDATE patient SET name = ?2, sex = ?3, birth_date = ?4, phone = ?5, email = ?6, address = ?7,
                  payment_type = ?8, allergies = ?9, notes = ?10, updated_at = ?11, name_fold = ?12,
@@ -222,12 +235,13 @@ impl PatientRecord {
             self.phone.as_deref().map(validate::digits_only),
             self.id_number,
         ])?;
-        let no: i64 = tx.query_row(
-            "SELECT search_no FROM patient WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )?;
-        self.index(tx, no)
+        let (mut phones, mut ids) = (Vec::new(), Vec::new());
+        search::index_patient(
+            tx,
+            before.search_no,
+            Some(&before.searchable(&mut phones, &mut ids)),
+            &self.searchable(&mut Vec::new(), &mut Vec::new()),
+        )
     }
 
     fn searchable<'a>(
@@ -246,7 +260,31 @@ impl PatientRecord {
 
     fn index(&self, tx: &Transaction<'_>, no: i64) -> Result<()> {
         let (mut phones, mut ids) = (Vec::new(), Vec::new());
-        search::index_patient(tx, no, &self.searchable(&mut phones, &mut ids))
+        search::index_patient(tx, no, None, &self.searchable(&mut phones, &mut ids))
+    }
+}
+
+/// The stored fields a patient's search keys are made from.
+struct SearchedAs {
+    search_no: i64,
+    name: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+}
+
+impl SearchedAs {
+    fn searchable<'a>(
+        &'a self,
+        phones: &'a mut Vec<&'a str>,
+        ids: &'a mut Vec<&'a str>,
+    ) -> Searchable<'a> {
+        phones.extend(self.phone.as_deref());
+        ids.extend(self.id_number.as_deref());
+        Searchable {
+            name: &self.name,
+            phones,
+            id_numbers: ids,
+        }
     }
 }
 

@@ -260,12 +260,26 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
-/// Replaces the keys of one patient.
-pub fn index_patient(conn: &Connection, search_no: i64, p: &Searchable<'_>) -> Result<()> {
-    conn.execute("DELETE FROM patient_key WHERE search_no = ?1", [search_no])?;
-    let mut insert =
-        conn.prepare_cached("INSERT INTO patient_key (rank, key, search_no) VALUES (?1, ?2, ?3)")?;
-    for k in keys_for(p) {
+/// Replaces the keys of one patient: `old` is what they were found by until now (their
+/// keys are recomputed and deleted), `new` what they are found by from now on.
+pub fn index_patient(
+    conn: &Connection,
+    search_no: i64,
+    old: Option<&Searchable<'_>>,
+    new: &Searchable<'_>,
+) -> Result<()> {
+    if let Some(old) = old {
+        let mut delete = conn.prepare_cached(
+            "DELETE FROM patient_key WHERE rank = ?1 AND key = ?2 AND search_no = ?3",
+        )?;
+        for k in keys_for(old) {
+            delete.execute(params![k.rank, k.key, search_no])?;
+        }
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO patient_key (rank, key, search_no) VALUES (?1, ?2, ?3)",
+    )?;
+    for k in keys_for(new) {
         insert.execute(params![k.rank, k.key, search_no])?;
     }
     Ok(())
