@@ -1,12 +1,13 @@
 //! Thin adapters: parse ids, call the core, return its types. Errors cross IPC as
 //! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
 
+use clinic_core::import::{ImportField, ImportFile, ImportOutcome, TextEncoding};
 use clinic_core::patients::{
     parse_id, ArchivePatient, CreatePatient, GetPatient, ListPatients, Patient, PatientInput,
     PatientSummary, SearchPatients, UpdatePatient,
 };
 use clinic_core::visits::{AddVisit, ListVisits, UpdateVisit, Visit, VisitInput};
-use clinic_core::{AppStatus, ClinicError};
+use clinic_core::{AppStatus, ClinicError, ErrorCode, ValidationRule};
 use tauri::State;
 
 use crate::AppState;
@@ -103,5 +104,52 @@ pub fn visit_update(state: State<'_, AppState>, id: String, input: VisitInput) -
 pub fn visit_list(state: State<'_, AppState>, patient_id: String) -> Reply<Vec<Visit>> {
     state.execute(ListVisits {
         patient_id: parse_id("patient", &patient_id)?,
+    })
+}
+
+/// A patient file from the window: the bytes travel as the raw IPC body (no JSON array of
+/// numbers for a 5 MB file); `encoding`, `dry-run` and `mapping` (JSON) as headers.
+#[tauri::command]
+pub fn import_patients(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Reply<ImportOutcome> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(ClinicError::new(
+            ErrorCode::BadFile,
+            "the file must be sent as raw bytes",
+        ));
+    };
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let encoding = header("encoding")
+        .map(|e| {
+            TextEncoding::parse(&e).ok_or_else(|| {
+                ClinicError::validation(
+                    "encoding",
+                    ValidationRule::UnknownValue,
+                    "auto, utf-8, gbk or big5",
+                )
+            })
+        })
+        .transpose()?
+        .unwrap_or(TextEncoding::Auto);
+    let mapping: Option<Vec<Option<ImportField>>> = header("mapping")
+        .map(|m| {
+            serde_json::from_str(&m).map_err(|e| {
+                ClinicError::validation("mapping", ValidationRule::InvalidFormat, e.to_string())
+            })
+        })
+        .transpose()?;
+    state.execute(ImportFile {
+        bytes: bytes.clone(),
+        encoding,
+        mapping,
+        dry_run: header("dry-run").as_deref() != Some("false"),
     })
 }

@@ -24,6 +24,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             commands::visit_add,
             commands::visit_update,
             commands::visit_list,
+            commands::import_patients,
         ])
 }
 

@@ -47,6 +47,79 @@ fn call(h: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(&h.window, request).map(|b| b.deserialize::<Value>().unwrap())
 }
 
+/// Invokes `cmd` with a raw body and headers, as the import dialog sends a file.
+fn call_raw(
+    h: &Harness,
+    cmd: &str,
+    body: &[u8],
+    headers: &[(&'static str, &str)],
+) -> Result<Value, Value> {
+    let mut map = tauri::http::HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(*k, v.parse().unwrap());
+    }
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Raw(body.to_vec()),
+        headers: map,
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(&h.window, request).map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn import_a_file_sent_as_raw_bytes() {
+    let h = harness();
+    call(
+        &h,
+        "setup_clinic",
+        json!({"passphrase": "correct horse battery"}),
+    )
+    .unwrap();
+    let gbk = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../crates/clinic-core/tests/fixtures/patients-gbk.csv"
+    ))
+    .unwrap();
+    // No dry-run header: a dry run (the safe default).
+    let dry = call_raw(&h, "import_patients", &gbk, &[("encoding", "auto")]).unwrap();
+    assert_eq!(dry["report"]["imported"], false);
+    assert_eq!(dry["report"]["newPatients"], 4);
+    assert_eq!(dry["columns"][1]["header"], "姓名");
+    assert_eq!(dry["columns"][1]["field"], "name");
+    assert_eq!(dry["columns"][1]["samples"][0], "张伟明");
+    let none = call(
+        &h,
+        "patient_list",
+        json!({"includeArchived": false, "limit": 10, "offset": 0}),
+    )
+    .unwrap();
+    assert_eq!(none.as_array().unwrap().len(), 0);
+
+    // The user leaves out the notes column and imports.
+    let mapping =
+        r#"["externalId","name","sex","birthDate","phone","paymentType","allergies",null]"#;
+    let done = call_raw(
+        &h,
+        "import_patients",
+        &gbk,
+        &[("dry-run", "false"), ("mapping", mapping)],
+    )
+    .unwrap();
+    assert_eq!(done["report"]["imported"], true);
+    assert_eq!(done["columns"][7]["field"], Value::Null);
+    let found = call(&h, "patient_search", json!({"query": "zwm", "limit": 5})).unwrap();
+    assert_eq!(found[0]["name"], "张伟明");
+
+    let bad = call_raw(&h, "import_patients", b"\"unterminated", &[]).unwrap_err();
+    assert_eq!(bad["code"], "BAD_FILE");
+    let enc = call_raw(&h, "import_patients", &gbk, &[("encoding", "ebcdic")]).unwrap_err();
+    assert_eq!(enc["field"], "encoding");
+}
+
 #[test]
 fn first_run_then_patients_and_visits_over_ipc() {
     let h = harness();

@@ -149,6 +149,24 @@ async function scenario() {
   await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
   assert.equal((await b.$$('[data-testid="visit-row"]')).length, 1);
 
+  // --- import a GBK spreadsheet export through the window ---
+  await (await $t(b, "back")).click();
+  await (await $t(b, "import-patients")).click();
+  await (await $t(b, "import-dialog")).waitForDisplayed({ timeout: 10000 });
+  const gbk = path.join(root, "crates/clinic-core/tests/fixtures/patients-gbk.csv");
+  await (await $t(b, "import-file")).addValue(gbk);
+  await (await $t(b, "import-summary")).waitForDisplayed({ timeout: 10000 });
+  // 张伟明 is already registered (same phone): one of the problems listed.
+  await b.waitUntil(async () => (await b.$$('[data-testid="import-problem"]')).length === 5, { timeout: 10000 });
+  await shot(b, "09-import-dialog");
+  await (await $t(b, "import-confirm")).click();
+  await (await $t(b, "import-dialog")).waitForDisplayed({ reverse: true, timeout: 10000 });
+  await type(b, "patient-search", "wf"); // 王芳, imported with full-width digits in her phone
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await (await $t(b, "patient-search")).addValue("\uE007");
+  await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
+  assert.equal(await (await $t(b, "patient-title")).getText(), "王芳");
+
   // --- the other languages, for the screenshots ---
   await chooseOption(b, "language-switch", "繁體中文");
   await shot(b, "07-patient-page-zh-TW");

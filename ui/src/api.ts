@@ -7,6 +7,9 @@ import type { PatientInput } from "./bindings/PatientInput";
 import type { PatientSummary } from "./bindings/PatientSummary";
 import type { Visit } from "./bindings/Visit";
 import type { VisitInput } from "./bindings/VisitInput";
+import type { ImportField } from "./bindings/ImportField";
+import type { ImportOutcome } from "./bindings/ImportOutcome";
+import type { TextEncoding } from "./bindings/TextEncoding";
 
 /** Anything thrown across IPC becomes a ClinicError, so screens handle one shape. */
 export function toClinicError(e: unknown): ClinicError {
@@ -18,9 +21,9 @@ export function isClinicError(e: unknown): e is ClinicError {
   return !!e && typeof e === "object" && "code" in e && "message" in e;
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, headers?: Record<string, string>): Promise<T> {
   try {
-    return await invoke<T>(cmd, args);
+    return await invoke<T>(cmd, args, headers ? { headers } : undefined);
   } catch (e) {
     throw toClinicError(e);
   }
@@ -41,4 +44,11 @@ export const api = {
   visitAdd: (input: VisitInput) => call<Visit>("visit_add", { input }),
   visitUpdate: (id: string, input: VisitInput) => call<Visit>("visit_update", { id, input }),
   visitList: (patientId: string) => call<Visit[]>("visit_list", { patientId }),
+  /** The file travels as raw bytes; a dry run unless `dryRun` is false. */
+  importPatients: (file: Uint8Array, encoding: TextEncoding, mapping: (ImportField | null)[] | null, dryRun: boolean) =>
+    call<ImportOutcome>("import_patients", file, {
+      encoding,
+      "dry-run": String(dryRun),
+      ...(mapping ? { mapping: JSON.stringify(mapping) } : {}),
+    }),
 };

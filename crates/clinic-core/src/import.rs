@@ -266,7 +266,12 @@ fn decode(bytes: &[u8], encoding: TextEncoding) -> Result<(String, &'static str)
             chosen.name()
         )));
     }
-    Ok((text.into_owned(), chosen.name()))
+    let name = if chosen == encoding_rs::GB18030 {
+        "GB18030"
+    } else {
+        chosen.name()
+    };
+    Ok((text.into_owned(), name))
 }
 
 fn read_csv(bytes: &[u8], encoding: TextEncoding) -> Result<Table> {
@@ -686,6 +691,69 @@ impl Operation for ImportPatients {
         }
         search::insert_sorted(tx, keys)?;
         Ok(report)
+    }
+}
+
+/// One column as the mapping step shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ImportColumn {
+    pub header: String,
+    pub field: Option<ImportField>,
+    /// The first few values, so staff can see what the column holds.
+    pub samples: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ImportOutcome {
+    pub columns: Vec<ImportColumn>,
+    pub report: ImportReport,
+}
+
+/// A whole file, as the window sends it: read, map, check, and (unless `dry_run`) import.
+pub struct ImportFile {
+    pub bytes: Vec<u8>,
+    pub encoding: TextEncoding,
+    pub mapping: Option<Vec<Option<ImportField>>>,
+    pub dry_run: bool,
+}
+
+impl Operation for ImportFile {
+    type Output = ImportOutcome;
+    fn action(&self) -> Action {
+        Action::PatientImport
+    }
+    fn run(self, tx: &Transaction<'_>) -> Result<ImportOutcome> {
+        let table = read_table(&self.bytes, self.encoding)?;
+        let mut mapping = self
+            .mapping
+            .unwrap_or_else(|| guess_mapping(&table.headers));
+        mapping.resize(table.headers.len(), None);
+        let columns = table
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, header)| ImportColumn {
+                header: header.clone(),
+                field: mapping[i],
+                samples: table
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.cells.get(i).filter(|c| !c.is_empty()).cloned())
+                    .take(3)
+                    .collect(),
+            })
+            .collect();
+        let report = ImportPatients {
+            table,
+            mapping: Some(mapping),
+            dry_run: self.dry_run,
+        }
+        .run(tx)?;
+        Ok(ImportOutcome { columns, report })
     }
 }
 

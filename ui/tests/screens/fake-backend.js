@@ -160,6 +160,37 @@ export function installFakeBackend(scenario) {
       Object.assign(v, input, { amount: money(input.amount), updatedAt: now() });
       return v;
     },
+    // A small CSV reader standing in for the core's (which has its own tests): comma
+    // separated UTF-8, headers 姓名/Name and 手机/电话/Phone, rows without a name rejected.
+    import_patients: (bytes, headers) => {
+      needUnlocked();
+      const text = new TextDecoder().decode(bytes);
+      const lines = text.split(/\r?\n/).filter((l) => l.trim());
+      if (!lines.length) throw err("BAD_FILE", "empty");
+      const header = lines[0].split(",");
+      const guess = (h) => ({ 姓名: "name", Name: "name", 手机: "phone", 电话: "phone", Phone: "phone" })[h.trim()] ?? null;
+      const mapping = headers.mapping ? JSON.parse(headers.mapping) : header.map(guess);
+      const rows = lines.slice(1).map((l, i) => ({ number: i + 2, cells: l.split(",") }));
+      const col = (f) => mapping.indexOf(f);
+      const problems = [];
+      let created = 0;
+      for (const r of rows) {
+        const name = col("name") >= 0 ? r.cells[col("name")]?.trim() : "";
+        if (!name) {
+          problems.push({ row: r.number, kind: "invalid", column: header[col("name")] ?? null, field: "name", rule: "required", other: null, message: "name is required" });
+          continue;
+        }
+        created++;
+        if (headers["dry-run"] === "false") {
+          const phone = col("phone") >= 0 ? r.cells[col("phone")]?.trim() || null : null;
+          commands.patient_create({ input: { name, phone } });
+        }
+      }
+      return {
+        columns: header.map((h, i) => ({ header: h, field: mapping[i], samples: rows.map((r) => r.cells[i]).filter(Boolean).slice(0, 3) })),
+        report: { readAs: "UTF-8", totalRows: rows.length, newPatients: created, updatedPatients: 0, problems, imported: headers["dry-run"] === "false" },
+      };
+    },
     visit_list: ({ patientId }) => {
       needUnlocked();
       findPatient(patientId);
@@ -175,14 +206,15 @@ export function installFakeBackend(scenario) {
       window[`_${key}`] = cb;
       return key;
     },
-    async invoke(cmd, args = {}) {
-      calls.push({ cmd, args: JSON.parse(JSON.stringify(args)) });
+    async invoke(cmd, args = {}, options = {}) {
+      const raw = args instanceof Uint8Array;
+      calls.push({ cmd, args: raw ? { bytes: args.length, headers: options.headers } : JSON.parse(JSON.stringify(args)) });
       // Serialise like IPC does: the page never shares objects with the backend.
       const clone = (v) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
       if (s.fail[cmd]) throw clone(s.fail[cmd]);
       const handler = commands[cmd];
       if (!handler) throw `command ${cmd} not found`;
-      return clone(await handler(args));
+      return clone(await handler(args, options.headers ?? {}));
     },
   };
 }
