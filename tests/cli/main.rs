@@ -487,3 +487,66 @@ fn import_patients_dry_run_then_for_real() {
     );
     assert_eq!(wrong.status.code(), Some(3));
 }
+
+#[test]
+fn export_patients_and_visits_in_three_formats() {
+    let tmp = initialized();
+    ok(clinic(
+        tmp.path(),
+        &["generate", "--patients", "30", "--seed", "3"],
+    ));
+    let out = tempfile::tempdir().unwrap();
+    for (what, format, file) in [
+        ("patients", "csv", "patients.csv"),
+        ("visits", "xlsx", "visits.xlsx"),
+        ("patients", "fhir", "bundle.json"),
+    ] {
+        let path = out.path().join(file);
+        let printed = ok(clinic(
+            tmp.path(),
+            &[
+                "export",
+                what,
+                "--format",
+                format,
+                "--out",
+                path.to_str().unwrap(),
+            ],
+        ));
+        assert!(printed.contains("Wrote"), "{printed}");
+        let bytes = std::fs::read(&path).unwrap();
+        match format {
+            "csv" => assert!(bytes.starts_with(b"\xEF\xBB\xBFid,name,")),
+            "xlsx" => assert!(bytes.starts_with(b"PK\x03\x04")),
+            _ => {
+                let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(v["resourceType"], "Bundle");
+            }
+        }
+    }
+    // A missing destination (an unplugged USB disk) is a clear error, and no stray file.
+    let gone = out.path().join("no-such-disk/patients.csv");
+    let err = clinic(
+        tmp.path(),
+        &[
+            "export",
+            "patients",
+            "--format",
+            "csv",
+            "--out",
+            gone.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(err.status.code(), Some(1));
+    assert!(stderr(&err).contains("does not exist"), "{}", stderr(&err));
+    let bad = clinic(
+        tmp.path(),
+        &["export", "patients", "--format", "pdf", "--out", "x"],
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    let bad = clinic(
+        tmp.path(),
+        &["export", "doctors", "--format", "csv", "--out", "x"],
+    );
+    assert_eq!(bad.status.code(), Some(3));
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use clinic_core::export::{Export, ExportFormat, ExportWhat};
 use clinic_core::import::{read_table, ImportPatients, TextEncoding};
 use clinic_core::patients::{
     ArchivePatient, CreatePatient, GetPatient, ListPatients, PatientInput, SearchPatients,
@@ -42,6 +43,16 @@ enum Command {
     /// Record and list visits
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Write patients or visits to a file: CSV (UTF-8 with BOM), XLSX, or a FHIR R4 Bundle
+    Export {
+        /// patients or visits
+        what: String,
+        /// csv, xlsx or fhir
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Bring patients in from a CSV or XLSX file (dry run first with --dry-run)
     #[command(subcommand)]
     Import(ImportCommand),
@@ -288,6 +299,27 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 )?);
             }
         },
+        Command::Export {
+            what,
+            format,
+            out: path,
+        } => {
+            let what = match what.as_str() {
+                "patients" => ExportWhat::Patients,
+                "visits" => ExportWhat::Visits,
+                _ => {
+                    return Err(ClinicError::validation(
+                        "what",
+                        ValidationRule::UnknownValue,
+                        "patients or visits",
+                    ))
+                }
+            };
+            let format = ExportFormat::parse(&format)?;
+            let bytes = clinic.execute(&actor, Export { what, format })?;
+            clinic_core::export::save(&path, &bytes)?;
+            out.exported(&path, bytes.len());
+        }
         Command::Import(ImportCommand::Patients {
             file,
             dry_run,

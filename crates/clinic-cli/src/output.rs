@@ -71,6 +71,14 @@ impl Output {
         }
     }
 
+    pub fn exported(&self, path: &Path, bytes: usize) {
+        if self.json {
+            self.print_json(&serde_json::json!({ "file": path, "bytes": bytes }));
+        } else {
+            println!("Wrote {} ({bytes} bytes)", path.display());
+        }
+    }
+
     pub fn generated(&self, g: &clinic_core::synth::Generated) {
         if self.json {
             self.print_json(g);

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use clinic_core::export::{Export, ExportFormat, ExportWhat};
 use clinic_core::import::{read_table, ImportPatients, TextEncoding};
 use clinic_core::patients::{ListPatients, PatientSummary, SearchPatients};
 use clinic_core::synth::{GenerateClinic, Region};
@@ -108,21 +109,19 @@ fn patient_csv(rows: u32, seed: u64) -> Vec<u8> {
     let surnames: Vec<char> = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗".chars().collect();
     let given: Vec<char> = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚".chars().collect();
     let mut out = String::from("病历号,姓名,性别,出生日期,手机,付费方式\n");
-    for i in 0..rows {
+    for i in 0..rows as usize {
+        // Name and birth date from the row number: no two rows are the same person.
         let name: String = [
-            *surnames.choose(&mut rng).expect("names"),
-            *given.choose(&mut rng).expect("names"),
-            *given.choose(&mut rng).expect("names"),
+            surnames[i % 20],
+            given[(i / 20) % 20],
+            given[(i / 400) % 20],
         ]
         .iter()
         .collect();
         let sex = if rng.gen_bool(0.5) { "男" } else { "女" };
-        let birth = format!(
-            "{}/{}/{}",
-            rng.gen_range(1940..2020),
-            rng.gen_range(1..13),
-            rng.gen_range(1..29)
-        );
+        let birth = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).expect("date")
+            + chrono::Duration::days((i / 8000) as i64 * 97 + rng.gen_range(0..90));
+        let birth = birth.format("%Y/%-m/%-d");
         // Unique phones, so no row is a duplicate of another.
         out.push_str(&format!("P{i:06},{name},{sex},{birth},139{i:08},医保\n"));
     }
@@ -165,6 +164,8 @@ fn import_rate(encrypted: bool, rows: u32, seed: u64) -> (Duration, Duration) {
 
 struct Run {
     label: &'static str,
+    /// Patients CSV, visits CSV, visits XLSX.
+    exports: [Duration; 3],
     generate: Duration,
     rows: u64,
     size: u64,
@@ -250,8 +251,22 @@ fn measure(label: &'static str, encrypted: bool, patients: u32, seed: u64) -> Ru
         times.sort();
         searches.push((kind, times, hits as f64 / qs.len() as f64));
     }
+    let timed = |what, format| {
+        let t = Instant::now();
+        let bytes = clinic
+            .execute(&owner, Export { what, format })
+            .expect("export");
+        assert!(!bytes.is_empty());
+        t.elapsed()
+    };
+    let exports = [
+        timed(ExportWhat::Patients, ExportFormat::Csv),
+        timed(ExportWhat::Visits, ExportFormat::Csv),
+        timed(ExportWhat::Visits, ExportFormat::Xlsx),
+    ];
     Run {
         label,
+        exports,
         generate: gen_time,
         rows,
         size,
@@ -301,6 +316,21 @@ fn main() {
         rate(plain_read + plain_import),
         ratio((enc_read + enc_import).as_secs_f64(), (plain_read + plain_import).as_secs_f64()),
     );
+    for (i, label) in [
+        "export patients to CSV",
+        "export visits to CSV",
+        "export visits to XLSX",
+    ]
+    .iter()
+    .enumerate()
+    {
+        println!(
+            "| {label} | {:.1} s | {:.1} s | {} |",
+            enc.exports[i].as_secs_f64(),
+            plain.exports[i].as_secs_f64(),
+            ratio(enc.exports[i].as_secs_f64(), plain.exports[i].as_secs_f64())
+        );
+    }
     println!(
         "| file size | {:.1} MiB | {:.1} MiB | {} |",
         enc.size as f64 / 1048576.0,

@@ -41,6 +41,8 @@ pub enum Action {
     PatientArchive,
     /// Checking or importing a file of patients.
     PatientImport,
+    /// Writing patients or visits out of the clinic (a file that leaves the encryption).
+    PatientExport,
     VisitRead,
     VisitWrite,
 }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod clinic;
 mod db;
 pub mod error;
+pub mod export;
 mod fsutil;
 pub mod idnumber;
 pub mod import;

@@ -345,7 +345,7 @@ impl From<&Patient> for PatientInput {
     }
 }
 
-const PATIENT_COLUMNS: &str = "id, name, sex, birth_date, phone, email, address, payment_type, allergies, notes, created_at, updated_at, archived_at, id_number";
+pub(crate) const PATIENT_COLUMNS: &str = "id, name, sex, birth_date, phone, email, address, payment_type, allergies, notes, created_at, updated_at, archived_at, id_number";
 
 fn parse_time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -355,7 +355,7 @@ fn parse_time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
-fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
+pub(crate) fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
     let birth_date: Option<String> = row.get(3)?;
     let birth_date = birth_date.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     let archived: Option<String> = row.get(12)?;

@@ -164,13 +164,13 @@ impl VisitInput {
     }
 }
 
-const VISIT_COLUMNS: &str = "id, patient_id, visited_at, department, doctor, visit_type, chief_complaint, diagnosis, treatment, amount_minor, satisfaction, feedback, created_at, updated_at";
+pub(crate) const VISIT_COLUMNS: &str = "id, patient_id, visited_at, department, doctor, visit_type, chief_complaint, diagnosis, treatment, amount_minor, satisfaction, feedback, created_at, updated_at";
 
 fn conversion_error(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
 }
 
-fn visit_from_row(row: &Row<'_>) -> rusqlite::Result<Visit> {
+pub(crate) fn visit_from_row(row: &Row<'_>) -> rusqlite::Result<Visit> {
     let utc = |i: usize| -> rusqlite::Result<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(&row.get::<_, String>(i)?)
             .map(|d| d.with_timezone(&Utc))
