@@ -4,20 +4,11 @@ use clinic_core::export::{Export, ExportFormat, ExportWhat};
 use clinic_core::import::{read_table, ImportPatients, TextEncoding};
 use clinic_core::patients::{CreatePatient, ListPatients, PatientInput};
 use clinic_core::visits::{AddVisit, VisitInput};
-use clinic_core::{Actor, Clinic, KdfParams};
+mod common;
+
+use clinic_core::{Actor, Clinic};
+use common::clinic;
 use serde_json::Value;
-
-const FAST: KdfParams = KdfParams {
-    m_cost: 1024,
-    t_cost: 1,
-    p_cost: 1,
-};
-
-fn clinic() -> (tempfile::TempDir, Clinic) {
-    let tmp = tempfile::tempdir().unwrap();
-    let (c, _) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
-    (tmp, c)
-}
 
 fn sample(c: &Clinic) {
     let zhang = c

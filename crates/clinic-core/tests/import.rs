@@ -6,19 +6,10 @@ use clinic_core::import::{
     read_table, ImportField, ImportPatients, ImportReport, ProblemKind, TextEncoding,
 };
 use clinic_core::patients::{CreatePatient, ListPatients, PatientInput, SearchPatients};
-use clinic_core::{Actor, Clinic, ErrorCode, KdfParams, ValidationRule};
+mod common;
 
-const FAST: KdfParams = KdfParams {
-    m_cost: 1024,
-    t_cost: 1,
-    p_cost: 1,
-};
-
-fn clinic() -> (tempfile::TempDir, Clinic) {
-    let tmp = tempfile::tempdir().unwrap();
-    let (c, _) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
-    (tmp, c)
-}
+use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};
+use common::clinic;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(

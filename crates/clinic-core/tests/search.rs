@@ -4,19 +4,10 @@
 use clinic_core::patients::{
     ArchivePatient, CreatePatient, PatientInput, SearchPatients, UpdatePatient,
 };
-use clinic_core::{Actor, Clinic, DbKey, KdfParams, DB_FILE};
+mod common;
 
-const FAST: KdfParams = KdfParams {
-    m_cost: 1024,
-    t_cost: 1,
-    p_cost: 1,
-};
-
-fn clinic() -> (tempfile::TempDir, Clinic, DbKey) {
-    let tmp = tempfile::tempdir().unwrap();
-    let (clinic, key) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
-    (tmp, clinic, key)
-}
+use clinic_core::{Actor, Clinic, DbKey, DB_FILE};
+use common::clinic_and_key as clinic;
 
 fn add(c: &Clinic, name: &str, phone: Option<&str>) -> uuid::Uuid {
     let input = PatientInput {

@@ -1,0 +1,25 @@
+//! Helpers shared by the integration tests: a real encrypted clinic in a temp folder.
+#![allow(dead_code)] // each test file uses a different subset
+
+use clinic_core::{Clinic, DbKey, KdfParams};
+
+/// A cheap key-derivation cost: tests open many clinics; the real cost is tested in storage.rs.
+pub const FAST: KdfParams = KdfParams {
+    m_cost: 1024,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+pub const PASS: &str = "correct horse battery";
+
+/// A new clinic, its folder (kept alive by the TempDir) and its raw key.
+pub fn clinic_and_key() -> (tempfile::TempDir, Clinic, DbKey) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (clinic, key) = Clinic::initialize_with(tmp.path(), PASS, FAST).unwrap();
+    (tmp, clinic, key)
+}
+
+pub fn clinic() -> (tempfile::TempDir, Clinic) {
+    let (tmp, clinic, _) = clinic_and_key();
+    (tmp, clinic)
+}
