@@ -253,7 +253,7 @@ impl Operation for GenerateClinic {
                 .from_local_datetime(&registered.and_hms_opt(9, 0, 0).expect("valid time"))
                 .single()
                 .expect("fixed offset");
-            let id = random_uuid(&mut rng);
+            let id = time_ordered_uuid(&mut rng, created.timestamp_millis());
             let no = first_no + i;
             insert_patient.execute(params![
                 id.to_string(),
@@ -329,7 +329,7 @@ impl Operation for GenerateClinic {
                     .with_timezone(&chrono::Utc)
                     .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
                 insert_visit.execute(params![
-                    random_uuid(&mut rng).to_string(),
+                    time_ordered_uuid(&mut rng, at.timestamp_millis()).to_string(),
                     id.to_string(),
                     at.to_rfc3339(),
                     at.timestamp_millis(),
@@ -354,8 +354,9 @@ impl Operation for GenerateClinic {
     }
 }
 
-fn random_uuid(rng: &mut ChaCha8Rng) -> Uuid {
-    uuid::Builder::from_random_bytes(rng.gen()).into_uuid()
+/// A UUID v7 as the app makes them (time-ordered), from the seed: deterministic.
+fn time_ordered_uuid(rng: &mut ChaCha8Rng, unix_ms: i64) -> Uuid {
+    uuid::Builder::from_unix_timestamp_millis(unix_ms.max(0) as u64, &rng.gen()).into_uuid()
 }
 
 /// A day in `[from, from + span)`, twice as likely in peak months, less likely on Sundays

@@ -229,7 +229,9 @@ impl Operation for AddVisit {
     fn run(self, tx: &Transaction<'_>) -> Result<Visit> {
         let r = self.0.validate()?;
         require_active_patient(tx, r.patient_id)?;
-        let id = Uuid::new_v4();
+        // Time-ordered (UUID v7): new rows append to the primary-key index instead of
+        // landing at random pages of it, which is what slowed large imports down.
+        let id = Uuid::now_v7();
         let now = now_text();
         tx.execute(
             &format!("INSERT INTO visit ({VISIT_COLUMNS}, visited_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)"),
