@@ -191,7 +191,7 @@ impl PatientRecord {
         )?;
         match bulk_keys {
             Some(keys) => keys.extend(
-                search::keys_for(&self.searchable(&mut Vec::new(), &mut Vec::new()))
+                search::keys_for(&self.searchable())
                     .into_iter()
                     .map(|k| (k.rank, k.key, no)),
             ),
@@ -237,32 +237,24 @@ impl PatientRecord {
             self.phone.as_deref().map(validate::digits_only),
             self.id_number,
         ])?;
-        let (mut phones, mut ids) = (Vec::new(), Vec::new());
-        search::index_patient(
-            tx,
-            before.search_no,
-            Some(&before.searchable(&mut phones, &mut ids)),
-            &self.searchable(&mut Vec::new(), &mut Vec::new()),
-        )
+        let old = Searchable {
+            name: &before.name,
+            phone: before.phone.as_deref(),
+            id_number: before.id_number.as_deref(),
+        };
+        search::index_patient(tx, before.search_no, Some(&old), &self.searchable())
     }
 
-    fn searchable<'a>(
-        &'a self,
-        phones: &'a mut Vec<&'a str>,
-        ids: &'a mut Vec<&'a str>,
-    ) -> Searchable<'a> {
-        phones.extend(self.phone.as_deref());
-        ids.extend(self.id_number.as_deref());
+    fn searchable(&self) -> Searchable<'_> {
         Searchable {
             name: &self.name,
-            phones,
-            id_numbers: ids,
+            phone: self.phone.as_deref(),
+            id_number: self.id_number.as_deref(),
         }
     }
 
     fn index(&self, tx: &Transaction<'_>, no: i64) -> Result<()> {
-        let (mut phones, mut ids) = (Vec::new(), Vec::new());
-        search::index_patient(tx, no, None, &self.searchable(&mut phones, &mut ids))
+        search::index_patient(tx, no, None, &self.searchable())
     }
 }
 
@@ -272,22 +264,6 @@ struct SearchedAs {
     name: String,
     phone: Option<String>,
     id_number: Option<String>,
-}
-
-impl SearchedAs {
-    fn searchable<'a>(
-        &'a self,
-        phones: &'a mut Vec<&'a str>,
-        ids: &'a mut Vec<&'a str>,
-    ) -> Searchable<'a> {
-        phones.extend(self.phone.as_deref());
-        ids.extend(self.id_number.as_deref());
-        Searchable {
-            name: &self.name,
-            phones,
-            id_numbers: ids,
-        }
-    }
 }
 
 pub(crate) fn today_local() -> NaiveDate {

@@ -45,8 +45,8 @@ pub struct SearchKey {
 /// What a patient is found by.
 pub struct Searchable<'a> {
     pub name: &'a str,
-    pub phones: &'a [&'a str],
-    pub id_numbers: &'a [&'a str],
+    pub phone: Option<&'a str>,
+    pub id_number: Option<&'a str>,
 }
 
 /// Lower case, full-width letters and digits as ASCII, runs of spaces as one.
@@ -205,11 +205,11 @@ pub fn keys_for(p: &Searchable<'_>) -> Vec<SearchKey> {
             add_suffixes(&[mixed], 1, rank);
         }
     }
-    for phone in p.phones {
+    if let Some(phone) = p.phone {
         let digits: Vec<String> = phone_digits(phone).chars().map(String::from).collect();
         add_suffixes(&digits, MIN_PHONE_DIGITS, RANK_START);
     }
-    for id in p.id_numbers {
+    if let Some(id) = p.id_number {
         let id = fold(id).to_uppercase().replace(' ', "");
         if !id.is_empty() {
             // The whole number, and its last four as people read them out.
@@ -325,12 +325,10 @@ pub fn rebuild_index(conn: &Connection) -> Result<()> {
             let name: String = row.get(1)?;
             let phone: Option<String> = row.get(2)?;
             let id_number: Option<String> = row.get(3)?;
-            let phones: Vec<&str> = phone.as_deref().into_iter().collect();
-            let ids: Vec<&str> = id_number.as_deref().into_iter().collect();
             let p = Searchable {
                 name: &name,
-                phones: &phones,
-                id_numbers: &ids,
+                phone: phone.as_deref(),
+                id_number: id_number.as_deref(),
             };
             all.extend(keys_for(&p).into_iter().map(|k| (k.rank, k.key, no)));
         }
@@ -385,11 +383,11 @@ pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<i64>> {
 mod tests {
     use super::*;
 
-    fn keys(name: &str, phones: &[&str]) -> Vec<String> {
+    fn keys(name: &str, phone: &[&str]) -> Vec<String> {
         keys_for(&Searchable {
             name,
-            phones,
-            id_numbers: &[],
+            phone: phone.first().copied(),
+            id_number: None,
         })
         .into_iter()
         .map(|k| format!("{}{}", ["=", "≈", "~"][k.rank as usize], k.key))

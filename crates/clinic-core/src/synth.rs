@@ -271,12 +271,11 @@ impl Operation for GenerateClinic {
                 phone,
                 no,
             ])?;
-            let phones = [phone.as_str()];
             keys.extend(
                 search::keys_for(&Searchable {
                     name: &name,
-                    phones: &phones,
-                    id_numbers: &[],
+                    phone: Some(&phone),
+                    id_number: None,
                 })
                 .into_iter()
                 .map(|k| (k.rank, k.key, no)),
