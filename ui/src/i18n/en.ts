@@ -158,7 +158,8 @@ const en = {
     duplicateInFile: "Same patient as row {other} of this file.",
     skipNote: "Valid rows are imported together; rows with problems are left out.",
     confirm: "Import {n} patients",
-    done: "{n} patients imported, {updated} updated",
+    done: "{n} patients imported",
+    doneUpdated: "{n} patients imported, {updated} updated",
   },
   error: {
     VALIDATION: "Please check the form.",

@@ -157,7 +157,8 @@ const zhCN: Messages = {
     duplicateInFile: "与本文件第 {other} 行是同一位患者。",
     skipNote: "有效的行一起导入；有问题的行会被略过。",
     confirm: "导入 {n} 位患者",
-    done: "已导入 {n} 位患者，更新 {updated} 位",
+    done: "已导入 {n} 位患者",
+    doneUpdated: "已导入 {n} 位患者，更新 {updated} 位",
   },
   error: {
     VALIDATION: "请检查表单。",

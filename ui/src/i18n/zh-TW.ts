@@ -157,7 +157,8 @@ const zhTW: Messages = {
     duplicateInFile: "與本檔案第 {other} 列是同一位病患。",
     skipNote: "有效的列一起匯入；有問題的列會被略過。",
     confirm: "匯入 {n} 位病患",
-    done: "已匯入 {n} 位病患，更新 {updated} 位",
+    done: "已匯入 {n} 位病患",
+    doneUpdated: "已匯入 {n} 位病患，更新 {updated} 位",
   },
   error: {
     VALIDATION: "請檢查表單。",

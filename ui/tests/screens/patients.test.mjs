@@ -186,6 +186,7 @@ test("import: choose a file, see every problem by row, fix a column, import the 
     );
     await shot("import-dialog-zh-CN");
     await byTestId(page, "import-confirm").getByText("导入 2 位患者").click();
+    await page.getByText("已导入 2 位患者").waitFor();
     await byTestId(page, "import-dialog").waitFor({ state: "detached" });
     await expectRows(page, ["Li Wei", "吴敏", "周杰", "张丽", "张伟明", "王芳"]);
     const sent = (await calls()).filter((c) => c.cmd === "import_patients").map((c) => c.args.headers["dry-run"]);
@@ -193,9 +194,10 @@ test("import: choose a file, see every problem by row, fix a column, import the 
   }));
 
 test("import: a file that is not a table is refused with a clear message", () =>
-  withApp({ ...clinic, fail: { import_patients: { code: "BAD_FILE", message: "malformed" } } }, async ({ page }) => {
+  withApp({ ...clinic, fail: { import_patients: { code: "BAD_FILE", message: "malformed" } } }, async ({ page, shot }) => {
     await byTestId(page, "import-patients").click();
     await byTestId(page, "import-file").setInputFiles({ name: "photo.csv", mimeType: "text/csv", buffer: Buffer.from([0, 1, 2]) });
     await byTestId(page, "import-error").getByText("cannot be read as a patient list", { exact: false }).waitFor();
     assert.equal(await byTestId(page, "import-confirm").isDisabled(), true);
+    await shot("import-bad-file-en");
   }));
