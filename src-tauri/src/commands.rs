@@ -36,7 +36,7 @@ pub fn lock(state: State<'_, AppState>, forget: bool) -> AppStatus {
 
 #[tauri::command]
 pub fn patient_create(state: State<'_, AppState>, input: PatientInput) -> Reply<Patient> {
-    state.execute(CreatePatient(input))
+    state.execute(CreatePatient::new(input))
 }
 
 #[tauri::command]

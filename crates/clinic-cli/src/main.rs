@@ -257,7 +257,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Init => unreachable!("handled above"),
         Command::Patient(cmd) => match cmd {
             PatientCommand::Add(f) => {
-                let p = clinic.execute(&actor, CreatePatient(f.apply(PatientInput::default())))?;
+                let p =
+                    clinic.execute(&actor, CreatePatient::new(f.apply(PatientInput::default())))?;
                 out.created(&p, &p.id.to_string());
             }
             PatientCommand::Edit { id, fields } => {

@@ -39,6 +39,8 @@ pub enum Action {
     PatientRead,
     PatientWrite,
     PatientArchive,
+    /// Merging two records of one person.
+    PatientMerge,
     /// Checking or importing a file of patients.
     PatientImport,
     /// Writing patients or visits out of the clinic (a file that leaves the encryption).
@@ -58,7 +60,7 @@ impl Action {
 pub fn authorize(actor: &Actor, action: Action) -> Result<()> {
     let allowed = match (actor.role, action) {
         (Role::Owner, _) | (Role::Doctor, _) => true,
-        (Role::FrontDesk, Action::PatientArchive) => false,
+        (Role::FrontDesk, Action::PatientArchive | Action::PatientMerge) => false,
         (Role::FrontDesk, _) => true,
     };
     if allowed {

@@ -28,7 +28,7 @@ pub fn default_data_dir() -> PathBuf {
 pub trait Operation {
     type Output;
     fn action(&self) -> Action;
-    fn run(self, tx: &Transaction<'_>) -> Result<Self::Output>;
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Self::Output>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
@@ -234,7 +234,7 @@ impl Clinic {
             TransactionBehavior::Deferred
         };
         let tx = conn.transaction_with_behavior(behavior)?;
-        let output = op.run(&tx)?;
+        let output = op.run(&tx, actor)?;
         tx.commit()?;
         Ok(output)
     }

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_id_number.sql"),
     include_str!("../migrations/0004_external_id.sql"),
     include_str!("../migrations/0005_drop_unused_indexes.sql"),
+    include_str!("../migrations/0006_full_profile.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -42,6 +42,9 @@ pub enum ErrorCode {
     BadFile,
     /// The database reported an unexpected error.
     Storage,
+    /// A new patient looks like one already registered (same phone, ID number, or name and
+    /// birth date); nothing was saved. Check, then register anyway if it is someone else.
+    Duplicate,
 }
 
 impl ErrorCode {
@@ -63,6 +66,7 @@ impl ErrorCode {
             ErrorCode::Io => "IO",
             ErrorCode::BadFile => "BAD_FILE",
             ErrorCode::Storage => "STORAGE",
+            ErrorCode::Duplicate => "DUPLICATE",
         }
     }
 }

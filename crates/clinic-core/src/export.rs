@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::access::Action;
+use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
-use crate::patients::{patient_from_row, Patient, PATIENT_COLUMNS};
+use crate::patients::{patient_from_row, with_details, AllergySeverity, Patient, PATIENT_COLUMNS};
 use crate::visits::{visit_from_row, Visit, VISIT_COLUMNS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -72,8 +72,19 @@ const PATIENT_HEADERS: &[&str] = &[
     "address",
     "paymentType",
     "allergies",
+    "conditions",
+    "medications",
+    "region",
+    "occupation",
     "notes",
     "idNumber",
+    "otherPhones",
+    "education",
+    "maritalStatus",
+    "preferredLanguage",
+    "insurer",
+    "policyNumber",
+    "referralChannel",
     "createdAt",
     "updatedAt",
     "archivedAt",
@@ -98,12 +109,19 @@ fn text<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
+/// A list in one cell, the way import reads it back.
+fn joined(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join("; ")
+}
+
 fn all_patients(tx: &Transaction<'_>) -> Result<Vec<Patient>> {
     let mut stmt = tx.prepare(&format!(
         "SELECT {PATIENT_COLUMNS} FROM patient ORDER BY created_at, id"
     ))?;
     let rows = stmt.query_map([], patient_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut all: Vec<Patient> = rows.collect::<rusqlite::Result<_>>()?;
+    with_details(tx, &mut all, false)?;
+    Ok(all)
 }
 
 /// Every visit with its patient's name, oldest first.
@@ -135,9 +153,38 @@ fn patient_sheet(patients: &[Patient]) -> Sheet {
                 text(&p.email),
                 text(&p.address),
                 text(&p.payment_type.map(|t| t.code())),
-                text(&p.allergies),
+                joined(p.allergies.iter().map(|a| {
+                    let mut t = a.substance.clone();
+                    let detail: Vec<&str> = a
+                        .reaction
+                        .as_deref()
+                        .into_iter()
+                        .chain(a.severity.map(|s| s.code()))
+                        .collect();
+                    if !detail.is_empty() {
+                        t.push_str(&format!(" ({})", detail.join(", ")));
+                    }
+                    t
+                })),
+                joined(p.conditions.iter().map(|c| match &c.icd10 {
+                    Some(code) => format!("{} [{code}]", c.name),
+                    None => c.name.clone(),
+                })),
+                joined(p.medications.iter().map(|m| match &m.dose {
+                    Some(d) => format!("{} {d}", m.name),
+                    None => m.name.clone(),
+                })),
+                text(&p.region),
+                text(&p.occupation),
                 text(&p.notes),
                 text(&p.id_number),
+                joined(p.other_phones.iter().map(|x| x.number.clone())),
+                text(&p.education.map(|v| v.code())),
+                text(&p.marital_status.map(|v| v.code())),
+                text(&p.preferred_language.map(|v| v.code())),
+                text(&p.insurer),
+                text(&p.policy_number),
+                text(&p.referral_channel.map(|v| v.code())),
                 p.created_at.to_rfc3339(),
                 p.updated_at.to_rfc3339(),
                 text(&p.archived_at.map(|a| a.to_rfc3339())),
@@ -244,7 +291,10 @@ fn gender(p: &Patient) -> Option<&'static str> {
 fn fhir_patient(p: &Patient) -> Value {
     let mut telecom = Vec::new();
     if let Some(phone) = &p.phone {
-        telecom.push(json!({"system": "phone", "value": phone}));
+        telecom.push(json!({"system": "phone", "value": phone, "rank": 1}));
+    }
+    for other in &p.other_phones {
+        telecom.push(json!({"system": "phone", "value": other.number}));
     }
     if let Some(email) = &p.email {
         telecom.push(json!({"system": "email", "value": email}));
@@ -267,6 +317,12 @@ fn fhir_patient(p: &Patient) -> Value {
     }
     if let Some(a) = &p.address {
         o.insert("address".into(), json!([{"text": a}]));
+    }
+    if let Some(lang) = p.preferred_language {
+        o.insert(
+            "communication".into(),
+            json!([{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": lang.code()}]}, "preferred": true}]),
+        );
     }
     if let Some(id) = &p.id_number {
         let kind = crate::idnumber::kind(id);
@@ -313,16 +369,67 @@ fn fhir_bundle(patients: &[Patient], visits: &[(Visit, String)]) -> Result<Vec<u
     let mut entries: Vec<Value> = Vec::new();
     for p in patients {
         entries.push(json!({"fullUrl": format!("urn:uuid:{}", p.id), "resource": fhir_patient(p)}));
-        // Allergies are free text until the structured profile: one AllergyIntolerance.
-        if let Some(a) = &p.allergies {
-            entries.push(json!({
-                "fullUrl": format!("urn:uuid:{}-allergy", p.id),
-                "resource": {
-                    "resourceType": "AllergyIntolerance",
-                    "patient": {"reference": format!("Patient/{}", p.id)},
-                    "code": {"text": a},
-                }
-            }));
+        let subject = json!({"reference": format!("Patient/{}", p.id)});
+        for (i, a) in p.allergies.iter().enumerate() {
+            let mut r = json!({
+                "resourceType": "AllergyIntolerance",
+                "id": format!("{}-allergy-{i}", p.id),
+                "patient": subject,
+                "code": {"text": a.substance},
+            });
+            if let Some(sev) = a.severity {
+                // FHIR's criticality is the risk; its reaction severity has no "life-threatening".
+                let (criticality, severity) = match sev {
+                    AllergySeverity::Mild => ("low", "mild"),
+                    AllergySeverity::Moderate => ("low", "moderate"),
+                    AllergySeverity::Severe => ("high", "severe"),
+                    AllergySeverity::LifeThreatening => ("high", "severe"),
+                };
+                r["criticality"] = json!(criticality);
+                r["reaction"] = json!([{"severity": severity,
+                    "manifestation": [{"text": a.reaction.clone().unwrap_or_else(|| sev.code().to_string())}]}]);
+            } else if let Some(reaction) = &a.reaction {
+                r["reaction"] = json!([{"manifestation": [{"text": reaction}]}]);
+            }
+            entries
+                .push(json!({"fullUrl": format!("urn:uuid:{}-allergy-{i}", p.id), "resource": r}));
+        }
+        for (i, c) in p.conditions.iter().enumerate() {
+            let mut code = json!({"text": c.name});
+            if let Some(icd) = &c.icd10 {
+                code["coding"] = json!([{"system": "http://hl7.org/fhir/sid/icd-10", "code": icd}]);
+            }
+            let mut r = json!({
+                "resourceType": "Condition",
+                "id": format!("{}-condition-{i}", p.id),
+                "subject": subject,
+                "code": code,
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            });
+            if let Some(since) = c.since {
+                r["onsetDateTime"] = json!(since.to_string());
+            }
+            entries.push(
+                json!({"fullUrl": format!("urn:uuid:{}-condition-{i}", p.id), "resource": r}),
+            );
+        }
+        for (i, m) in p.medications.iter().enumerate() {
+            let mut r = json!({
+                "resourceType": "MedicationStatement",
+                "id": format!("{}-medication-{i}", p.id),
+                "status": "active",
+                "subject": subject,
+                "medicationCodeableConcept": {"text": m.name},
+            });
+            if let Some(dose) = &m.dose {
+                r["dosage"] = json!([{"text": dose}]);
+            }
+            if let Some(since) = m.since {
+                r["effectivePeriod"] = json!({"start": since.to_string()});
+            }
+            entries.push(
+                json!({"fullUrl": format!("urn:uuid:{}-medication-{i}", p.id), "resource": r}),
+            );
         }
     }
     for (v, _) in visits {
@@ -343,7 +450,7 @@ impl Operation for Export {
     fn action(&self) -> Action {
         Action::PatientExport
     }
-    fn run(self, tx: &Transaction<'_>) -> Result<Vec<u8>> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<u8>> {
         if self.format == ExportFormat::Fhir {
             // One bundle holds patients with their allergies and encounters, whichever was asked.
             return fhir_bundle(&all_patients(tx)?, &all_visits(tx)?);

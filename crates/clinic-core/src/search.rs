@@ -21,7 +21,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::Result;
 
 /// Bump when [`keys_for`] changes: files rebuild their keys on open.
-pub const KEY_VERSION: i64 = 1;
+pub const KEY_VERSION: i64 = 2;
 
 /// At most this many pinyin readings of one name are indexed (heteronyms multiply).
 const MAX_READINGS: usize = 8;
@@ -46,6 +46,8 @@ pub struct SearchKey {
 pub struct Searchable<'a> {
     pub name: &'a str,
     pub phone: Option<&'a str>,
+    /// Phones besides the primary one: found by any 4+ digits too.
+    pub other_phones: Vec<&'a str>,
     pub id_number: Option<&'a str>,
 }
 
@@ -205,7 +207,7 @@ pub fn keys_for(p: &Searchable<'_>) -> Vec<SearchKey> {
             add_suffixes(&[mixed], 1, rank);
         }
     }
-    if let Some(phone) = p.phone {
+    for phone in p.phone.iter().chain(&p.other_phones) {
         let digits: Vec<String> = phone_digits(phone).chars().map(String::from).collect();
         add_suffixes(&digits, MIN_PHONE_DIGITS, RANK_START);
     }
@@ -317,7 +319,9 @@ pub fn rebuild_index(conn: &Connection) -> Result<()> {
     let mut all: Vec<(u8, String, i64)> = Vec::new();
     {
         // Runs after every migration (db::migrate), so all columns exist.
-        let sql = "SELECT search_no, name, phone, id_number FROM patient";
+        let sql = "SELECT search_no, name, phone, id_number,
+                (SELECT group_concat(number, char(31)) FROM patient_phone WHERE patient_id = patient.id)
+            FROM patient";
         let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
@@ -325,9 +329,14 @@ pub fn rebuild_index(conn: &Connection) -> Result<()> {
             let name: String = row.get(1)?;
             let phone: Option<String> = row.get(2)?;
             let id_number: Option<String> = row.get(3)?;
+            let others: Option<String> = row.get(4)?;
             let p = Searchable {
                 name: &name,
                 phone: phone.as_deref(),
+                other_phones: others
+                    .as_deref()
+                    .map(|o| o.split('\u{1f}').collect())
+                    .unwrap_or_default(),
                 id_number: id_number.as_deref(),
             };
             all.extend(keys_for(&p).into_iter().map(|k| (k.rank, k.key, no)));
@@ -387,6 +396,7 @@ mod tests {
         keys_for(&Searchable {
             name,
             phone: phone.first().copied(),
+            other_phones: phone.iter().skip(1).copied().collect(),
             id_number: None,
         })
         .into_iter()

@@ -10,7 +10,7 @@ use rusqlite::{params, Transaction};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::access::Action;
+use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::search::{self, Searchable};
@@ -158,7 +158,7 @@ impl Operation for GenerateClinic {
     fn action(&self) -> Action {
         Action::PatientWrite
     }
-    fn run(self, tx: &Transaction<'_>) -> Result<Generated> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Generated> {
         let existing: i64 = tx.query_row("SELECT count(*) FROM patient", [], |r| r.get(0))?;
         if existing > 0 {
             return Err(ClinicError::new(
@@ -183,9 +183,14 @@ impl Operation for GenerateClinic {
         let days = (self.until - start).num_days();
 
         let mut insert_patient = tx.prepare(
-            "INSERT INTO patient (id, name, sex, birth_date, phone, email, address, payment_type, allergies, notes,
+            "INSERT INTO patient (id, name, sex, birth_date, phone, email, address, payment_type, smoking, notes,
                                   created_at, updated_at, archived_at, name_fold, phone_digits, search_no)
              VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, NULL, ?9, ?9, NULL, ?10, ?11, ?12)",
+        )?;
+        let mut insert_allergy =
+            tx.prepare("INSERT INTO patient_allergy (patient_id, substance, reaction, severity) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut insert_condition = tx.prepare(
+            "INSERT INTO patient_condition (patient_id, name, icd10, chronic, since) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         let mut insert_visit = tx.prepare(
             "INSERT INTO visit (id, patient_id, visited_at, visited_at_ms, department, doctor, visit_type,
@@ -237,12 +242,34 @@ impl Operation for GenerateClinic {
                 60..=89 => "self-pay",
                 _ => "commercial-insurance",
             };
-            let allergies = match rng.gen_range(0..100) {
-                0..=5 => Some("青霉素"),
-                6..=8 => Some("磺胺类"),
-                9 => Some("局部麻醉药"),
+            let allergy = match rng.gen_range(0..100) {
+                0..=5 => Some((["青霉素", "青黴素"], "皮疹", "moderate")),
+                6..=8 => Some((["磺胺类药物", "磺胺類藥物"], "荨麻疹", "mild")),
+                9 => Some((["局部麻醉药", "局部麻醉藥"], "呼吸困难", "severe")),
                 _ => None,
             };
+            let age = age_days / 365;
+            // Chronic conditions by age, roughly at the prevalence seen in adult patients.
+            let mut conditions: Vec<(&[&str; 2], &str)> = Vec::new();
+            let chance = |rng: &mut ChaCha8Rng, young: u32, mid: u32, old: u32| {
+                let pct = match age {
+                    0..=39 => young,
+                    40..=59 => mid,
+                    _ => old,
+                };
+                rng.gen_range(0..100) < pct
+            };
+            if chance(&mut rng, 2, 20, 45) {
+                conditions.push((&["高血压", "高血壓"], "I10"));
+            }
+            if chance(&mut rng, 1, 8, 18) {
+                conditions.push((&["2型糖尿病", "第二型糖尿病"], "E11.9"));
+            }
+            if chance(&mut rng, 5, 4, 4) {
+                conditions.push((&["哮喘", "氣喘"], "J45.9"));
+            }
+            let smoking = (age >= 18 && rng.gen_ratio(1, if sex == "M" { 4 } else { 30 }))
+                .then_some("current");
             let address = if taiwan {
                 "台北市大安區"
             } else {
@@ -263,7 +290,7 @@ impl Operation for GenerateClinic {
                 phone,
                 address,
                 payment,
-                allergies,
+                smoking,
                 created
                     .with_timezone(&chrono::Utc)
                     .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -271,10 +298,30 @@ impl Operation for GenerateClinic {
                 phone,
                 no,
             ])?;
+            let script = usize::from(taiwan);
+            if let Some((substance, reaction, severity)) = allergy {
+                insert_allergy.execute(params![
+                    id.to_string(),
+                    substance[script],
+                    reaction,
+                    severity
+                ])?;
+            }
+            for (name, icd) in conditions {
+                let since = birth + Duration::days(rng.gen_range(age_days / 2..=age_days.max(1)));
+                insert_condition.execute(params![
+                    id.to_string(),
+                    name[script],
+                    icd,
+                    true,
+                    since.min(self.until).to_string()
+                ])?;
+            }
             keys.extend(
                 search::keys_for(&Searchable {
                     name: &name,
                     phone: Some(&phone),
+                    other_phones: Vec::new(),
                     id_number: None,
                 })
                 .into_iter()

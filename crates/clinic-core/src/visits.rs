@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::access::Action;
+use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
 use crate::patients::{self, now_text, uuid_at};
@@ -226,7 +226,7 @@ impl Operation for AddVisit {
     fn action(&self) -> Action {
         Action::VisitWrite
     }
-    fn run(self, tx: &Transaction<'_>) -> Result<Visit> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Visit> {
         let r = self.0.validate()?;
         require_active_patient(tx, r.patient_id)?;
         // Time-ordered (UUID v7): new rows append to the primary-key index instead of
@@ -266,7 +266,7 @@ impl Operation for UpdateVisit {
     fn action(&self) -> Action {
         Action::VisitWrite
     }
-    fn run(self, tx: &Transaction<'_>) -> Result<Visit> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Visit> {
         let r = self.input.validate()?;
         let existing = load(tx, self.id)?;
         if existing.patient_id != r.patient_id {
@@ -311,7 +311,7 @@ impl Operation for ListVisits {
     fn action(&self) -> Action {
         Action::VisitRead
     }
-    fn run(self, tx: &Transaction<'_>) -> Result<Vec<Visit>> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<Visit>> {
         patients::load(tx, self.patient_id)?;
         let mut stmt = tx.prepare(&format!(
             "SELECT {VISIT_COLUMNS} FROM visit WHERE patient_id = ?1 AND archived_at IS NULL ORDER BY visited_at_ms DESC, created_at DESC"

@@ -14,13 +14,16 @@ fn sample(c: &Clinic) {
     let zhang = c
         .execute(
             &Actor::owner(),
-            CreatePatient(PatientInput {
+            CreatePatient::new(PatientInput {
                 name: "张伟明".into(),
                 sex: Some("M".into()),
                 birth_date: Some("1980-05-17".into()),
                 phone: Some("138 1234 5678".into()),
                 payment_type: Some("public-insurance".into()),
-                allergies: Some("青霉素".into()),
+                allergies: vec![clinic_core::patients::AllergyInput {
+                    substance: "青霉素".into(),
+                    ..Default::default()
+                }],
                 id_number: Some("11010519491231002X".into()),
                 notes: Some("复诊, \"按时\"\n第二行".into()),
                 ..Default::default()
@@ -29,7 +32,7 @@ fn sample(c: &Clinic) {
         .unwrap();
     c.execute(
         &Actor::owner(),
-        CreatePatient(PatientInput {
+        CreatePatient::new(PatientInput {
             name: "陳美玲".into(),
             sex: Some("F".into()),
             phone: Some("0912-345-678".into()),

@@ -33,9 +33,13 @@ fn zhang() -> PatientInput {
         email: Some("zhang@example.cn".into()),
         address: Some("上海市徐汇区".into()),
         payment_type: Some("self-pay".into()),
-        allergies: Some("青霉素".into()),
+        allergies: vec![clinic_core::patients::AllergyInput {
+            substance: "青霉素".into(),
+            ..Default::default()
+        }],
         notes: None,
         id_number: None,
+        ..Default::default()
     }
 }
 
@@ -56,7 +60,7 @@ fn visit(patient: &str, at: &str) -> VisitInput {
 #[test]
 fn patient_round_trip_edit_and_archive() {
     let (_tmp, c) = clinic();
-    let p = c.execute(&owner(), CreatePatient(zhang())).unwrap();
+    let p = c.execute(&owner(), CreatePatient::new(zhang())).unwrap();
     assert_eq!(p.name, "张伟明", "trimmed");
     assert_eq!(p.sex, Some(Sex::Male));
     assert_eq!(p.payment_type, Some(PaymentType::SelfPay));
@@ -141,7 +145,7 @@ fn patient_round_trip_edit_and_archive() {
 #[test]
 fn search_by_name_fragment_any_case_and_by_phone_fragment() {
     let (_tmp, c) = clinic();
-    c.execute(&owner(), CreatePatient(zhang())).unwrap();
+    c.execute(&owner(), CreatePatient::new(zhang())).unwrap();
     for (name, phone) in [
         ("张小凡", "13700001111"),
         ("Margaret Thornbury", "0912-345-678"),
@@ -153,7 +157,7 @@ fn search_by_name_fragment_any_case_and_by_phone_fragment() {
             phone: (phone.len() > 2).then(|| phone.into()),
             ..Default::default()
         };
-        c.execute(&owner(), CreatePatient(input)).unwrap();
+        c.execute(&owner(), CreatePatient::new(input)).unwrap();
     }
     let search = |q: &str| -> Vec<String> {
         c.execute(
@@ -265,7 +269,7 @@ fn patient_validation_errors_are_typed_and_write_nothing() {
         ),
     ];
     for (input, field, rule) in cases {
-        let err = c.execute(&owner(), CreatePatient(input)).unwrap_err();
+        let err = c.execute(&owner(), CreatePatient::new(input)).unwrap_err();
         assert_eq!(err.code, ErrorCode::Validation);
         assert_eq!(err.field.as_deref(), Some(field));
         assert_eq!(err.rule, Some(rule), "{field}");
@@ -283,7 +287,7 @@ fn patient_validation_errors_are_typed_and_write_nothing() {
         .is_empty());
 
     // a failed edit leaves the stored record as it was
-    let p = c.execute(&owner(), CreatePatient(zhang())).unwrap();
+    let p = c.execute(&owner(), CreatePatient::new(zhang())).unwrap();
     let bad = PatientInput {
         birth_date: Some("1980-13-01".into()),
         ..zhang()
@@ -307,7 +311,7 @@ fn patient_validation_errors_are_typed_and_write_nothing() {
 #[test]
 fn visits_round_trip_newest_first_with_exact_money() {
     let (_tmp, c) = clinic();
-    let p = c.execute(&owner(), CreatePatient(zhang())).unwrap();
+    let p = c.execute(&owner(), CreatePatient::new(zhang())).unwrap();
     let pid = p.id.to_string();
     let first = c
         .execute(&owner(), AddVisit(visit(&pid, "2026-10-01T09:00+08:00")))
@@ -376,7 +380,7 @@ fn visits_round_trip_newest_first_with_exact_money() {
 #[test]
 fn visit_validation_errors_are_typed_and_write_nothing() {
     let (_tmp, c) = clinic();
-    let p = c.execute(&owner(), CreatePatient(zhang())).unwrap();
+    let p = c.execute(&owner(), CreatePatient::new(zhang())).unwrap();
     let pid = p.id.to_string();
     let ok = visit(&pid, "2026-11-20T09:30+08:00");
     let cases: Vec<(VisitInput, &str, ValidationRule)> = vec![
@@ -489,7 +493,7 @@ fn the_door_checks_permissions() {
         name: "前台小李".into(),
         role: Role::FrontDesk,
     };
-    let p = c.execute(&desk, CreatePatient(zhang())).unwrap();
+    let p = c.execute(&desk, CreatePatient::new(zhang())).unwrap();
     let err = c
         .execute(
             &desk,
@@ -511,7 +515,7 @@ fn the_door_checks_permissions() {
 fn errors_serialise_as_code_and_message() {
     let (_tmp, c) = clinic();
     let err = c
-        .execute(&owner(), CreatePatient(PatientInput::default()))
+        .execute(&owner(), CreatePatient::new(PatientInput::default()))
         .unwrap_err();
     let json = serde_json::to_value(&err).unwrap();
     assert_eq!(

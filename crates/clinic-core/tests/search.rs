@@ -7,7 +7,7 @@ use clinic_core::patients::{
 mod common;
 
 use clinic_core::{Actor, Clinic, DbKey, DB_FILE};
-use common::clinic_and_key as clinic;
+use common::{clinic_and_key as clinic, raw};
 
 fn add(c: &Clinic, name: &str, phone: Option<&str>) -> uuid::Uuid {
     let input = PatientInput {
@@ -15,7 +15,9 @@ fn add(c: &Clinic, name: &str, phone: Option<&str>) -> uuid::Uuid {
         phone: phone.map(Into::into),
         ..Default::default()
     };
-    c.execute(&Actor::owner(), CreatePatient(input)).unwrap().id
+    c.execute(&Actor::owner(), CreatePatient::new(input))
+        .unwrap()
+        .id
 }
 
 fn search(c: &Clinic, q: &str) -> Vec<String> {
@@ -140,14 +142,6 @@ fn edits_and_archive_keep_the_keys_true() {
     assert_eq!(search(&c, "ln"), vec!["李娜"]);
 }
 
-fn raw(dir: &std::path::Path, key: &DbKey) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
-    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
-        .unwrap();
-    conn
-}
-
 #[test]
 fn a_file_from_before_search_keys_gets_them_when_opened() {
     let (tmp, c, key) = clinic();
@@ -215,7 +209,9 @@ fn id_numbers_are_validated_searchable_and_masked() {
         id_number: Some(" a123456789 ".into()),
         ..Default::default()
     };
-    let p = c.execute(&Actor::owner(), CreatePatient(input)).unwrap();
+    let p = c
+        .execute(&Actor::owner(), CreatePatient::new(input))
+        .unwrap();
     assert_eq!(p.id_number.as_deref(), Some("A123456789"));
     assert_eq!(p.id_number_masked.as_deref(), Some("A1****6789"));
     assert_eq!(search(&c, "A123456789"), vec!["陳美玲"]);
@@ -231,7 +227,9 @@ fn id_numbers_are_validated_searchable_and_masked() {
         id_number: Some("11010519491231002Y".into()),
         ..Default::default()
     };
-    let err = c.execute(&Actor::owner(), CreatePatient(typo)).unwrap_err();
+    let err = c
+        .execute(&Actor::owner(), CreatePatient::new(typo))
+        .unwrap_err();
     assert_eq!(err.code, clinic_core::ErrorCode::Validation);
     assert_eq!(err.field.as_deref(), Some("idNumber"));
     assert_eq!(

@@ -28,7 +28,7 @@ fn add(clinic: &Clinic, name: &str, phone: &str) -> clinic_core::patients::Patie
         ..Default::default()
     };
     clinic
-        .execute(&Actor::owner(), CreatePatient(input))
+        .execute(&Actor::owner(), CreatePatient::new(input))
         .expect("create patient")
 }
 

@@ -3,4 +3,4 @@
 /**
  * What a column of the file holds.
  */
-export type ImportField = "name" | "sex" | "birthDate" | "phone" | "email" | "address" | "paymentType" | "allergies" | "notes" | "idNumber" | "externalId";
+export type ImportField = "name" | "sex" | "birthDate" | "phone" | "email" | "address" | "paymentType" | "allergies" | "conditions" | "medications" | "region" | "occupation" | "notes" | "idNumber" | "externalId";

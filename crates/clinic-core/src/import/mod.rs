@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::access::Action;
+use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
-use crate::patients::{KeyRow, PatientInput};
+use crate::patients::profile::{split_allergy_text, split_list};
+use crate::patients::{ConditionInput, KeyRow, MedicationInput, PatientInput};
 use crate::search::{self, fold, phone_digits};
 
 pub use table::{read_table, Table, TableRow, TextEncoding};
@@ -37,6 +38,11 @@ pub enum ImportField {
     Address,
     PaymentType,
     Allergies,
+    /// Conditions as text ("高血压、糖尿病"): one entry each.
+    Conditions,
+    Medications,
+    Region,
+    Occupation,
     Notes,
     IdNumber,
     /// The patient's number in the old system: a second import updates instead of adding.
@@ -55,6 +61,10 @@ impl ImportField {
             ImportField::Address => "address",
             ImportField::PaymentType => "paymentType",
             ImportField::Allergies => "allergies",
+            ImportField::Conditions => "conditions",
+            ImportField::Medications => "medications",
+            ImportField::Region => "region",
+            ImportField::Occupation => "occupation",
             ImportField::Notes => "notes",
             ImportField::IdNumber => "idNumber",
             ImportField::ExternalId => "externalId",
@@ -129,6 +139,29 @@ impl ImportField {
                 "allergies",
                 "allergy",
             ],
+            ImportField::Conditions => &[
+                "慢性病",
+                "疾病",
+                "慢性病史",
+                "诊断",
+                "診斷",
+                "conditions",
+                "chronicconditions",
+                "diagnoses",
+            ],
+            ImportField::Medications => &[
+                "用药",
+                "用藥",
+                "目前用药",
+                "目前用藥",
+                "长期用药",
+                "長期用藥",
+                "medications",
+                "medication",
+                "drugs",
+            ],
+            ImportField::Region => &["地区", "地區", "区域", "區域", "城市", "region", "city"],
+            ImportField::Occupation => &["职业", "職業", "occupation", "job"],
             ImportField::Notes => &[
                 "备注", "備註", "说明", "說明", "notes", "note", "remarks", "comment", "comments",
             ],
@@ -161,7 +194,7 @@ impl ImportField {
         }
     }
 
-    const ALL: [ImportField; 11] = [
+    const ALL: [ImportField; 15] = [
         ImportField::Name,
         ImportField::Sex,
         ImportField::BirthDate,
@@ -170,6 +203,10 @@ impl ImportField {
         ImportField::Address,
         ImportField::PaymentType,
         ImportField::Allergies,
+        ImportField::Conditions,
+        ImportField::Medications,
+        ImportField::Region,
+        ImportField::Occupation,
         ImportField::Notes,
         ImportField::IdNumber,
         ImportField::ExternalId,
@@ -384,7 +421,7 @@ impl Operation for ImportPatients {
     fn action(&self) -> Action {
         Action::PatientImport
     }
-    fn run(self, tx: &Transaction<'_>) -> Result<ImportReport> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<ImportReport> {
         let mapping = self
             .mapping
             .unwrap_or_else(|| guess_mapping(&self.table.headers));
@@ -435,9 +472,34 @@ impl Operation for ImportPatients {
                 email: cell(ImportField::Email),
                 address: cell(ImportField::Address),
                 payment_type: cell(ImportField::PaymentType).map(|p| normalize_payment(&p)),
-                allergies: cell(ImportField::Allergies),
+                allergies: cell(ImportField::Allergies)
+                    .map(|a| split_allergy_text(&a))
+                    .unwrap_or_default(),
+                conditions: cell(ImportField::Conditions)
+                    .map(|c| {
+                        split_list(&c)
+                            .map(|name| ConditionInput {
+                                name,
+                                ..Default::default()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                medications: cell(ImportField::Medications)
+                    .map(|c| {
+                        split_list(&c)
+                            .map(|name| MedicationInput {
+                                name,
+                                ..Default::default()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                region: cell(ImportField::Region),
+                occupation: cell(ImportField::Occupation),
                 notes: cell(ImportField::Notes),
                 id_number: cell(ImportField::IdNumber),
+                ..Default::default()
             };
             let record = match input.validate() {
                 Ok(r) => r,
@@ -445,7 +507,11 @@ impl Operation for ImportPatients {
                     report.problems.push(ImportProblem {
                         row: row.number,
                         kind: ProblemKind::Invalid,
-                        column: e.field.as_deref().and_then(header_of),
+                        // `allergies.0.substance` is in the allergies column.
+                        column: e
+                            .field
+                            .as_deref()
+                            .and_then(|f| header_of(f.split('.').next().unwrap_or(f))),
                         field: e.field.clone(),
                         rule: e.rule,
                         other: None,
@@ -537,7 +603,7 @@ impl Operation for ImportFile {
     fn action(&self) -> Action {
         Action::PatientImport
     }
-    fn run(self, tx: &Transaction<'_>) -> Result<ImportOutcome> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<ImportOutcome> {
         let table = read_table(&self.bytes, self.encoding)?;
         let mut mapping = self
             .mapping
@@ -563,7 +629,7 @@ impl Operation for ImportFile {
             mapping: Some(mapping),
             dry_run: self.dry_run,
         }
-        .run(tx)?;
+        .run(tx, by)?;
         Ok(ImportOutcome { columns, report })
     }
 }

@@ -23,3 +23,12 @@ pub fn clinic() -> (tempfile::TempDir, Clinic) {
     let (tmp, clinic, _) = clinic_and_key();
     (tmp, clinic)
 }
+
+/// The clinic's database opened directly, bypassing migrations: to build old files.
+pub fn raw(dir: &std::path::Path, key: &DbKey) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(dir.join(clinic_core::DB_FILE)).unwrap();
+    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
+        .unwrap();
+    conn
+}

@@ -1,0 +1,986 @@
+//! Patient profiles: create, edit, archive (soft delete), read, list and search.
+
+use chrono::{DateTime, Datelike, Local, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::access::{Action, Actor};
+use crate::clinic::Operation;
+use crate::error::{ClinicError, Result, ValidationRule};
+use crate::idnumber;
+use crate::search::{self, Searchable};
+use crate::validate;
+
+pub mod duplicates;
+pub mod profile;
+pub mod relations;
+
+pub use duplicates::{
+    DuplicateCandidate, DuplicateReason, FindDuplicates, MergePatients, MergeRecord,
+};
+
+use profile::Lists;
+pub use profile::{
+    Alcohol, Allergy, AllergyInput, AllergySeverity, Condition, ConditionInput, ContactChannel,
+    ContactTime, Education, Exercise, IncomeBand, Language, MaritalStatus, Medication,
+    MedicationInput, Phone, PhoneInput, ReferralChannel, Smoking, WorkPattern,
+};
+pub use relations::{
+    consent_given, ConsentEntry, ConsentPurpose, FamilyMember, LinkFamily, RecordConsent, Relation,
+    UnlinkFamily,
+};
+use rusqlite::types::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub enum Sex {
+    #[serde(rename = "M")]
+    Male,
+    #[serde(rename = "F")]
+    Female,
+    #[serde(rename = "O")]
+    Other,
+}
+
+impl Sex {
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::Male => "M",
+            Sex::Female => "F",
+            Sex::Other => "O",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "m" | "male" | "男" => Some(Sex::Male),
+            "f" | "female" | "女" => Some(Sex::Female),
+            "o" | "other" | "其他" => Some(Sex::Other),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum PaymentType {
+    SelfPay,
+    PublicInsurance,
+    CommercialInsurance,
+}
+
+impl PaymentType {
+    pub const ALLOWED: &'static str = "self-pay, public-insurance, commercial-insurance";
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentType::SelfPay => "self-pay",
+            PaymentType::PublicInsurance => "public-insurance",
+            PaymentType::CommercialInsurance => "commercial-insurance",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "self-pay" => Some(PaymentType::SelfPay),
+            "public-insurance" => Some(PaymentType::PublicInsurance),
+            "commercial-insurance" => Some(PaymentType::CommercialInsurance),
+            _ => None,
+        }
+    }
+}
+
+/// A patient as typed into the form or the CLI: text, validated by the core. The form
+/// sends every field and every list whole; what is left out is cleared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct PatientInput {
+    pub name: String,
+    /// `M`, `F` or `O`.
+    pub sex: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// The primary phone: the one reminders use and the list shows.
+    pub phone: Option<String>,
+    pub other_phones: Vec<PhoneInput>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    /// Province / city / district as the clinic writes it.
+    pub region: Option<String>,
+    pub occupation: Option<String>,
+    pub education: Option<String>,
+    pub marital_status: Option<String>,
+    pub income_band: Option<String>,
+    /// `zh-CN`, `zh-TW` or `en`: for handouts and messages.
+    pub preferred_language: Option<String>,
+    /// Mainland resident ID (18 characters) or Taiwan ID (a letter and 9 digits).
+    pub id_number: Option<String>,
+    /// `self-pay`, `public-insurance` or `commercial-insurance`.
+    pub payment_type: Option<String>,
+    pub insurer: Option<String>,
+    pub policy_number: Option<String>,
+    pub conditions: Vec<ConditionInput>,
+    pub past_history: Option<String>,
+    pub family_history: Option<String>,
+    pub allergies: Vec<AllergyInput>,
+    pub medications: Vec<MedicationInput>,
+    pub smoking: Option<String>,
+    pub alcohol: Option<String>,
+    pub exercise: Option<String>,
+    pub diet: Option<String>,
+    pub sleep: Option<String>,
+    pub work_pattern: Option<String>,
+    pub preferred_doctor: Option<String>,
+    pub preferred_channel: Option<String>,
+    pub preferred_time: Option<String>,
+    pub referral_channel: Option<String>,
+    /// The id of the patient who recommended this one.
+    pub referred_by: Option<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Patient {
+    pub id: Uuid,
+    pub name: String,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    /// Whole years today, computed on read.
+    pub age: Option<u32>,
+    pub phone: Option<String>,
+    pub other_phones: Vec<Phone>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub region: Option<String>,
+    pub occupation: Option<String>,
+    pub education: Option<Education>,
+    pub marital_status: Option<MaritalStatus>,
+    pub income_band: Option<IncomeBand>,
+    pub preferred_language: Option<Language>,
+    pub id_number: Option<String>,
+    /// What screens and printouts show: `11************002X`.
+    pub id_number_masked: Option<String>,
+    pub payment_type: Option<PaymentType>,
+    pub insurer: Option<String>,
+    pub policy_number: Option<String>,
+    pub conditions: Vec<Condition>,
+    pub past_history: Option<String>,
+    pub family_history: Option<String>,
+    pub allergies: Vec<Allergy>,
+    pub medications: Vec<Medication>,
+    pub smoking: Option<Smoking>,
+    pub alcohol: Option<Alcohol>,
+    pub exercise: Option<Exercise>,
+    pub diet: Option<String>,
+    pub sleep: Option<String>,
+    pub work_pattern: Option<WorkPattern>,
+    pub preferred_doctor: Option<String>,
+    pub preferred_channel: Option<ContactChannel>,
+    pub preferred_time: Option<ContactTime>,
+    pub referral_channel: Option<ReferralChannel>,
+    pub referred_by: Option<Uuid>,
+    pub referred_by_name: Option<String>,
+    /// Every consent given or withdrawn, newest first.
+    pub consents: Vec<ConsentEntry>,
+    pub family: Vec<FamilyMember>,
+    /// Records merged into this one.
+    pub merged_from: Vec<MergeRecord>,
+    pub notes: Option<String>,
+    /// Set when this record was merged into another one (and archived).
+    pub merged_into: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+/// One row of the patient list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PatientSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub sex: Option<Sex>,
+    pub age: Option<u32>,
+    pub phone: Option<String>,
+    pub payment_type: Option<PaymentType>,
+    pub has_allergies: bool,
+    pub visit_count: u32,
+    /// RFC 3339 with the offset it was recorded in.
+    pub last_visit_at: Option<String>,
+    pub archived: bool,
+}
+
+/// Validated values, ready to store.
+pub(crate) struct PatientRecord {
+    pub(crate) name: String,
+    pub(crate) sex: Option<Sex>,
+    pub(crate) birth_date: Option<NaiveDate>,
+    pub(crate) phone: Option<String>,
+    pub(crate) id_number: Option<String>,
+    /// Every other single-valued column, as (column, value).
+    columns: Vec<(String, Value)>,
+    referred_by: Option<Uuid>,
+    lists: Lists,
+}
+
+/// A search key row: (rank, key, search_no).
+pub(crate) type KeyRow = (u8, String, i64);
+
+fn text_value(v: Option<String>) -> Value {
+    v.map_or(Value::Null, Value::Text)
+}
+
+fn code_value(v: Option<&'static str>) -> Value {
+    v.map_or(Value::Null, |c| Value::Text(c.to_string()))
+}
+
+impl PatientRecord {
+    /// Column names and values, in one fixed order (so statements are cached once).
+    fn all_columns(&self) -> Vec<(String, Value)> {
+        let mut all: Vec<(String, Value)> = [
+            ("name", Value::Text(self.name.clone())),
+            ("name_fold", Value::Text(self.name.to_lowercase())),
+            ("sex", code_value(self.sex.map(Sex::code))),
+            (
+                "birth_date",
+                text_value(self.birth_date.map(|d| d.to_string())),
+            ),
+            ("phone", text_value(self.phone.clone())),
+            (
+                "phone_digits",
+                text_value(self.phone.as_deref().map(validate::digits_only)),
+            ),
+            ("id_number", text_value(self.id_number.clone())),
+            (
+                "referred_by",
+                text_value(self.referred_by.map(|u| u.to_string())),
+            ),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+        all.extend(self.columns.iter().cloned());
+        all
+    }
+
+    /// A referrer must be another patient who exists.
+    fn check_referrer(&self, tx: &Transaction<'_>, own_id: Uuid) -> Result<()> {
+        let Some(r) = self.referred_by else {
+            return Ok(());
+        };
+        if r == own_id {
+            return Err(ClinicError::validation(
+                "referredBy",
+                ValidationRule::UnknownValue,
+                "a patient cannot refer themselves",
+            ));
+        }
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM patient WHERE id = ?1)")?
+            .query_row([r.to_string()], |row| row.get(0))?;
+        if !known {
+            return Err(ClinicError::validation(
+                "referredBy",
+                ValidationRule::UnknownValue,
+                format!("no patient with id {r}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Registers a new patient. Its search keys are written now, or, for a bulk import,
+    /// pushed onto `bulk_keys` to be inserted sorted at the end.
+    pub(crate) fn insert(
+        &self,
+        tx: &Transaction<'_>,
+        external_id: Option<&str>,
+        bulk_keys: Option<&mut Vec<KeyRow>>,
+    ) -> Result<Uuid> {
+        // Time-ordered (UUID v7): new rows append to the primary-key index instead of
+        // landing at random pages of it, which is what slowed large imports down.
+        let id = Uuid::now_v7();
+        self.check_referrer(tx, id)?;
+        let now = now_text();
+        let mut columns = self.all_columns();
+        for (n, v) in [
+            ("id", Value::Text(id.to_string())),
+            ("created_at", Value::Text(now.clone())),
+            ("updated_at", Value::Text(now)),
+            ("external_id", text_value(external_id.map(str::to_string))),
+        ] {
+            columns.push((n.to_string(), v));
+        }
+        let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let no: i64 = tx
+            .prepare_cached(&format!(
+                "INSERT INTO patient ({}, search_no) VALUES ({},
+                     coalesce((SELECT max(search_no) FROM patient), 0) + 1)
+                 RETURNING search_no",
+                names.join(", "),
+                marks.join(", ")
+            ))?
+            .query_row(
+                rusqlite::params_from_iter(columns.into_iter().map(|(_, v)| v)),
+                |r| r.get(0),
+            )?;
+        self.lists.save(tx, &id.to_string(), false)?;
+        match bulk_keys {
+            Some(keys) => keys.extend(
+                search::keys_for(&self.searchable())
+                    .into_iter()
+                    .map(|k| (k.rank, k.key, no)),
+            ),
+            None => search::index_patient(tx, no, None, &self.searchable())?,
+        }
+        Ok(id)
+    }
+
+    /// Replaces every field and list of patient `id`, and its search keys.
+    pub(crate) fn update(&self, tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+        self.check_referrer(tx, id)?;
+        // What the patient was found by until now, so exactly those keys are replaced.
+        let before = tx.query_row(
+            "SELECT search_no, name, phone, id_number,
+                 (SELECT group_concat(number, char(31)) FROM patient_phone WHERE patient_id = ?1)
+             FROM patient WHERE id = ?1",
+            [id.to_string()],
+            |r| {
+                Ok(SearchedAs {
+                    search_no: r.get(0)?,
+                    name: r.get(1)?,
+                    phone: r.get(2)?,
+                    id_number: r.get(3)?,
+                    other_phones: r.get(4)?,
+                })
+            },
+        )?;
+        let mut columns = self.all_columns();
+        columns.push(("updated_at".into(), Value::Text(now_text())));
+        let sets: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| format!("{n} = ?{}", i + 2))
+            .collect();
+        let mut values = vec![Value::Text(id.to_string())];
+        values.extend(columns.into_iter().map(|(_, v)| v));
+        tx.prepare_cached(&format!(
+            "UPDATE patient SET {} WHERE id = ?1",
+            sets.join(", ")
+        ))?
+        .execute(rusqlite::params_from_iter(values))?;
+        self.lists.save(tx, &id.to_string(), true)?;
+        let old = Searchable {
+            name: &before.name,
+            phone: before.phone.as_deref(),
+            other_phones: before
+                .other_phones
+                .as_deref()
+                .map(|o| o.split('\u{1f}').collect())
+                .unwrap_or_default(),
+            id_number: before.id_number.as_deref(),
+        };
+        search::index_patient(tx, before.search_no, Some(&old), &self.searchable())
+    }
+
+    pub(crate) fn searchable(&self) -> Searchable<'_> {
+        Searchable {
+            name: &self.name,
+            phone: self.phone.as_deref(),
+            other_phones: self
+                .lists
+                .other_phones
+                .iter()
+                .map(|p| p.number.as_str())
+                .collect(),
+            id_number: self.id_number.as_deref(),
+        }
+    }
+
+    /// Every phone: the primary first.
+    pub(crate) fn phones(&self) -> impl Iterator<Item = &str> {
+        self.phone
+            .as_deref()
+            .into_iter()
+            .chain(self.lists.other_phones.iter().map(|p| p.number.as_str()))
+    }
+}
+
+/// The stored fields a patient's search keys are made from.
+struct SearchedAs {
+    search_no: i64,
+    name: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+    other_phones: Option<String>,
+}
+
+pub(crate) fn today_local() -> NaiveDate {
+    Local::now().date_naive()
+}
+
+pub(crate) fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn age_on(birth: NaiveDate, today: NaiveDate) -> u32 {
+    let mut age = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age.max(0) as u32
+}
+
+impl PatientInput {
+    pub(crate) fn validate(&self) -> Result<PatientRecord> {
+        let today = today_local();
+        let text = |field: &str, v: &Option<String>, max: usize| -> Result<(String, Value)> {
+            let column = column_of(field);
+            Ok((
+                column,
+                text_value(validate::optional_text(field, v.as_deref(), max)?),
+            ))
+        };
+        macro_rules! coded {
+            ($field:literal, $v:expr, $t:ty) => {
+                (
+                    column_of($field),
+                    code_value(
+                        profile::code($field, $v.as_deref(), <$t>::parse, <$t>::allowed())?
+                            .map(<$t>::code),
+                    ),
+                )
+            };
+        }
+        let referral_channel = profile::code(
+            "referralChannel",
+            self.referral_channel.as_deref(),
+            ReferralChannel::parse,
+            ReferralChannel::allowed(),
+        )?;
+        let referred_by = match self.referred_by.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
+                ClinicError::validation(
+                    "referredBy",
+                    ValidationRule::InvalidFormat,
+                    format!("{id:?} is not a patient id"),
+                )
+            })?),
+        };
+        // A referring patient implies the channel; the channel "patient" needs one.
+        let referral_channel = match (referral_channel, referred_by) {
+            (None, Some(_)) => Some(ReferralChannel::Patient),
+            (c, _) => c,
+        };
+        let columns = vec![
+            (
+                "email".into(),
+                text_value(validate::email("email", self.email.as_deref())?),
+            ),
+            text("address", &self.address, 300)?,
+            text("region", &self.region, 100)?,
+            text("occupation", &self.occupation, 100)?,
+            coded!("education", self.education, Education),
+            coded!("maritalStatus", self.marital_status, MaritalStatus),
+            coded!("incomeBand", self.income_band, IncomeBand),
+            coded!("preferredLanguage", self.preferred_language, Language),
+            (
+                "payment_type".into(),
+                code_value(
+                    validate::one_of(
+                        "paymentType",
+                        self.payment_type.as_deref(),
+                        PaymentType::parse,
+                        PaymentType::ALLOWED,
+                    )?
+                    .map(PaymentType::code),
+                ),
+            ),
+            text("insurer", &self.insurer, 100)?,
+            text("policyNumber", &self.policy_number, 60)?,
+            text("pastHistory", &self.past_history, 4000)?,
+            text("familyHistory", &self.family_history, 4000)?,
+            coded!("smoking", self.smoking, Smoking),
+            coded!("alcohol", self.alcohol, Alcohol),
+            coded!("exercise", self.exercise, Exercise),
+            text("diet", &self.diet, 300)?,
+            text("sleep", &self.sleep, 300)?,
+            coded!("workPattern", self.work_pattern, WorkPattern),
+            text("preferredDoctor", &self.preferred_doctor, 100)?,
+            coded!("preferredChannel", self.preferred_channel, ContactChannel),
+            coded!("preferredTime", self.preferred_time, ContactTime),
+            (
+                "referral_channel".into(),
+                code_value(referral_channel.map(ReferralChannel::code)),
+            ),
+            text("notes", &self.notes, 4000)?,
+        ];
+        Ok(PatientRecord {
+            name: validate::required_text("name", &self.name, 100)?,
+            sex: validate::one_of("sex", self.sex.as_deref(), Sex::parse, "M, F, O")?,
+            birth_date: validate::past_date("birthDate", self.birth_date.as_deref(), today)?,
+            phone: validate::phone("phone", self.phone.as_deref())?,
+            id_number: idnumber::validate("idNumber", self.id_number.as_deref())?,
+            columns,
+            referred_by,
+            lists: Lists {
+                other_phones: profile::validate_phones(&self.other_phones)?,
+                conditions: profile::validate_conditions(&self.conditions, today)?,
+                allergies: profile::validate_allergies(&self.allergies)?,
+                medications: profile::validate_medications(&self.medications, today)?,
+            },
+        })
+    }
+}
+
+/// `maritalStatus` → `marital_status`: input fields are camelCase, columns snake_case.
+fn column_of(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() + 4);
+    for c in field.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn opt_text<T: ToString>(v: Option<T>) -> Option<String> {
+    v.map(|x| x.to_string())
+}
+
+impl From<&Patient> for PatientInput {
+    /// The form for editing an existing patient.
+    fn from(p: &Patient) -> Self {
+        PatientInput {
+            name: p.name.clone(),
+            sex: opt_text(p.sex.map(Sex::code)),
+            birth_date: opt_text(p.birth_date),
+            phone: p.phone.clone(),
+            other_phones: p
+                .other_phones
+                .iter()
+                .map(|x| PhoneInput {
+                    number: x.number.clone(),
+                    label: x.label.clone(),
+                })
+                .collect(),
+            email: p.email.clone(),
+            address: p.address.clone(),
+            region: p.region.clone(),
+            occupation: p.occupation.clone(),
+            education: opt_text(p.education.map(Education::code)),
+            marital_status: opt_text(p.marital_status.map(MaritalStatus::code)),
+            income_band: opt_text(p.income_band.map(IncomeBand::code)),
+            preferred_language: opt_text(p.preferred_language.map(Language::code)),
+            id_number: p.id_number.clone(),
+            payment_type: opt_text(p.payment_type.map(PaymentType::code)),
+            insurer: p.insurer.clone(),
+            policy_number: p.policy_number.clone(),
+            conditions: p
+                .conditions
+                .iter()
+                .map(|c| ConditionInput {
+                    name: c.name.clone(),
+                    icd10: c.icd10.clone(),
+                    chronic: c.chronic,
+                    since: opt_text(c.since),
+                })
+                .collect(),
+            past_history: p.past_history.clone(),
+            family_history: p.family_history.clone(),
+            allergies: p
+                .allergies
+                .iter()
+                .map(|a| AllergyInput {
+                    substance: a.substance.clone(),
+                    reaction: a.reaction.clone(),
+                    severity: opt_text(a.severity.map(AllergySeverity::code)),
+                })
+                .collect(),
+            medications: p
+                .medications
+                .iter()
+                .map(|m| MedicationInput {
+                    name: m.name.clone(),
+                    dose: m.dose.clone(),
+                    since: opt_text(m.since),
+                })
+                .collect(),
+            smoking: opt_text(p.smoking.map(Smoking::code)),
+            alcohol: opt_text(p.alcohol.map(Alcohol::code)),
+            exercise: opt_text(p.exercise.map(Exercise::code)),
+            diet: p.diet.clone(),
+            sleep: p.sleep.clone(),
+            work_pattern: opt_text(p.work_pattern.map(WorkPattern::code)),
+            preferred_doctor: p.preferred_doctor.clone(),
+            preferred_channel: opt_text(p.preferred_channel.map(ContactChannel::code)),
+            preferred_time: opt_text(p.preferred_time.map(ContactTime::code)),
+            referral_channel: opt_text(p.referral_channel.map(ReferralChannel::code)),
+            referred_by: opt_text(p.referred_by),
+            notes: p.notes.clone(),
+        }
+    }
+}
+
+pub(crate) const PATIENT_COLUMNS: &str = "id, name, sex, birth_date, phone, email, address, payment_type, notes,
+    created_at, updated_at, archived_at, id_number, region, occupation, education, marital_status,
+    income_band, preferred_language, insurer, policy_number, past_history, family_history, smoking,
+    alcohol, exercise, diet, sleep, work_pattern, preferred_doctor, preferred_channel, preferred_time,
+    referral_channel, referred_by, merged_into,
+    (SELECT r.name FROM patient r WHERE r.id = patient.referred_by) AS referred_by_name";
+
+fn parse_time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+/// A coded column read back; a value this build does not know reads as unset.
+fn coded<T>(
+    row: &Row<'_>,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    Ok(row
+        .get::<_, Option<String>>(column)?
+        .as_deref()
+        .and_then(parse))
+}
+
+fn opt_uuid(row: &Row<'_>, column: &str) -> rusqlite::Result<Option<Uuid>> {
+    Ok(row
+        .get::<_, Option<String>>(column)?
+        .and_then(|s| Uuid::parse_str(&s).ok()))
+}
+
+/// A patient's own row; lists, consents and family are attached by [`load`] / [`with_details`].
+pub(crate) fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<Patient> {
+    let birth_date: Option<String> = row.get("birth_date")?;
+    let birth_date = birth_date.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let archived: Option<String> = row.get("archived_at")?;
+    let id_number: Option<String> = row.get("id_number")?;
+    Ok(Patient {
+        id: uuid_at(row, 0)?,
+        name: row.get("name")?,
+        sex: coded(row, "sex", Sex::parse)?,
+        birth_date,
+        age: birth_date.map(|b| age_on(b, today_local())),
+        phone: row.get("phone")?,
+        other_phones: Vec::new(),
+        email: row.get("email")?,
+        address: row.get("address")?,
+        region: row.get("region")?,
+        occupation: row.get("occupation")?,
+        education: coded(row, "education", Education::parse)?,
+        marital_status: coded(row, "marital_status", MaritalStatus::parse)?,
+        income_band: coded(row, "income_band", IncomeBand::parse)?,
+        preferred_language: coded(row, "preferred_language", Language::parse)?,
+        id_number_masked: id_number.as_deref().map(idnumber::mask),
+        id_number,
+        payment_type: coded(row, "payment_type", PaymentType::parse)?,
+        insurer: row.get("insurer")?,
+        policy_number: row.get("policy_number")?,
+        conditions: Vec::new(),
+        past_history: row.get("past_history")?,
+        family_history: row.get("family_history")?,
+        allergies: Vec::new(),
+        medications: Vec::new(),
+        smoking: coded(row, "smoking", Smoking::parse)?,
+        alcohol: coded(row, "alcohol", Alcohol::parse)?,
+        exercise: coded(row, "exercise", Exercise::parse)?,
+        diet: row.get("diet")?,
+        sleep: row.get("sleep")?,
+        work_pattern: coded(row, "work_pattern", WorkPattern::parse)?,
+        preferred_doctor: row.get("preferred_doctor")?,
+        preferred_channel: coded(row, "preferred_channel", ContactChannel::parse)?,
+        preferred_time: coded(row, "preferred_time", ContactTime::parse)?,
+        referral_channel: coded(row, "referral_channel", ReferralChannel::parse)?,
+        referred_by: opt_uuid(row, "referred_by")?,
+        referred_by_name: row.get("referred_by_name")?,
+        consents: Vec::new(),
+        family: Vec::new(),
+        merged_from: Vec::new(),
+        notes: row.get("notes")?,
+        merged_into: opt_uuid(row, "merged_into")?,
+        created_at: parse_time(&row.get::<_, String>("created_at")?)?,
+        updated_at: parse_time(&row.get::<_, String>("updated_at")?)?,
+        archived_at: archived.as_deref().map(parse_time).transpose()?,
+    })
+}
+
+/// Attaches the lists, consents and family of one patient (`one`), or of all (exports).
+pub(crate) fn with_details(
+    tx: &Transaction<'_>,
+    patients: &mut [Patient],
+    one: bool,
+) -> Result<()> {
+    let only = if one {
+        patients.first().map(|p| p.id.to_string())
+    } else {
+        None
+    };
+    let mut lists = Lists::load_many(tx, only.as_deref())?;
+    let mut consents = relations::consents_of(tx, only.as_deref())?;
+    let mut family = relations::family_of(tx, only.as_deref())?;
+    for p in patients.iter_mut() {
+        let id = p.id.to_string();
+        if let Some(l) = lists.remove(&id) {
+            p.other_phones = l.other_phones;
+            p.conditions = l.conditions;
+            p.allergies = l.allergies;
+            p.medications = l.medications;
+        }
+        p.consents = consents.remove(&id).unwrap_or_default();
+        p.family = family.remove(&id).unwrap_or_default();
+        if one {
+            p.merged_from = duplicates::merges_into(tx, &id)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn load(tx: &Transaction<'_>, id: Uuid) -> Result<Patient> {
+    let p = tx
+        .query_row(
+            &format!("SELECT {PATIENT_COLUMNS} FROM patient WHERE id = ?1"),
+            [id.to_string()],
+            patient_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| ClinicError::not_found("patient", &id.to_string()))?;
+    let mut one = [p];
+    with_details(tx, &mut one, true)?;
+    let [p] = one;
+    Ok(p)
+}
+
+/// Ids are stored as text (readable, and what a future sync protocol will exchange).
+pub(crate) fn uuid_at(row: &Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
+    let text: String = row.get(i)?;
+    Uuid::parse_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Accepts an id as text so a malformed id is a clear "not found", not a parse panic.
+pub fn parse_id(what: &str, id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id.trim()).map_err(|_| ClinicError::not_found(what, id))
+}
+
+// ---- operations ------------------------------------------------------------------------
+
+/// Registers a patient. One who looks already registered (see [`duplicates`]) is refused
+/// with `DUPLICATE` unless staff have checked and confirmed (`allow_duplicate`).
+pub struct CreatePatient {
+    pub input: PatientInput,
+    pub allow_duplicate: bool,
+}
+
+impl CreatePatient {
+    pub fn new(input: PatientInput) -> Self {
+        CreatePatient {
+            input,
+            allow_duplicate: false,
+        }
+    }
+}
+
+impl Operation for CreatePatient {
+    type Output = Patient;
+    fn action(&self) -> Action {
+        Action::PatientWrite
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
+        let record = self.input.validate()?;
+        if !self.allow_duplicate {
+            let found = duplicates::candidates(tx, &record, None)?;
+            if !found.is_empty() {
+                return Err(duplicates::duplicate_error(&found));
+            }
+        }
+        let id = record.insert(tx, None, None)?;
+        load(tx, id)
+    }
+}
+
+pub struct UpdatePatient {
+    pub id: Uuid,
+    pub input: PatientInput,
+}
+
+impl Operation for UpdatePatient {
+    type Output = Patient;
+    fn action(&self) -> Action {
+        Action::PatientWrite
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
+        let r = self.input.validate()?;
+        load(tx, self.id)?;
+        r.update(tx, self.id)?;
+        load(tx, self.id)
+    }
+}
+
+/// Soft delete: the record stays (clinical records must be kept) but leaves lists and search.
+pub struct ArchivePatient {
+    pub id: Uuid,
+    /// `false` restores an archived patient.
+    pub archived: bool,
+}
+
+impl Operation for ArchivePatient {
+    type Output = Patient;
+    fn action(&self) -> Action {
+        Action::PatientArchive
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
+        load(tx, self.id)?;
+        let now = now_text();
+        let archived_at = self.archived.then(|| now.clone());
+        tx.execute(
+            "UPDATE patient SET archived_at = ?2, updated_at = ?3 WHERE id = ?1",
+            params![self.id.to_string(), archived_at, now],
+        )?;
+        load(tx, self.id)
+    }
+}
+
+pub struct GetPatient(pub Uuid);
+
+impl Operation for GetPatient {
+    type Output = Patient;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
+        load(tx, self.0)
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.sex, p.birth_date, p.phone, p.payment_type,
+        EXISTS (SELECT 1 FROM patient_allergy a WHERE a.patient_id = p.id),
+        (SELECT count(*) FROM visit v WHERE v.patient_id = p.id AND v.archived_at IS NULL),
+        (SELECT v.visited_at FROM visit v WHERE v.patient_id = p.id AND v.archived_at IS NULL
+            ORDER BY v.visited_at_ms DESC LIMIT 1),
+        p.archived_at IS NOT NULL
+    FROM patient p";
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<PatientSummary> {
+    let birth: Option<String> = row.get(3)?;
+    Ok(PatientSummary {
+        id: uuid_at(row, 0)?,
+        name: row.get(1)?,
+        sex: row
+            .get::<_, Option<String>>(2)?
+            .as_deref()
+            .and_then(Sex::parse),
+        age: birth
+            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .map(|b| age_on(b, today_local())),
+        phone: row.get(4)?,
+        payment_type: row
+            .get::<_, Option<String>>(5)?
+            .as_deref()
+            .and_then(PaymentType::parse),
+        has_allergies: row.get(6)?,
+        visit_count: row.get(7)?,
+        last_visit_at: row.get(8)?,
+        archived: row.get(9)?,
+    })
+}
+
+/// The list: most recently changed first.
+pub struct ListPatients {
+    pub include_archived: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Operation for ListPatients {
+    type Output = Vec<PatientSummary>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientSummary>> {
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE (?1 OR p.archived_at IS NULL) ORDER BY p.updated_at DESC, p.id LIMIT ?2 OFFSET ?3"
+        );
+        let mut stmt = tx.prepare(&sql)?;
+        let rows = stmt.query_map(
+            params![self.include_archived, self.limit.min(1000), self.offset],
+            summary_from_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// Search active patients by any fragment of the name, its pinyin or initials, a phone
+/// fragment of 4+ digits (see [`crate::search`]). Exact and prefix matches come first.
+pub struct SearchPatients {
+    pub query: String,
+    pub limit: u32,
+}
+
+impl Operation for SearchPatients {
+    type Output = Vec<PatientSummary>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<PatientSummary>> {
+        if self.query.trim().is_empty() {
+            return ListPatients {
+                include_archived: false,
+                limit: self.limit,
+                offset: 0,
+            }
+            .run(tx, by);
+        }
+        if self.query.chars().count() > 100 {
+            return Err(ClinicError::validation(
+                "query",
+                ValidationRule::TooLong,
+                "at most 100 characters",
+            ));
+        }
+        let found = search::find(tx, &self.query, self.limit.clamp(1, 500) as usize)?;
+        let mut stmt = tx.prepare_cached(&format!("{SUMMARY_SELECT} WHERE p.search_no = ?1"))?;
+        let mut out = Vec::with_capacity(found.len());
+        for no in found {
+            out.push(stmt.query_row([no], summary_from_row)?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        let b = NaiveDate::from_ymd_opt(1980, 5, 17).unwrap();
+        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2026, 5, 16).unwrap()), 45);
+        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2026, 5, 17).unwrap()), 46);
+    }
+
+    #[test]
+    fn sex_and_payment_parse() {
+        assert_eq!(Sex::parse("m"), Some(Sex::Male));
+        assert_eq!(Sex::parse("x"), None);
+        assert_eq!(
+            PaymentType::parse("public-insurance"),
+            Some(PaymentType::PublicInsurance)
+        );
+        assert_eq!(PaymentType::parse("cash"), None);
+    }
+}
