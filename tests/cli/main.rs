@@ -144,7 +144,7 @@ fn patient_add_search_show_edit_and_visits() {
         ],
     )))
     .unwrap();
-    assert_eq!(edited["allergies"], "青霉素");
+    assert_eq!(edited["allergies"][0]["substance"], "青霉素");
     assert_eq!(
         edited["phone"],
         serde_json::Value::Null,
@@ -549,4 +549,55 @@ fn export_patients_and_visits_in_three_formats() {
         &["export", "doctors", "--format", "csv", "--out", "x"],
     );
     assert_eq!(bad.status.code(), Some(3));
+}
+
+#[test]
+fn full_profile_duplicates_merge_consent_and_family() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let first = ok(clinic(
+        d,
+        &[
+            "patient", "add", "--name", "王建国", "--phone", "139 0000 1111",
+            "--allergies", "青霉素:皮疹:severe; 乳胶", "--conditions", "高血压:I10:chronic",
+            "--medications", "氨氯地平:5 mg", "--other-phones", "021-5555-0000:office",
+            "--education", "secondary", "--language", "zh-CN", "--smoking", "former",
+        ],
+    ))
+    .trim()
+    .to_string();
+    let shown = ok(clinic(d, &["patient", "show", &first]));
+    for expected in ["ALLERGY:    青霉素 皮疹, severe", "ALLERGY:    乳胶", "高血压 I10 (chronic)", "氨氯地平 5 mg", "021-5555-0000 office", "education:  secondary"] {
+        assert!(shown.contains(expected), "{expected:?} missing in\n{shown}");
+    }
+    // A bad entry names the list and the entry.
+    let bad = clinic(d, &["patient", "edit", &first, "--allergies", "乳胶:rash:deadly"]);
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(stderr(&bad).contains("allergies.0.severity"), "{}", stderr(&bad));
+
+    // Same phone: refused with its own exit status, then registered on purpose.
+    let dup = clinic(d, &["patient", "add", "--name", "王建國", "--phone", "+86 139-0000-1111"]);
+    assert_eq!(dup.status.code(), Some(10), "{}", stderr(&dup));
+    assert!(stderr(&dup).contains("error[DUPLICATE]") && stderr(&dup).contains("王建国"));
+    let second = ok(clinic(d, &["patient", "add", "--name", "王建國", "--phone", "13900001111", "--birth-date", "1975-02-03", "--allow-duplicate"]))
+        .trim()
+        .to_string();
+    let spouse = ok(clinic(d, &["patient", "add", "--name", "李梅"])).trim().to_string();
+    ok(clinic(d, &["patient", "link", &second, &spouse, "--relation", "spouse"]));
+    ok(clinic(d, &["patient", "consent", &second, "--purpose", "reminders"]));
+    ok(clinic(d, &["patient", "consent", &second, "--purpose", "marketing", "--withdraw", "--note", "电话里说的"]));
+
+    let merged = ok(clinic(d, &["--json", "patient", "merge", &first, &second]));
+    let merged: serde_json::Value = serde_json::from_str(&merged).unwrap();
+    assert_eq!(merged["birthDate"], "1975-02-03");
+    assert_eq!(merged["family"][0]["name"], "李梅");
+    assert_eq!(merged["consents"][0]["purpose"], "marketing");
+    assert_eq!(merged["consents"][0]["given"], false);
+    assert_eq!(merged["mergedFrom"][0]["mergedName"], "王建國");
+    let gone = ok(clinic(d, &["patient", "show", &second]));
+    assert!(gone.contains(&format!("merged into {first}")), "{gone}");
+    let again = clinic(d, &["patient", "merge", &first, &second]);
+    assert_eq!(again.status.code(), Some(3));
+    ok(clinic(d, &["patient", "unlink", &first, &spouse]));
+    assert!(!ok(clinic(d, &["patient", "show", &first])).contains("李梅"));
 }

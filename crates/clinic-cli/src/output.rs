@@ -116,8 +116,61 @@ impl Output {
             "  payment:    {}",
             p.payment_type.map(|t| t.code()).unwrap_or("-")
         );
-        println!("  allergies:  {}", opt(&p.allergies));
+        for a in &p.allergies {
+            let detail: Vec<&str> = a
+                .reaction
+                .as_deref()
+                .into_iter()
+                .chain(a.severity.map(|s| s.code()))
+                .collect();
+            println!("  ALLERGY:    {} {}", a.substance, detail.join(", "));
+        }
+        for o in &p.other_phones {
+            println!("  phone:      {} {}", o.number, o.label.as_deref().unwrap_or(""));
+        }
         println!("  ID number:  {}", opt(&p.id_number_masked));
+        for c in &p.conditions {
+            let chronic = if c.chronic { " (chronic)" } else { "" };
+            println!("  condition:  {} {}{chronic}", c.name, c.icd10.as_deref().unwrap_or(""));
+        }
+        for m in &p.medications {
+            println!("  medication: {} {}", m.name, m.dose.as_deref().unwrap_or(""));
+        }
+        let coded = [
+            ("region", p.region.clone()),
+            ("occupation", p.occupation.clone()),
+            ("education", p.education.map(|v| v.code().to_string())),
+            ("language", p.preferred_language.map(|v| v.code().to_string())),
+            ("insurer", p.insurer.clone()),
+            ("policy no.", p.policy_number.clone()),
+            ("smoking", p.smoking.map(|v| v.code().to_string())),
+            ("contact by", p.preferred_channel.map(|v| v.code().to_string())),
+            ("referral", p.referral_channel.map(|v| v.code().to_string())),
+            ("referred by", p.referred_by_name.clone()),
+        ];
+        for (label, value) in coded {
+            if let Some(v) = value {
+                println!("  {:<12}{v}", format!("{label}:"));
+            }
+        }
+        for f in &p.family {
+            println!("  family:     {} ({}) {}", f.name, f.relation.code(), f.id);
+        }
+        for c in p.consents.iter().take(4) {
+            let word = if c.given { "given" } else { "withdrawn" };
+            println!(
+                "  consent:    {} {word} {} by {}",
+                c.purpose.code(),
+                c.recorded_at.format("%Y-%m-%d"),
+                c.recorded_by
+            );
+        }
+        for m in &p.merged_from {
+            println!("  merged in:  {} ({}) on {}", m.merged_name, m.merged_id, &m.merged_at[..10]);
+        }
+        if let Some(s) = p.merged_into {
+            println!("  merged into {s}");
+        }
         println!("  notes:      {}", opt(&p.notes));
         if let Some(at) = p.archived_at {
             println!("  archived:   {}", at.to_rfc3339());
