@@ -3,8 +3,9 @@
 
 use clinic_core::import::{ImportField, ImportFile, ImportOutcome, TextEncoding};
 use clinic_core::patients::{
-    parse_id, ArchivePatient, CreatePatient, GetPatient, ListPatients, Patient, PatientInput,
-    PatientSummary, SearchPatients, UpdatePatient,
+    parse_id, ArchivePatient, CreatePatient, DuplicateCandidate, FindDuplicates, GetPatient,
+    LinkFamily, ListPatients, MergePatients, Patient, PatientInput, PatientSummary, RecordConsent,
+    SearchPatients, UnlinkFamily, UpdatePatient,
 };
 use clinic_core::visits::{AddVisit, ListVisits, UpdateVisit, Visit, VisitInput};
 use clinic_core::{AppStatus, ClinicError, ErrorCode, ValidationRule};
@@ -35,8 +36,80 @@ pub fn lock(state: State<'_, AppState>, forget: bool) -> AppStatus {
 }
 
 #[tauri::command]
-pub fn patient_create(state: State<'_, AppState>, input: PatientInput) -> Reply<Patient> {
-    state.execute(CreatePatient::new(input))
+pub fn patient_create(
+    state: State<'_, AppState>,
+    input: PatientInput,
+    allow_duplicate: bool,
+) -> Reply<Patient> {
+    state.execute(CreatePatient {
+        input,
+        allow_duplicate,
+    })
+}
+
+/// Likely duplicates of the form's patient (`except`: the patient being edited).
+#[tauri::command]
+pub fn patient_duplicates(
+    state: State<'_, AppState>,
+    input: PatientInput,
+    except: Option<String>,
+) -> Reply<Vec<DuplicateCandidate>> {
+    let except = except.map(|id| parse_id("patient", &id)).transpose()?;
+    state.execute(FindDuplicates { input, except })
+}
+
+#[tauri::command]
+pub fn patient_merge(
+    state: State<'_, AppState>,
+    survivor: String,
+    merged: String,
+) -> Reply<Patient> {
+    state.execute(MergePatients {
+        survivor: parse_id("patient", &survivor)?,
+        merged: parse_id("patient", &merged)?,
+    })
+}
+
+#[tauri::command]
+pub fn patient_consent(
+    state: State<'_, AppState>,
+    id: String,
+    purpose: String,
+    given: bool,
+    note: Option<String>,
+) -> Reply<Patient> {
+    state.execute(RecordConsent {
+        patient_id: parse_id("patient", &id)?,
+        purpose,
+        given,
+        note,
+    })
+}
+
+#[tauri::command]
+pub fn patient_link_family(
+    state: State<'_, AppState>,
+    id: String,
+    relative: String,
+    relation: String,
+) -> Reply<Patient> {
+    state.execute(LinkFamily {
+        patient_id: parse_id("patient", &id)?,
+        relative_id: relative,
+        relation,
+    })
+}
+
+#[tauri::command]
+pub fn patient_unlink_family(
+    state: State<'_, AppState>,
+    id: String,
+    relative: String,
+) -> Reply<Patient> {
+    state.execute(UnlinkFamily {
+        patient_id: parse_id("patient", &id)?,
+        relative_id: parse_id("patient", &relative)?,
+    })
 }
 
 #[tauri::command]

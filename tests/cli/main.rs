@@ -558,34 +558,107 @@ fn full_profile_duplicates_merge_consent_and_family() {
     let first = ok(clinic(
         d,
         &[
-            "patient", "add", "--name", "王建国", "--phone", "139 0000 1111",
-            "--allergies", "青霉素:皮疹:severe; 乳胶", "--conditions", "高血压:I10:chronic",
-            "--medications", "氨氯地平:5 mg", "--other-phones", "021-5555-0000:office",
-            "--education", "secondary", "--language", "zh-CN", "--smoking", "former",
+            "patient",
+            "add",
+            "--name",
+            "王建国",
+            "--phone",
+            "139 0000 1111",
+            "--allergies",
+            "青霉素:皮疹:severe; 乳胶",
+            "--conditions",
+            "高血压:I10:chronic",
+            "--medications",
+            "氨氯地平:5 mg",
+            "--other-phones",
+            "021-5555-0000:office",
+            "--education",
+            "secondary",
+            "--language",
+            "zh-CN",
+            "--smoking",
+            "former",
         ],
     ))
     .trim()
     .to_string();
     let shown = ok(clinic(d, &["patient", "show", &first]));
-    for expected in ["ALLERGY:    青霉素 皮疹, severe", "ALLERGY:    乳胶", "高血压 I10 (chronic)", "氨氯地平 5 mg", "021-5555-0000 office", "education:  secondary"] {
+    for expected in [
+        "ALLERGY:    青霉素 皮疹, severe",
+        "ALLERGY:    乳胶",
+        "高血压 I10 (chronic)",
+        "氨氯地平 5 mg",
+        "021-5555-0000 office",
+        "education:  secondary",
+    ] {
         assert!(shown.contains(expected), "{expected:?} missing in\n{shown}");
     }
     // A bad entry names the list and the entry.
-    let bad = clinic(d, &["patient", "edit", &first, "--allergies", "乳胶:rash:deadly"]);
+    let bad = clinic(
+        d,
+        &["patient", "edit", &first, "--allergies", "乳胶:rash:deadly"],
+    );
     assert_eq!(bad.status.code(), Some(3));
-    assert!(stderr(&bad).contains("allergies.0.severity"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("allergies.0.severity"),
+        "{}",
+        stderr(&bad)
+    );
 
     // Same phone: refused with its own exit status, then registered on purpose.
-    let dup = clinic(d, &["patient", "add", "--name", "王建國", "--phone", "+86 139-0000-1111"]);
+    let dup = clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "王建國",
+            "--phone",
+            "+86 139-0000-1111",
+        ],
+    );
     assert_eq!(dup.status.code(), Some(10), "{}", stderr(&dup));
     assert!(stderr(&dup).contains("error[DUPLICATE]") && stderr(&dup).contains("王建国"));
-    let second = ok(clinic(d, &["patient", "add", "--name", "王建國", "--phone", "13900001111", "--birth-date", "1975-02-03", "--allow-duplicate"]))
+    let second = ok(clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "王建國",
+            "--phone",
+            "13900001111",
+            "--birth-date",
+            "1975-02-03",
+            "--allow-duplicate",
+        ],
+    ))
+    .trim()
+    .to_string();
+    let spouse = ok(clinic(d, &["patient", "add", "--name", "李梅"]))
         .trim()
         .to_string();
-    let spouse = ok(clinic(d, &["patient", "add", "--name", "李梅"])).trim().to_string();
-    ok(clinic(d, &["patient", "link", &second, &spouse, "--relation", "spouse"]));
-    ok(clinic(d, &["patient", "consent", &second, "--purpose", "reminders"]));
-    ok(clinic(d, &["patient", "consent", &second, "--purpose", "marketing", "--withdraw", "--note", "电话里说的"]));
+    ok(clinic(
+        d,
+        &["patient", "link", &second, &spouse, "--relation", "spouse"],
+    ));
+    ok(clinic(
+        d,
+        &["patient", "consent", &second, "--purpose", "reminders"],
+    ));
+    ok(clinic(
+        d,
+        &[
+            "patient",
+            "consent",
+            &second,
+            "--purpose",
+            "marketing",
+            "--withdraw",
+            "--note",
+            "电话里说的",
+        ],
+    ));
 
     let merged = ok(clinic(d, &["--json", "patient", "merge", &first, &second]));
     let merged: serde_json::Value = serde_json::from_str(&merged).unwrap();

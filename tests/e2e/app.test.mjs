@@ -93,7 +93,9 @@ async function scenario() {
   await type(b, "patient-birth-date", "1980-05-17");
   await (await $t(b, "sex-M")).click();
   await (await $t(b, "payment-public-insurance")).click();
-  await type(b, "patient-allergies", "青霉素");
+  await (await $t(b, "allergies-add")).click();
+  await type(b, "allergies-0-substance", "青霉素");
+  await type(b, "allergies-0-reaction", "皮疹");
   await shot(b, "02-new-patient-form");
   await (await $t(b, "patient-save")).click();
 

@@ -10,6 +10,9 @@ import type { VisitInput } from "./bindings/VisitInput";
 import type { ImportField } from "./bindings/ImportField";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
 import type { TextEncoding } from "./bindings/TextEncoding";
+import type { DuplicateCandidate } from "./bindings/DuplicateCandidate";
+import type { ConsentPurpose } from "./bindings/ConsentPurpose";
+import type { Relation } from "./bindings/Relation";
 
 /** Anything thrown across IPC becomes a ClinicError, so screens handle one shape. */
 export function toClinicError(e: unknown): ClinicError {
@@ -34,7 +37,16 @@ export const api = {
   setupClinic: (passphrase: string) => call<AppStatus>("setup_clinic", { passphrase }),
   unlock: (passphrase: string) => call<AppStatus>("unlock", { passphrase }),
   lock: (forget: boolean) => call<AppStatus>("lock", { forget }),
-  patientCreate: (input: PatientInput) => call<Patient>("patient_create", { input }),
+  /** Refused with DUPLICATE when the patient looks registered, unless `allowDuplicate`. */
+  patientCreate: (input: PatientInput, allowDuplicate = false) => call<Patient>("patient_create", { input, allowDuplicate }),
+  patientDuplicates: (input: PatientInput, except: string | null = null) =>
+    call<DuplicateCandidate[]>("patient_duplicates", { input, except }),
+  patientMerge: (survivor: string, merged: string) => call<Patient>("patient_merge", { survivor, merged }),
+  patientConsent: (id: string, purpose: ConsentPurpose, given: boolean, note: string | null) =>
+    call<Patient>("patient_consent", { id, purpose, given, note }),
+  patientLinkFamily: (id: string, relative: string, relation: Relation) =>
+    call<Patient>("patient_link_family", { id, relative, relation }),
+  patientUnlinkFamily: (id: string, relative: string) => call<Patient>("patient_unlink_family", { id, relative }),
   patientUpdate: (id: string, input: PatientInput) => call<Patient>("patient_update", { id, input }),
   patientArchive: (id: string, archived: boolean) => call<Patient>("patient_archive", { id, archived }),
   patientGet: (id: string) => call<Patient>("patient_get", { id }),

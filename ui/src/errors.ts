@@ -24,7 +24,9 @@ export function useFormErrors() {
       const err = toClinicError(e);
       state.last = err;
       const text = errorText(err, t);
-      if (err.code === "VALIDATION" && err.field && formFields.includes(err.field)) {
+      // `allergies.0.substance` belongs to a form that has the `allergies` list.
+      const owner = err.field?.split(".")[0];
+      if (err.code === "VALIDATION" && err.field && (formFields.includes(err.field) || (owner && formFields.includes(owner)))) {
         state.fields = { [err.field]: text };
         state.general = null;
       } else {

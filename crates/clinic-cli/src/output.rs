@@ -126,25 +126,43 @@ impl Output {
             println!("  ALLERGY:    {} {}", a.substance, detail.join(", "));
         }
         for o in &p.other_phones {
-            println!("  phone:      {} {}", o.number, o.label.as_deref().unwrap_or(""));
+            println!(
+                "  phone:      {} {}",
+                o.number,
+                o.label.as_deref().unwrap_or("")
+            );
         }
         println!("  ID number:  {}", opt(&p.id_number_masked));
         for c in &p.conditions {
             let chronic = if c.chronic { " (chronic)" } else { "" };
-            println!("  condition:  {} {}{chronic}", c.name, c.icd10.as_deref().unwrap_or(""));
+            println!(
+                "  condition:  {} {}{chronic}",
+                c.name,
+                c.icd10.as_deref().unwrap_or("")
+            );
         }
         for m in &p.medications {
-            println!("  medication: {} {}", m.name, m.dose.as_deref().unwrap_or(""));
+            println!(
+                "  medication: {} {}",
+                m.name,
+                m.dose.as_deref().unwrap_or("")
+            );
         }
         let coded = [
             ("region", p.region.clone()),
             ("occupation", p.occupation.clone()),
             ("education", p.education.map(|v| v.code().to_string())),
-            ("language", p.preferred_language.map(|v| v.code().to_string())),
+            (
+                "language",
+                p.preferred_language.map(|v| v.code().to_string()),
+            ),
             ("insurer", p.insurer.clone()),
             ("policy no.", p.policy_number.clone()),
             ("smoking", p.smoking.map(|v| v.code().to_string())),
-            ("contact by", p.preferred_channel.map(|v| v.code().to_string())),
+            (
+                "contact by",
+                p.preferred_channel.map(|v| v.code().to_string()),
+            ),
             ("referral", p.referral_channel.map(|v| v.code().to_string())),
             ("referred by", p.referred_by_name.clone()),
         ];
@@ -166,7 +184,12 @@ impl Output {
             );
         }
         for m in &p.merged_from {
-            println!("  merged in:  {} ({}) on {}", m.merged_name, m.merged_id, &m.merged_at[..10]);
+            println!(
+                "  merged in:  {} ({}) on {}",
+                m.merged_name,
+                m.merged_id,
+                &m.merged_at[..10]
+            );
         }
         if let Some(s) = p.merged_into {
             println!("  merged into {s}");

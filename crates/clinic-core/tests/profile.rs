@@ -184,10 +184,13 @@ fn editing_replaces_lists_and_every_phone_is_searchable() {
     assert!(!list[0].has_allergies);
 }
 
+/// A change to the full profile that the core must reject.
+type Change = Box<dyn Fn(&mut PatientInput)>;
+
 #[test]
 fn list_entries_are_validated_with_the_entry_named() {
     let (_tmp, c) = clinic();
-    let cases: Vec<(Box<dyn Fn(&mut PatientInput)>, &str, ValidationRule)> = vec![
+    let cases: Vec<(Change, &str, ValidationRule)> = vec![
         (
             Box::new(|p| p.conditions[1].icd10 = Some("diabetes".into())),
             "conditions.1.icd10",

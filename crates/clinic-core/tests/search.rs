@@ -6,7 +6,7 @@ use clinic_core::patients::{
 };
 mod common;
 
-use clinic_core::{Actor, Clinic, DbKey, DB_FILE};
+use clinic_core::{Actor, Clinic, DB_FILE};
 use common::{clinic_and_key as clinic, raw};
 
 fn add(c: &Clinic, name: &str, phone: Option<&str>) -> uuid::Uuid {

@@ -55,8 +55,15 @@ export function setLocale(locale: Locale) {
  *  otherwise the code's sentence. */
 export function errorText(err: ClinicError, t: (key: string, args?: Record<string, unknown>) => string): string {
   if (err.code === "VALIDATION" && err.rule) {
-    const field = err.field ? t(`field.${err.field}`) : "";
+    const field = err.field ? fieldLabel(err.field, t) : "";
     return t(`rule.${err.rule}`, { field });
   }
   return t(`error.${err.code}`);
+}
+
+/** `allergies.1.severity` → "Allergies 2 · Severity": an entry of a list, named so staff find it. */
+export function fieldLabel(field: string, t: (key: string) => string): string {
+  const [list, index, sub] = field.split(".");
+  if (sub !== undefined && /^\d+$/.test(index)) return `${t(`field.${list}`)} ${Number(index) + 1} · ${t(`field.${sub}`)}`;
+  return t(`field.${field}`);
 }

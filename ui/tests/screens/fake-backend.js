@@ -14,6 +14,7 @@ export function installFakeBackend(scenario) {
     searchDelayMs: {},
     ...scenario,
   };
+
   const calls = [];
   const now = () => new Date().toISOString();
   const err = (code, message, field, rule) => ({ code, message, ...(field ? { field, rule } : {}) });
@@ -42,25 +43,57 @@ export function installFakeBackend(scenario) {
     if (blank(input.birthDate) && !/^\d{4}-\d{2}-\d{2}$/.test(input.birthDate.trim()))
       throw err("VALIDATION", "birth date is not a real date", "birthDate", "invalid_date");
   };
-  const fromInput = (input) => ({
-    name: input.name.trim(),
-    sex: blank(input.sex),
-    birthDate: blank(input.birthDate),
-    age: age(blank(input.birthDate)),
-    phone: blank(input.phone),
-    email: blank(input.email),
-    address: blank(input.address),
-    paymentType: blank(input.paymentType),
-    allergies: blank(input.allergies),
-    notes: blank(input.notes),
-    idNumber: blank(input.idNumber)?.toUpperCase() ?? null,
-    idNumberMasked: blank(input.idNumber) ? input.idNumber.trim().replace(/^(..)(.*)(....)$/, (_, a, m, b) => a + "*".repeat(m.length) + b) : null,
-  });
+  const TEXT_FIELDS = ["email", "address", "region", "occupation", "education", "maritalStatus", "incomeBand", "preferredLanguage", "paymentType",
+    "insurer", "policyNumber", "pastHistory", "familyHistory", "smoking", "alcohol", "exercise", "diet", "sleep", "workPattern",
+    "preferredDoctor", "preferredChannel", "preferredTime", "referralChannel", "referredBy", "notes"];
+  const fromInput = (input) => {
+    const out = {
+      name: input.name.trim(),
+      sex: blank(input.sex),
+      birthDate: blank(input.birthDate),
+      age: age(blank(input.birthDate)),
+      phone: blank(input.phone),
+      otherPhones: (input.otherPhones ?? []).filter((x) => blank(x.number)),
+      conditions: (input.conditions ?? []).filter((x) => blank(x.name)),
+      allergies: (input.allergies ?? []).filter((x) => blank(x.substance)),
+      medications: (input.medications ?? []).filter((x) => blank(x.name)),
+      idNumber: blank(input.idNumber)?.toUpperCase() ?? null,
+      idNumberMasked: blank(input.idNumber) ? input.idNumber.trim().replace(/^(..)(.*)(....)$/, (_, a, m, b) => a + "*".repeat(m.length) + b) : null,
+    };
+    for (const f of TEXT_FIELDS) out[f] = blank(input[f]);
+    out.allergies.forEach((a, i) => {
+      if (a.severity && !["mild", "moderate", "severe", "life-threatening"].includes(a.severity))
+        throw err("VALIDATION", "unknown severity", `allergies.${i}.severity`, "unknown_value");
+    });
+    out.conditions.forEach((c, i) => {
+      if (c.icd10 && !/^[A-Z]\d[0-9A-Z](\.[0-9A-Z]{1,4})?$/i.test(c.icd10))
+        throw err("VALIDATION", "not an ICD-10 code", `conditions.${i}.icd10`, "invalid_format");
+    });
+    out.referredByName = out.referredBy ? (s.patients.find((x) => x.id === out.referredBy)?.name ?? null) : null;
+    return out;
+  };
+  function complete(p) {
+    const base = { sex: null, birthDate: null, age: null, phone: null, otherPhones: [], conditions: [], allergies: [], medications: [],
+      idNumber: null, idNumberMasked: null, referredByName: null, consents: [], family: [], mergedFrom: [], mergedInto: null,
+      createdAt: now(), updatedAt: now(), archivedAt: null };
+    for (const f of TEXT_FIELDS) base[f] = null;
+    const allergies = typeof p.allergies === "string" ? [{ substance: p.allergies, reaction: null, severity: null }] : (p.allergies ?? []);
+    return { ...base, ...p, allergies };
+  }
+  // Seeded patients may be written short: give them every field the core sends.
+  s.patients = s.patients.map((p) => complete(p));
+  const digitsOf = (phone) => (phone ?? "").replace(/\D/g, "").replace(/^(86|886)/, "");
+  const duplicatesOf = (input, except) => {
+    const d = digitsOf(input.phone);
+    return s.patients
+      .filter((p) => !p.archivedAt && p.id !== except && d.length >= 4 && digitsOf(p.phone) === d)
+      .map((p) => ({ id: p.id, name: p.name, birthDate: p.birthDate, phone: p.phone, reasons: ["phone"] }));
+  };
   const summary = (p) => {
     const vs = s.visits.filter((v) => v.patientId === p.id).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
     return {
       id: p.id, name: p.name, sex: p.sex, age: p.age, phone: p.phone, paymentType: p.paymentType,
-      hasAllergies: !!p.allergies, visitCount: vs.length, lastVisitAt: vs[0]?.at ?? null, archived: !!p.archivedAt,
+      hasAllergies: p.allergies.length > 0, visitCount: vs.length, lastVisitAt: vs[0]?.at ?? null, archived: !!p.archivedAt,
     };
   };
   const checkVisit = (input) => {
@@ -99,12 +132,51 @@ export function installFakeBackend(scenario) {
       s.unlocked = false;
       return status();
     },
-    patient_create: ({ input }) => {
+    patient_create: ({ input, allowDuplicate }) => {
       needUnlocked();
       checkPatient(input);
-      const p = { id: id(), ...fromInput(input), createdAt: now(), updatedAt: now(), archivedAt: null };
+      const fields = fromInput(input);
+      if (!allowDuplicate && duplicatesOf(input).length) throw err("DUPLICATE", "may already be registered");
+      const p = complete({ id: id(), ...fields });
       s.patients.push(p);
       return p;
+    },
+    patient_duplicates: ({ input, except }) => {
+      needUnlocked();
+      return duplicatesOf(input, except);
+    },
+    patient_consent: ({ id: pid, purpose, given, note }) => {
+      const p = findPatient(pid);
+      p.consents.unshift({ purpose, given, note, recordedAt: now(), recordedBy: "owner" });
+      return p;
+    },
+    patient_link_family: ({ id: pid, relative, relation }) => {
+      const p = findPatient(pid);
+      const r = findPatient(relative);
+      const inverse = { guardian: "ward", ward: "guardian", parent: "child", child: "parent", spouse: "spouse", sibling: "sibling" };
+      p.family = [...p.family.filter((f) => f.id !== r.id), { id: r.id, name: r.name, relation }];
+      r.family = [...r.family.filter((f) => f.id !== p.id), { id: p.id, name: p.name, relation: inverse[relation] }];
+      return p;
+    },
+    patient_unlink_family: ({ id: pid, relative }) => {
+      const p = findPatient(pid);
+      const r = findPatient(relative);
+      p.family = p.family.filter((f) => f.id !== r.id);
+      r.family = r.family.filter((f) => f.id !== p.id);
+      return p;
+    },
+    patient_merge: ({ survivor, merged }) => {
+      const keep = findPatient(survivor);
+      const other = findPatient(merged);
+      let moved = 0;
+      for (const v of s.visits) if (v.patientId === other.id) (v.patientId = keep.id), moved++;
+      for (const f of TEXT_FIELDS) keep[f] = keep[f] ?? other[f];
+      keep.birthDate = keep.birthDate ?? other.birthDate;
+      keep.allergies = [...keep.allergies, ...other.allergies.filter((a) => !keep.allergies.some((k) => k.substance === a.substance))];
+      other.archivedAt = now();
+      other.mergedInto = keep.id;
+      keep.mergedFrom.unshift({ mergedId: other.id, mergedName: other.name, mergedAt: now(), mergedBy: "owner", visitsMoved: moved });
+      return keep;
     },
     patient_update: ({ id: pid, input }) => {
       needUnlocked();

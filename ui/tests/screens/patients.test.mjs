@@ -76,12 +76,13 @@ test("new patient: the core's objections appear under the right field, and nothi
 
     await byTestId(page, "patient-name").fill("陳美玲");
     await byTestId(page, "patient-phone").fill("09xx-123");
-    await byTestId(page, "patient-allergies").fill("盤尼西林");
+    await byTestId(page, "allergies-add").click();
+    await byTestId(page, "allergies-0-substance").fill("盤尼西林");
     await page.keyboard.press("Control+Enter");
     await form.getByText("電話格式不正確。").waitFor();
     await form.getByText("請填寫姓名。").waitFor({ state: "detached" }); // the old message goes
     assert.equal(await byTestId(page, "patient-name").inputValue(), "陳美玲");
-    assert.equal(await byTestId(page, "patient-allergies").inputValue(), "盤尼西林");
+    assert.equal(await byTestId(page, "allergies-0-substance").inputValue(), "盤尼西林");
     await shot("patients-form-error-zh-TW");
 
     await byTestId(page, "patient-phone").fill("0912-345-678");
@@ -91,10 +92,12 @@ test("new patient: the core's objections appear under the right field, and nothi
     await byTestId(page, "allergy-banner").getByText("盤尼西林", { exact: false }).waitFor();
     const creates = (await calls()).filter((c) => c.cmd === "patient_create");
     assert.equal(creates.length, 3);
+    const sent = creates[2].args.input;
     assert.deepEqual(
-      { ...creates[2].args.input },
-      { name: "陳美玲", sex: null, birthDate: null, phone: "0912-345-678", email: null, address: null, paymentType: "public-insurance", allergies: "盤尼西林", notes: null, idNumber: null },
+      { name: sent.name, phone: sent.phone, paymentType: sent.paymentType, allergies: sent.allergies, sex: sent.sex, conditions: sent.conditions },
+      { name: "陳美玲", phone: "0912-345-678", paymentType: "public-insurance", allergies: [{ substance: "盤尼西林", reaction: null, severity: null }], sex: null, conditions: [] },
     );
+    assert.equal(creates[2].args.allowDuplicate, false);
     assert.equal((await backend()).patients.length, 5);
   }));
 
@@ -201,3 +204,80 @@ test("import: a file that is not a table is refused with a clear message", () =>
     assert.equal(await byTestId(page, "import-confirm").isDisabled(), true);
     await shot("import-bad-file-en");
   }));
+
+test("a new patient with a known phone: the existing record is shown before anything is saved", () =>
+  withApp(clinic, { locale: "zh-CN" }, async ({ page, calls, backend, shot }) => {
+    await byTestId(page, "new-patient").click();
+    await byTestId(page, "patient-name").fill("张莉");
+    await byTestId(page, "patient-phone").fill("139 0000 1111");
+    await byTestId(page, "patient-save").click();
+    const warning = byTestId(page, "duplicate-warning");
+    await warning.getByText("该患者可能已经登记过").waitFor();
+    await warning.getByText("张丽").waitFor();
+    await warning.getByText("电话相同", { exact: false }).waitFor();
+    assert.equal((await backend()).patients.length, 4, "nothing saved yet");
+    await shot("patients-duplicate-zh-CN");
+    await byTestId(page, "register-anyway").click();
+    await byTestId(page, "patient-title").getByText("张莉").waitFor();
+    const creates = (await calls()).filter((c) => c.cmd === "patient_create");
+    assert.deepEqual(creates.map((c) => c.args.allowDuplicate), [false, true]);
+  }));
+
+test("a wrong entry in a list: the section opens and the exact cell is marked", () =>
+  withApp(clinic, { locale: "en" }, async ({ page }) => {
+    await byTestId(page, "new-patient").click();
+    await byTestId(page, "patient-name").fill("Mary Lin");
+    await page.locator(".n-tabs-tab", { hasText: "Medical" }).click();
+    await byTestId(page, "conditions-add").click();
+    await byTestId(page, "conditions-add").click();
+    await byTestId(page, "conditions-0-name").fill("Hypertension");
+    await byTestId(page, "conditions-1-name").fill("Diabetes");
+    await byTestId(page, "conditions-1-icd10").fill("diabetes");
+    await page.locator(".n-tabs-tab", { hasText: "Basic" }).click();
+    await byTestId(page, "patient-save").click();
+    await byTestId(page, "patient-form").getByText("Conditions 2 · ICD-10 is not in the right format.").waitFor();
+    assert.ok(await byTestId(page, "conditions-1-icd10").isVisible(), "the Medical section is open again");
+  }));
+
+test("the profile in sections: allergy banner, chronic conditions, consent and family", () =>
+  withApp(
+    {
+      ...clinic,
+      patients: [
+        ...clinic.patients,
+        patient(9, {
+          name: "陳美玲", sex: "F", age: 68, phone: "0912-345-678",
+          allergies: [{ substance: "盤尼西林", reaction: "呼吸困難", severity: "life-threatening" }],
+          conditions: [{ name: "高血壓", icd10: "I10", chronic: true, since: "2015-06-01" }, { name: "第二型糖尿病", icd10: "E11.9", chronic: true, since: null }],
+          medications: [{ name: "Amlodipine", dose: "5 mg 每日一次", since: null }],
+          smoking: "former", workPattern: "retired", education: "secondary", preferredLanguage: "zh-TW", preferredChannel: "line",
+          otherPhones: [{ number: "02-2345-6789", label: "家" }],
+        }),
+      ],
+    },
+    { locale: "zh-TW" },
+    async ({ page, shot }) => {
+      await page.locator('[data-testid="patient-row"]', { hasText: "陳美玲" }).click();
+      const banner = byTestId(page, "allergy-banner");
+      await banner.getByText("盤尼西林（呼吸困難，危及生命）", { exact: false }).waitFor();
+      await byTestId(page, "chronic-line").getByText("高血壓、第二型糖尿病", { exact: false }).waitFor();
+      await page.locator(".n-tabs-tab", { hasText: "資料" }).click();
+      await byTestId(page, "section-medical").getByText("Amlodipine · 5 mg 每日一次").waitFor();
+      await byTestId(page, "section-lifestyle").getByText("已戒菸").waitFor();
+      await byTestId(page, "section-contact").getByText("02-2345-6789（家）", { exact: false }).waitFor();
+      await shot("patient-profile-top-zh-TW");
+
+      await byTestId(page, "consent-reminders-give").click();
+      await byTestId(page, "consent-reminders").getByText("同意（owner 記錄）", { exact: false }).waitFor();
+
+      await byTestId(page, "family-add").click();
+      await byTestId(page, "family-relative").click();
+      await page.keyboard.type("张丽");
+      await page.locator(".n-base-select-option", { hasText: "张丽" }).click();
+      await byTestId(page, "family-relation").click();
+      await page.locator(".n-base-select-option", { hasText: "子女" }).click();
+      await byTestId(page, "family-link").click();
+      await byTestId(page, "family-member").getByText("张丽").waitFor();
+      await shot("patient-profile-sections-zh-TW");
+    },
+  ));

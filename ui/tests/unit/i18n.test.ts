@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { messages, detectLocale, errorText, LOCALES } from "../../src/i18n";
+import { CODES } from "../../src/codes";
 import type { ErrorCode } from "../../src/bindings/ErrorCode";
 import type { ValidationRule } from "../../src/bindings/ValidationRule";
 
@@ -25,7 +26,7 @@ describe("catalogues", () => {
   const codes: ErrorCode[] = [
     "VALIDATION", "NOT_FOUND", "WRONG_PASSPHRASE", "WRONG_KEY", "KEY_FILE_MISSING", "KEY_FILE_INVALID",
     "NOT_A_CLINIC_FILE", "SCHEMA_TOO_NEW", "ALREADY_INITIALIZED", "NOT_INITIALIZED", "LOCKED",
-    "PERMISSION_DENIED", "DISK_FULL", "IO", "BAD_FILE", "STORAGE",
+    "PERMISSION_DENIED", "DISK_FULL", "IO", "BAD_FILE", "STORAGE", "DUPLICATE",
   ];
   const rules: ValidationRule[] = [
     "required", "too_long", "too_short", "invalid_format", "invalid_date", "in_future", "out_of_range",
@@ -43,6 +44,13 @@ describe("catalogues", () => {
     expect(messages["zh-CN"].nav.patients).toBe("患者");
     expect(messages["zh-CN"].payment["public-insurance"]).toBe("医保");
     expect(messages["zh-CN"].visitType.return).toBe("复诊");
+  });
+});
+
+describe("profile codes", () => {
+  it.each(LOCALES)("%s names every coded value", (locale) => {
+    for (const [kind, values] of Object.entries(CODES))
+      for (const v of values) expect(lookup(messages[locale], `code.${kind}`)?.[v as never], `${kind}.${v}`).toBeTruthy();
   });
 });
 
@@ -66,6 +74,11 @@ describe("errorText", () => {
   it("names the field and the rule for validation errors", () => {
     expect(errorText({ code: "VALIDATION", message: "x", field: "birthDate", rule: "invalid_date" }, t)).toBe(
       "出生日期不是有效日期。",
+    );
+  });
+  it("names the entry of a list the way staff count: from 1", () => {
+    expect(errorText({ code: "VALIDATION", message: "x", field: "allergies.1.severity", rule: "unknown_value" }, t)).toBe(
+      "过敏 2 · 严重程度的值无效。",
     );
   });
   it("uses the code's sentence otherwise", () => {
