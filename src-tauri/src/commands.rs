@@ -1,11 +1,12 @@
 //! Thin adapters: parse ids, call the core, return its types. Errors cross IPC as
 //! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
 
+use clinic_core::export::{self, Export, ExportFormat, ExportWhat};
 use clinic_core::import::{ImportField, ImportFile, ImportOutcome, TextEncoding};
 use clinic_core::patients::{
     parse_id, ArchivePatient, CreatePatient, DuplicateCandidate, FindDuplicates, GetPatient,
-    LinkFamily, ListPatients, MergePatients, Patient, PatientInput, PatientSummary, RecordConsent,
-    SearchPatients, UnlinkFamily, UpdatePatient,
+    Language, LinkFamily, ListPatients, MergePatients, Patient, PatientInput, PatientSummary,
+    RecordConsent, SearchPatients, UnlinkFamily, UpdatePatient,
 };
 use clinic_core::visits::{AddVisit, ListVisits, UpdateVisit, Visit, VisitInput};
 use clinic_core::{AppStatus, ClinicError, ErrorCode, ValidationRule};
@@ -182,6 +183,31 @@ pub fn visit_list(state: State<'_, AppState>, patient_id: String) -> Reply<Vec<V
 
 /// A patient file from the window: the bytes travel as the raw IPC body (no JSON array of
 /// numbers for a 5 MB file); `encoding`, `dry-run` and `mapping` (JSON) as headers.
+/// Exports patients or visits into the Downloads folder; answers the file's path.
+#[tauri::command]
+pub fn export_to_downloads(
+    state: State<'_, AppState>,
+    what: ExportWhat,
+    format: ExportFormat,
+) -> Reply<String> {
+    let bytes = state.execute(Export { what, format })?;
+    let path = export::path_in_downloads(&export::file_name_today(what, format))?;
+    export::save(&path, &bytes)?;
+    Ok(path.display().to_string())
+}
+
+/// The import template, in the window's language, into the Downloads folder.
+#[tauri::command]
+pub fn import_template_to_downloads(language: Language) -> Reply<String> {
+    let path = export::path_in_downloads(match language {
+        Language::En => "patients-template.csv",
+        Language::ZhTw => "病患匯入範本.csv",
+        Language::ZhCn => "患者导入模板.csv",
+    })?;
+    export::save(&path, &clinic_core::import::template(language))?;
+    Ok(path.display().to_string())
+}
+
 #[tauri::command]
 pub fn import_patients(
     state: State<'_, AppState>,

@@ -154,13 +154,28 @@ fn first_run_then_patients_and_visits_over_ipc() {
     let input = json!({"name": "张伟明", "sex": "M", "birthDate": "1980-05-17", "phone": "13812345678",
         "email": null, "address": null, "paymentType": "public-insurance", "allergies": [{"substance": "青霉素", "reaction": null, "severity": "severe"}],
         "notes": null});
-    let patient = call(&h, "patient_create", json!({"input": input, "allowDuplicate": false})).unwrap();
+    let patient = call(
+        &h,
+        "patient_create",
+        json!({"input": input, "allowDuplicate": false}),
+    )
+    .unwrap();
     assert_eq!(patient["allergies"][0]["severity"], "severe");
     // The same phone again: refused as data the window can act on, then listed.
     let again = json!({"name": "张卫民", "phone": "+86 138 1234 5678"});
-    let dup = call(&h, "patient_create", json!({"input": again, "allowDuplicate": false})).unwrap_err();
+    let dup = call(
+        &h,
+        "patient_create",
+        json!({"input": again, "allowDuplicate": false}),
+    )
+    .unwrap_err();
     assert_eq!(dup["code"], "DUPLICATE");
-    let found = call(&h, "patient_duplicates", json!({"input": again, "except": null})).unwrap();
+    let found = call(
+        &h,
+        "patient_duplicates",
+        json!({"input": again, "except": null}),
+    )
+    .unwrap();
     assert_eq!(found[0]["reasons"], json!(["phone"]));
     let id = patient["id"].as_str().unwrap().to_string();
     assert_eq!(patient["paymentType"], "public-insurance");

@@ -481,3 +481,42 @@ pub fn save(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     }
     crate::fsutil::write_atomically(path, bytes)
 }
+
+/// Where the window saves files it makes (exports, templates): `CLINIC_EXPORT_DIR` if set,
+/// else the user's Downloads folder. A name already taken gets " (2)", " (3)"… — nothing
+/// is overwritten.
+pub fn path_in_downloads(file_name: &str) -> Result<std::path::PathBuf> {
+    let dir = std::env::var_os("CLINIC_EXPORT_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(dirs::download_dir)
+        .or_else(dirs::home_dir)
+        .ok_or_else(|| ClinicError::new(ErrorCode::Io, "no Downloads folder on this computer"))?;
+    let (stem, ext) = file_name.rsplit_once('.').unwrap_or((file_name, ""));
+    let mut path = dir.join(file_name);
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem} ({n}).{ext}"));
+        n += 1;
+    }
+    Ok(path)
+}
+
+/// A file name that says what and when: `patients-2026-11-23.xlsx`.
+pub fn file_name(what: ExportWhat, format: ExportFormat, today: chrono::NaiveDate) -> String {
+    let what = match (format, what) {
+        (ExportFormat::Fhir, _) => "clinic-fhir",
+        (_, ExportWhat::Patients) => "patients",
+        (_, ExportWhat::Visits) => "visits",
+    };
+    let ext = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Xlsx => "xlsx",
+        ExportFormat::Fhir => "json",
+    };
+    format!("{what}-{today}.{ext}")
+}
+
+/// [`file_name`] for today on this computer.
+pub fn file_name_today(what: ExportWhat, format: ExportFormat) -> String {
+    file_name(what, format, chrono::Local::now().date_naive())
+}

@@ -346,12 +346,33 @@ pub fn rebuild_index(conn: &Connection) -> Result<()> {
 }
 
 /// Inserts many keys in key order: B-tree appends, several times faster than at random.
+/// Rows go in `BATCH` at a time, in one statement: the per-statement cost (step, reset,
+/// statement journal) was most of the time per key, not the B-tree.
 pub fn insert_sorted(conn: &Connection, mut keys: Vec<(u8, String, i64)>) -> Result<()> {
+    const BATCH: usize = 256;
     keys.sort_unstable();
-    let mut insert =
-        conn.prepare_cached("INSERT INTO patient_key (rank, key, search_no) VALUES (?1, ?2, ?3)")?;
-    for (rank, key, no) in keys {
-        insert.execute(params![rank, key, no])?;
+    let sql = |n: usize| {
+        let rows: Vec<String> = (0..n)
+            .map(|i| format!("(?{}, ?{}, ?{})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        format!(
+            "INSERT INTO patient_key (rank, key, search_no) VALUES {}",
+            rows.join(", ")
+        )
+    };
+    let full = sql(BATCH);
+    for chunk in keys.chunks(BATCH) {
+        let mut stmt = if chunk.len() == BATCH {
+            conn.prepare_cached(&full)?
+        } else {
+            conn.prepare_cached(&sql(chunk.len()))?
+        };
+        for (i, (rank, key, no)) in chunk.iter().enumerate() {
+            stmt.raw_bind_parameter(3 * i + 1, rank)?;
+            stmt.raw_bind_parameter(3 * i + 2, key)?;
+            stmt.raw_bind_parameter(3 * i + 3, no)?;
+        }
+        stmt.raw_execute()?;
     }
     Ok(())
 }

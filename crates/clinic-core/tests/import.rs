@@ -269,3 +269,35 @@ fn unknown_headers_need_a_mapping() {
     assert_eq!(report.new_patients, 1);
     assert_eq!(find(&c, "0000").name, "张三");
 }
+
+#[test]
+fn the_template_in_every_language_maps_every_column_and_its_example_imports() {
+    use clinic_core::import::{guess_mapping, template};
+    use clinic_core::patients::Language;
+    for lang in [Language::ZhCn, Language::ZhTw, Language::En] {
+        let (_tmp, c) = clinic();
+        let table = read_table(&template(lang), TextEncoding::Auto).unwrap();
+        let mapping = guess_mapping(&table.headers);
+        assert!(
+            mapping.iter().all(Option::is_some),
+            "{lang:?}: {:?} → {mapping:?}",
+            table.headers
+        );
+        let report = c
+            .execute(
+                &Actor::owner(),
+                ImportPatients {
+                    table,
+                    mapping: None,
+                    dry_run: false,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (report.new_patients, report.problems.len()),
+            (1, 0),
+            "{lang:?}: {:?}",
+            report.problems
+        );
+    }
+}

@@ -314,20 +314,22 @@ impl PatientRecord {
         ] {
             columns.push((n.to_string(), v));
         }
+        // The next local search number, then a plain INSERT: `INSERT … RETURNING` made
+        // SQLite build a temporary table for every row, a third of a large import's time.
+        let no: i64 = tx
+            .prepare_cached("SELECT coalesce(max(search_no), 0) + 1 FROM patient")?
+            .query_row([], |r| r.get(0))?;
+        columns.push(("search_no".into(), Value::Integer(no)));
         let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
         let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-        let no: i64 = tx
-            .prepare_cached(&format!(
-                "INSERT INTO patient ({}, search_no) VALUES ({},
-                     coalesce((SELECT max(search_no) FROM patient), 0) + 1)
-                 RETURNING search_no",
-                names.join(", "),
-                marks.join(", ")
-            ))?
-            .query_row(
-                rusqlite::params_from_iter(columns.into_iter().map(|(_, v)| v)),
-                |r| r.get(0),
-            )?;
+        tx.prepare_cached(&format!(
+            "INSERT INTO patient ({}) VALUES ({})",
+            names.join(", "),
+            marks.join(", ")
+        ))?
+        .execute(rusqlite::params_from_iter(
+            columns.into_iter().map(|(_, v)| v),
+        ))?;
         self.lists.save(tx, &id.to_string(), false)?;
         match bulk_keys {
             Some(keys) => keys.extend(

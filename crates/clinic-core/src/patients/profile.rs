@@ -331,6 +331,13 @@ impl Lists {
                     .execute([patient_id])?;
             }
         }
+        if self.other_phones.is_empty()
+            && self.conditions.is_empty()
+            && self.allergies.is_empty()
+            && self.medications.is_empty()
+        {
+            return Ok(()); // most imported rows: no statement to look up at all
+        }
         let mut stmt = tx.prepare_cached(
             "INSERT INTO patient_phone (patient_id, position, number, label) VALUES (?1, ?2, ?3, ?4)",
         )?;
