@@ -20,8 +20,8 @@ use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
 use crate::patients::profile::{split_allergy_text, split_list};
-use crate::patients::{ConditionInput, KeyRow, MedicationInput, PatientInput};
-use crate::search::{self, fold, phone_digits};
+use crate::patients::{BulkInsert, ConditionInput, MedicationInput, PatientInput};
+use crate::search::{fold, phone_digits};
 
 pub use table::{read_table, Table, TableRow, TextEncoding};
 
@@ -456,7 +456,7 @@ impl Operation for ImportPatients {
             problems: Vec::new(),
             imported: !self.dry_run,
         };
-        let mut keys: Vec<KeyRow> = Vec::new();
+        let mut bulk = BulkInsert::new(tx)?;
         for row in &self.table.rows {
             let cell = |field: ImportField| -> Option<String> {
                 column_of(field)
@@ -563,10 +563,10 @@ impl Operation for ImportPatients {
             in_file.remember(&record, format!("row {}", row.number));
             report.new_patients += 1;
             if !self.dry_run {
-                record.insert(tx, external_id.as_deref(), Some(&mut keys))?;
+                bulk.add(tx, &record, external_id.as_deref())?;
             }
         }
-        search::insert_sorted(tx, keys)?;
+        bulk.finish(tx)?;
         Ok(report)
     }
 }

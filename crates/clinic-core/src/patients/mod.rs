@@ -228,7 +228,7 @@ pub(crate) struct PatientRecord {
 }
 
 /// A search key row: (rank, key, search_no).
-pub(crate) type KeyRow = (u8, String, i64);
+type KeyRow = (u8, String, i64);
 
 fn text_value(v: Option<String>) -> Value {
     v.map_or(Value::Null, Value::Text)
@@ -292,18 +292,16 @@ impl PatientRecord {
         Ok(())
     }
 
-    /// Registers a new patient. Its search keys are written now, or, for a bulk import,
-    /// pushed onto `bulk_keys` to be inserted sorted at the end.
-    pub(crate) fn insert(
-        &self,
-        tx: &Transaction<'_>,
-        external_id: Option<&str>,
-        bulk_keys: Option<&mut Vec<KeyRow>>,
-    ) -> Result<Uuid> {
-        // Time-ordered (UUID v7): new rows append to the primary-key index instead of
-        // landing at random pages of it, which is what slowed large imports down.
-        let id = Uuid::now_v7();
-        self.check_referrer(tx, id)?;
+    /// Registers a new patient now, with its search keys.
+    pub(crate) fn insert(&self, tx: &Transaction<'_>, external_id: Option<&str>) -> Result<Uuid> {
+        let mut one = BulkInsert::new(tx)?;
+        let id = one.add(tx, self, external_id)?;
+        one.finish(tx)?;
+        Ok(id)
+    }
+
+    /// Every stored column of a new patient, in one fixed order.
+    fn new_row(&self, id: Uuid, external_id: Option<&str>, search_no: i64) -> Vec<(String, Value)> {
         let now = now_text();
         let mut columns = self.all_columns();
         for (n, v) in [
@@ -311,35 +309,11 @@ impl PatientRecord {
             ("created_at", Value::Text(now.clone())),
             ("updated_at", Value::Text(now)),
             ("external_id", text_value(external_id.map(str::to_string))),
+            ("search_no", Value::Integer(search_no)),
         ] {
             columns.push((n.to_string(), v));
         }
-        // The next local search number, then a plain INSERT: `INSERT … RETURNING` made
-        // SQLite build a temporary table for every row, a third of a large import's time.
-        let no: i64 = tx
-            .prepare_cached("SELECT coalesce(max(search_no), 0) + 1 FROM patient")?
-            .query_row([], |r| r.get(0))?;
-        columns.push(("search_no".into(), Value::Integer(no)));
-        let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-        tx.prepare_cached(&format!(
-            "INSERT INTO patient ({}) VALUES ({})",
-            names.join(", "),
-            marks.join(", ")
-        ))?
-        .execute(rusqlite::params_from_iter(
-            columns.into_iter().map(|(_, v)| v),
-        ))?;
-        self.lists.save(tx, &id.to_string(), false)?;
-        match bulk_keys {
-            Some(keys) => keys.extend(
-                search::keys_for(&self.searchable())
-                    .into_iter()
-                    .map(|k| (k.rank, k.key, no)),
-            ),
-            None => search::index_patient(tx, no, None, &self.searchable())?,
-        }
-        Ok(id)
+        columns
     }
 
     /// Replaces every field and list of patient `id`, and its search keys.
@@ -409,6 +383,96 @@ impl PatientRecord {
             .as_deref()
             .into_iter()
             .chain(self.lists.other_phones.iter().map(|p| p.number.as_str()))
+    }
+}
+
+/// New patients written in batches: rows several to a statement, search keys sorted at
+/// the end. A statement per row (and a search number looked up per row) was most of the
+/// time of a large import; an import of 100k patients is one `BulkInsert`.
+pub(crate) struct BulkInsert {
+    /// Column names (the same for every row) and the rows not yet written.
+    names: Vec<String>,
+    rows: Vec<Vec<Value>>,
+    keys: Vec<KeyRow>,
+    next_no: i64,
+}
+
+impl BulkInsert {
+    /// Rows per INSERT: 40 columns × 24 rows stays well under SQLite's parameter limit.
+    const ROWS: usize = 24;
+
+    pub(crate) fn new(tx: &Transaction<'_>) -> Result<Self> {
+        let next_no = tx
+            .prepare_cached("SELECT coalesce(max(search_no), 0) + 1 FROM patient")?
+            .query_row([], |r| r.get(0))?;
+        Ok(BulkInsert {
+            names: Vec::new(),
+            rows: Vec::new(),
+            keys: Vec::new(),
+            next_no,
+        })
+    }
+
+    pub(crate) fn add(
+        &mut self,
+        tx: &Transaction<'_>,
+        record: &PatientRecord,
+        external_id: Option<&str>,
+    ) -> Result<Uuid> {
+        // Time-ordered (UUID v7): new rows append to the primary-key index instead of
+        // landing at random pages of it.
+        let id = Uuid::now_v7();
+        record.check_referrer(tx, id)?;
+        let no = self.next_no;
+        self.next_no += 1;
+        let columns = record.new_row(id, external_id, no);
+        if self.names.is_empty() {
+            self.names = columns.iter().map(|(n, _)| n.clone()).collect();
+        }
+        self.rows
+            .push(columns.into_iter().map(|(_, v)| v).collect());
+        self.keys.extend(
+            search::keys_for(&record.searchable())
+                .into_iter()
+                .map(|k| (k.rank, k.key, no)),
+        );
+        let has_lists = record.lists != Lists::default();
+        // Lists refer to the patient row: write it first. A referrer may be earlier in the file.
+        if has_lists || self.rows.len() == Self::ROWS || record.referred_by.is_some() {
+            self.flush(tx)?;
+        }
+        if has_lists {
+            record.lists.save(tx, &id.to_string(), false)?;
+        }
+        Ok(id)
+    }
+
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let width = self.names.len();
+        let groups: Vec<String> = (0..self.rows.len())
+            .map(|r| {
+                let marks: Vec<String> =
+                    (1..=width).map(|c| format!("?{}", r * width + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO patient ({}) VALUES {}",
+            self.names.join(", "),
+            groups.join(", ")
+        );
+        tx.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(self.rows.drain(..).flatten()))?;
+        Ok(())
+    }
+
+    /// Writes what is left, then every search key in key order.
+    pub(crate) fn finish(mut self, tx: &Transaction<'_>) -> Result<()> {
+        self.flush(tx)?;
+        search::insert_sorted(tx, std::mem::take(&mut self.keys))
     }
 }
 
@@ -810,7 +874,7 @@ impl Operation for CreatePatient {
                 return Err(duplicates::duplicate_error(&found));
             }
         }
-        let id = record.insert(tx, None, None)?;
+        let id = record.insert(tx, None)?;
         load(tx, id)
     }
 }
