@@ -207,6 +207,34 @@ fn first_run_then_patients_and_visits_over_ipc() {
     let negative = call(&h, "visit_add", json!({"input": {"patientId": id, "at": "2026-11-20T09:30+08:00", "department": "dental", "visitType": "return", "amount": "-3"}})).unwrap_err();
     assert_eq!(negative["rule"], "negative");
 
+    // Exports and the template land in the export folder, never over an existing file.
+    let out = tempfile::tempdir().unwrap();
+    std::env::set_var("CLINIC_EXPORT_DIR", out.path());
+    let first = call(
+        &h,
+        "export_to_downloads",
+        json!({"what": "patients", "format": "xlsx"}),
+    )
+    .unwrap();
+    let second = call(
+        &h,
+        "export_to_downloads",
+        json!({"what": "patients", "format": "xlsx"}),
+    )
+    .unwrap();
+    assert_ne!(first, second);
+    assert!(second.as_str().unwrap().ends_with(").xlsx"), "{second}");
+    let xlsx = std::fs::read(first.as_str().unwrap()).unwrap();
+    assert_eq!(&xlsx[..2], b"PK", "a real spreadsheet (zip)");
+    let template = call(
+        &h,
+        "import_template_to_downloads",
+        json!({"language": "zh-CN"}),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(template.as_str().unwrap()).unwrap();
+    assert!(text.contains("姓名") && text.contains("手机"), "{text}");
+
     let visits = call(&h, "visit_list", json!({"patientId": id})).unwrap();
     assert_eq!(visits.as_array().unwrap().len(), 1);
 

@@ -13,6 +13,9 @@ import type { TextEncoding } from "./bindings/TextEncoding";
 import type { DuplicateCandidate } from "./bindings/DuplicateCandidate";
 import type { ConsentPurpose } from "./bindings/ConsentPurpose";
 import type { Relation } from "./bindings/Relation";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { ExportWhat } from "./bindings/ExportWhat";
+import type { Language } from "./bindings/Language";
 
 /** Anything thrown across IPC becomes a ClinicError, so screens handle one shape. */
 export function toClinicError(e: unknown): ClinicError {
@@ -56,6 +59,9 @@ export const api = {
   visitAdd: (input: VisitInput) => call<Visit>("visit_add", { input }),
   visitUpdate: (id: string, input: VisitInput) => call<Visit>("visit_update", { id, input }),
   visitList: (patientId: string) => call<Visit[]>("visit_list", { patientId }),
+  /** Writes the export into the Downloads folder; answers the file's path. */
+  exportToDownloads: (what: ExportWhat, format: ExportFormat) => call<string>("export_to_downloads", { what, format }),
+  importTemplateToDownloads: (language: Language) => call<string>("import_template_to_downloads", { language }),
   /** The file travels as raw bytes; a dry run unless `dryRun` is false. */
   importPatients: (file: Uint8Array, encoding: TextEncoding, mapping: (ImportField | null)[] | null, dryRun: boolean) =>
     call<ImportOutcome>("import_patients", file, {

@@ -12,9 +12,9 @@ use clinic_core::export::{Export, ExportFormat, ExportWhat};
 use clinic_core::import::{read_table, ImportPatients, TextEncoding};
 use clinic_core::patients::profile::split_list;
 use clinic_core::patients::{
-    parse_id, AllergyInput, ArchivePatient, ConditionInput, CreatePatient, GetPatient, LinkFamily,
-    ListPatients, MedicationInput, MergePatients, PatientInput, PhoneInput, RecordConsent,
-    SearchPatients, UnlinkFamily, UpdatePatient,
+    parse_id, AllergyInput, ArchivePatient, ConditionInput, CreatePatient, GetPatient, Language,
+    LinkFamily, ListPatients, MedicationInput, MergePatients, PatientInput, PhoneInput,
+    RecordConsent, SearchPatients, UnlinkFamily, UpdatePatient,
 };
 use clinic_core::synth::{GenerateClinic, Region};
 use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
@@ -88,6 +88,14 @@ enum ImportCommand {
         /// auto, utf-8, gbk (= gb18030) or big5
         #[arg(long, default_value = "auto")]
         encoding: String,
+    },
+    /// Write a CSV template (headers and one example row) to fill in and import
+    Template {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// zh-CN, zh-TW or en: the language of the headers
+        #[arg(long, default_value = "zh-CN")]
+        language: String,
     },
 }
 
@@ -354,6 +362,24 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         out.initialized(&dir, cached);
         return Ok(());
     }
+    // The template holds no patient data: no need to unlock.
+    if let Command::Import(ImportCommand::Template {
+        out: file,
+        language,
+    }) = &cli.command
+    {
+        let language = Language::parse(language).ok_or_else(|| {
+            ClinicError::validation(
+                "language",
+                ValidationRule::UnknownValue,
+                "zh-CN, zh-TW or en",
+            )
+        })?;
+        let bytes = clinic_core::import::template(language);
+        clinic_core::export::save(file, &bytes)?;
+        out.exported(file, bytes.len());
+        return Ok(());
+    }
     let clinic = &Clinic::unlock(&dir, cache.as_ref(), || read_passphrase("Passphrase: "))?;
     match cli.command {
         Command::Init => unreachable!("handled above"),
@@ -480,6 +506,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             clinic_core::export::save(&path, &bytes)?;
             out.exported(&path, bytes.len());
         }
+        Command::Import(ImportCommand::Template { .. }) => unreachable!("handled above"),
         Command::Import(ImportCommand::Patients {
             file,
             dry_run,

@@ -234,8 +234,18 @@ const en = {
     tcm: "Traditional Chinese medicine",
     rehab: "Rehabilitation",
   },
+  export: {
+    button: "Export",
+    patientsCsv: "Patients — CSV (Excel)",
+    patientsXlsx: "Patients — Excel (.xlsx)",
+    visitsCsv: "Visits — CSV (Excel)",
+    visitsXlsx: "Visits — Excel (.xlsx)",
+    fhir: "Everything — FHIR R4 (JSON)",
+    saved: "Saved to {path}",
+  },
   import: {
     title: "Import patients",
+    template: "Download a template",
     intro: "From an Excel (.xlsx) or CSV file, e.g. exported from another system. Nothing is saved until you press Import; rows with problems are left out and listed here.",
     choose: "Choose a file…",
     noFile: "No file chosen",

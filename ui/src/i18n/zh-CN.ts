@@ -233,8 +233,18 @@ const zhCN: Messages = {
     tcm: "中医科",
     rehab: "康复科",
   },
+  export: {
+    button: "导出",
+    patientsCsv: "患者 — CSV（Excel 可打开）",
+    patientsXlsx: "患者 — Excel (.xlsx)",
+    visitsCsv: "就诊 — CSV（Excel 可打开）",
+    visitsXlsx: "就诊 — Excel (.xlsx)",
+    fhir: "全部 — FHIR R4 (JSON)",
+    saved: "已保存到 {path}",
+  },
   import: {
     title: "导入患者",
+    template: "下载模板",
     intro: "从 Excel（.xlsx）或 CSV 文件导入，例如从其他系统导出的名单。点击“导入”前不会保存任何内容；有问题的行会被略过并在此列出。",
     choose: "选择文件…",
     noFile: "未选择文件",

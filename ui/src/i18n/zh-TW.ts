@@ -233,8 +233,18 @@ const zhTW: Messages = {
     tcm: "中醫科",
     rehab: "復健科",
   },
+  export: {
+    button: "匯出",
+    patientsCsv: "病患 — CSV（Excel 可開啟）",
+    patientsXlsx: "病患 — Excel (.xlsx)",
+    visitsCsv: "就診 — CSV（Excel 可開啟）",
+    visitsXlsx: "就診 — Excel (.xlsx)",
+    fhir: "全部 — FHIR R4 (JSON)",
+    saved: "已儲存到 {path}",
+  },
   import: {
     title: "匯入病患",
+    template: "下載範本",
     intro: "從 Excel（.xlsx）或 CSV 檔案匯入，例如從其他系統匯出的名單。按下「匯入」前不會儲存任何內容；有問題的列會被略過並在此列出。",
     choose: "選擇檔案…",
     noFile: "尚未選擇檔案",

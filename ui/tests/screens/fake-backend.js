@@ -263,6 +263,12 @@ export function installFakeBackend(scenario) {
         report: { readAs: "UTF-8", totalRows: rows.length, newPatients: created, updatedPatients: 0, problems, imported: headers["dry-run"] === "false" },
       };
     },
+    export_to_downloads: ({ what, format }) => {
+      needUnlocked();
+      const ext = { csv: "csv", xlsx: "xlsx", fhir: "json" }[format];
+      return `/home/clinic/Downloads/${format === "fhir" ? "clinic-fhir" : what}-2026-11-23.${ext}`;
+    },
+    import_template_to_downloads: ({ language }) => `/home/clinic/Downloads/template-${language}.csv`,
     visit_list: ({ patientId }) => {
       needUnlocked();
       findPatient(patientId);

@@ -281,3 +281,15 @@ test("the profile in sections: allergy banner, chronic conditions, consent and f
       await shot("patient-profile-sections-zh-TW");
     },
   ));
+
+test("export to Excel and the import template: the message says where the file is", () =>
+  withApp(clinic, { locale: "zh-TW" }, async ({ page, calls }) => {
+    await byTestId(page, "export-patients").click();
+    await page.locator(".n-dropdown-option", { hasText: "病患 — Excel (.xlsx)" }).click();
+    await page.getByText("已儲存到 /home/clinic/Downloads/patients-2026-11-23.xlsx").waitFor();
+    await byTestId(page, "import-patients").click();
+    await byTestId(page, "import-template").click();
+    await page.getByText("已儲存到 /home/clinic/Downloads/template-zh-TW.csv").waitFor();
+    const sent = (await calls()).filter((c) => c.cmd.endsWith("_to_downloads")).map((c) => c.args);
+    assert.deepEqual(sent, [{ what: "patients", format: "xlsx" }, { language: "zh-TW" }]);
+  }));
