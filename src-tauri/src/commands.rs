@@ -2,7 +2,7 @@
 //! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
 
 use clinic_core::export::{self, Export, ExportFormat, ExportWhat};
-use clinic_core::import::{ImportField, ImportFile, ImportOutcome, TextEncoding};
+use clinic_core::import::{ImportField, ImportFile, ImportOutcome, ImportProgress, TextEncoding};
 use clinic_core::patients::{
     parse_id, ArchivePatient, CreatePatient, DuplicateCandidate, FindDuplicates, GetPatient,
     Language, LinkFamily, ListPatients, MergePatients, Patient, PatientInput, PatientSummary,
@@ -10,7 +10,7 @@ use clinic_core::patients::{
 };
 use clinic_core::visits::{AddVisit, ListVisits, UpdateVisit, Visit, VisitInput};
 use clinic_core::{AppStatus, ClinicError, ErrorCode, ValidationRule};
-use tauri::State;
+use tauri::{Emitter, State};
 
 use crate::AppState;
 
@@ -208,8 +208,11 @@ pub fn import_template_to_downloads(language: Language) -> Reply<String> {
     Ok(path.display().to_string())
 }
 
+/// Checks (or imports) a file. Async, so it runs off the main thread and the window
+/// receives `import-progress` events ([`ImportProgress`]) while a large file is worked on.
 #[tauri::command]
-pub fn import_patients(
+pub async fn import_patients<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Reply<ImportOutcome> {
@@ -250,5 +253,9 @@ pub fn import_patients(
         encoding,
         mapping,
         dry_run: header("dry-run").as_deref() != Some("false"),
+        progress: Some(Box::new(move |p: ImportProgress| {
+            // A window that has gone away just misses the bar; the import goes on.
+            let _ = app.emit("import-progress", p);
+        })),
     })
 }

@@ -679,10 +679,34 @@ fn full_profile_duplicates_merge_consent_and_family() {
 fn import_template_needs_no_clinic_and_imports_back() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("模板.csv");
-    let out = clinic_with(tmp.path(), &["import", "template", "--out", file.to_str().unwrap(), "--language", "zh-TW"], None, None);
+    let out = clinic_with(
+        tmp.path(),
+        &[
+            "import",
+            "template",
+            "--out",
+            file.to_str().unwrap(),
+            "--language",
+            "zh-TW",
+        ],
+        None,
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(std::fs::read_to_string(&file).unwrap().contains("身分證字號"));
-    let bad = clinic(tmp.path(), &["import", "template", "--out", file.to_str().unwrap(), "--language", "fr"]);
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("身分證字號"));
+    let bad = clinic(
+        tmp.path(),
+        &[
+            "import",
+            "template",
+            "--out",
+            file.to_str().unwrap(),
+            "--language",
+            "fr",
+        ],
+    );
     assert_eq!(bad.status.code(), Some(3));
     let d = tmp.path().join("clinic");
     std::fs::create_dir(&d).unwrap();

@@ -301,3 +301,44 @@ fn the_template_in_every_language_maps_every_column_and_its_example_imports() {
         );
     }
 }
+
+#[test]
+fn a_large_file_reports_progress_while_it_is_checked_and_imported() {
+    use clinic_core::import::{ImportFile, ImportProgress, PROGRESS_EVERY};
+    use std::sync::{Arc, Mutex};
+    let (_tmp, c) = clinic();
+    let rows = PROGRESS_EVERY * 2 + 5;
+    let mut csv = String::from("姓名,手机\n");
+    for i in 0..rows {
+        csv.push_str(&format!("病人{i},139{i:08}\n"));
+    }
+    for dry_run in [true, false] {
+        let seen: Arc<Mutex<Vec<ImportProgress>>> = Arc::default();
+        let sink = seen.clone();
+        let outcome = c
+            .execute(
+                &Actor::owner(),
+                ImportFile {
+                    bytes: csv.clone().into_bytes(),
+                    encoding: TextEncoding::Auto,
+                    mapping: None,
+                    dry_run,
+                    progress: Some(Box::new(move |p| sink.lock().unwrap().push(p))),
+                },
+            )
+            .unwrap();
+        assert_eq!(outcome.report.new_patients as usize, rows);
+        let done: Vec<u32> = seen.lock().unwrap().iter().map(|p| p.done).collect();
+        let every = PROGRESS_EVERY as u32;
+        assert_eq!(
+            done,
+            vec![every, 2 * every, rows as u32],
+            "dry run {dry_run}"
+        );
+        assert!(seen
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|p| p.total == rows as u32 && p.dry_run == dry_run));
+    }
+}

@@ -246,6 +246,8 @@ const en = {
   import: {
     title: "Import patients",
     template: "Download a template",
+    checking: "Checking row {done} of {total}…",
+    importing: "Importing row {done} of {total}…",
     intro: "From an Excel (.xlsx) or CSV file, e.g. exported from another system. Nothing is saved until you press Import; rows with problems are left out and listed here.",
     choose: "Choose a file…",
     noFile: "No file chosen",

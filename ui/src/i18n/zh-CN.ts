@@ -245,6 +245,8 @@ const zhCN: Messages = {
   import: {
     title: "导入患者",
     template: "下载模板",
+    checking: "正在检查第 {done} / {total} 行…",
+    importing: "正在导入第 {done} / {total} 行…",
     intro: "从 Excel（.xlsx）或 CSV 文件导入，例如从其他系统导出的名单。点击“导入”前不会保存任何内容；有问题的行会被略过并在此列出。",
     choose: "选择文件…",
     noFile: "未选择文件",

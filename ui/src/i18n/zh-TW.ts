@@ -245,6 +245,8 @@ const zhTW: Messages = {
   import: {
     title: "匯入病患",
     template: "下載範本",
+    checking: "正在檢查第 {done} / {total} 列…",
+    importing: "正在匯入第 {done} / {total} 列…",
     intro: "從 Excel（.xlsx）或 CSV 檔案匯入，例如從其他系統匯出的名單。按下「匯入」前不會儲存任何內容；有問題的列會被略過並在此列出。",
     choose: "選擇檔案…",
     noFile: "尚未選擇檔案",

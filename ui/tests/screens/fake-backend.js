@@ -276,6 +276,36 @@ export function installFakeBackend(scenario) {
     },
   };
 
+  // Events (as the event plugin delivers them): listeners by event name.
+  const listeners = {};
+  let nextEventId = 1;
+  const emit = (event, payload) => {
+    for (const [eventId, handler] of Object.entries(listeners[event] ?? {})) window[`_${handler}`]?.({ event, id: Number(eventId), payload });
+  };
+  commands["plugin:event|listen"] = ({ event, handler }) => {
+    const eventId = nextEventId++;
+    (listeners[event] ??= {})[eventId] = handler;
+    return eventId;
+  };
+  commands["plugin:event|unlisten"] = ({ event, eventId }) => {
+    delete listeners[event]?.[eventId];
+    return null;
+  };
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: (event, eventId) => delete listeners[event]?.[eventId] };
+  // A large file reports its progress like the core does; a scenario can slow it down to be seen.
+  const importPatients = commands.import_patients;
+  commands.import_patients = async (bytes, headers) => {
+    const result = importPatients(bytes, headers);
+    const total = result.report.totalRows;
+    if (s.importProgressMs) {
+      for (const done of [Math.floor(total / 2), total]) {
+        emit("import-progress", { done, total, dryRun: headers["dry-run"] !== "false" });
+        await sleep(s.importProgressMs);
+      }
+    }
+    return result;
+  };
+
   window.__fakeBackend = { state: s, calls };
   window.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },

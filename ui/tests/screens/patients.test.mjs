@@ -293,3 +293,16 @@ test("export to Excel and the import template: the message says where the file i
     const sent = (await calls()).filter((c) => c.cmd.endsWith("_to_downloads")).map((c) => c.args);
     assert.deepEqual(sent, [{ what: "patients", format: "xlsx" }, { language: "zh-TW" }]);
   }));
+
+test("import of a large file in zh-TW: a progress bar while rows are checked, then the preview", () =>
+  withApp({ ...clinic, importProgressMs: 600 }, { locale: "zh-TW" }, async ({ page, shot }) => {
+    await byTestId(page, "import-patients").click();
+    const rows = Array.from({ length: 40 }, (_, i) => `${i + 1},病患${i + 1},09120000${String(i).padStart(2, "0")}`);
+    const csv = `編號,姓名,手機\n${rows.join("\n")}\n`;
+    await byTestId(page, "import-file").setInputFiles({ name: "病患名單.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await byTestId(page, "import-progress").getByText("正在檢查第 20 / 40 列", { exact: false }).waitFor();
+    await shot("import-progress-zh-TW");
+    await byTestId(page, "import-summary").getByText("新增 40 位").waitFor();
+    await byTestId(page, "import-progress").waitFor({ state: "detached" });
+    await shot("import-dialog-zh-TW");
+  }));

@@ -416,12 +416,47 @@ impl Existing {
     }
 }
 
+/// How far a large import has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ImportProgress {
+    pub done: u32,
+    pub total: u32,
+    pub dry_run: bool,
+}
+
+/// Called every [`PROGRESS_EVERY`] rows (and at the end) while a file is checked or imported.
+pub type ProgressFn = Box<dyn FnMut(ImportProgress) + Send>;
+pub const PROGRESS_EVERY: usize = 2000;
+
 impl Operation for ImportPatients {
     type Output = ImportReport;
     fn action(&self) -> Action {
         Action::PatientImport
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<ImportReport> {
+        self.run_reporting(tx, None)
+    }
+}
+
+impl ImportPatients {
+    fn run_reporting(
+        self,
+        tx: &Transaction<'_>,
+        mut progress: Option<ProgressFn>,
+    ) -> Result<ImportReport> {
+        let total = self.table.rows.len() as u32;
+        let dry_run = self.dry_run;
+        let mut tell = |done: usize| {
+            if let Some(f) = progress.as_mut() {
+                f(ImportProgress {
+                    done: done as u32,
+                    total,
+                    dry_run,
+                });
+            }
+        };
         let mapping = self
             .mapping
             .unwrap_or_else(|| guess_mapping(&self.table.headers));
@@ -457,7 +492,10 @@ impl Operation for ImportPatients {
             imported: !self.dry_run,
         };
         let mut bulk = BulkInsert::new(tx)?;
-        for row in &self.table.rows {
+        for (n, row) in self.table.rows.iter().enumerate() {
+            if n % PROGRESS_EVERY == 0 && n > 0 {
+                tell(n);
+            }
             let cell = |field: ImportField| -> Option<String> {
                 column_of(field)
                     .and_then(|i| row.cells.get(i))
@@ -567,6 +605,7 @@ impl Operation for ImportPatients {
             }
         }
         bulk.finish(tx)?;
+        tell(total as usize);
         Ok(report)
     }
 }
@@ -596,6 +635,7 @@ pub struct ImportFile {
     pub encoding: TextEncoding,
     pub mapping: Option<Vec<Option<ImportField>>>,
     pub dry_run: bool,
+    pub progress: Option<ProgressFn>,
 }
 
 impl Operation for ImportFile {
@@ -603,7 +643,7 @@ impl Operation for ImportFile {
     fn action(&self) -> Action {
         Action::PatientImport
     }
-    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<ImportOutcome> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<ImportOutcome> {
         let table = read_table(&self.bytes, self.encoding)?;
         let mut mapping = self
             .mapping
@@ -629,7 +669,7 @@ impl Operation for ImportFile {
             mapping: Some(mapping),
             dry_run: self.dry_run,
         }
-        .run(tx, by)?;
+        .run_reporting(tx, self.progress)?;
         Ok(ImportOutcome { columns, report })
     }
 }
