@@ -75,9 +75,15 @@ CREATE TABLE patient_medication (
 ) STRICT;
 CREATE INDEX patient_medication_patient ON patient_medication (patient_id);
 
+-- Whether any allergy is on record, kept in the patient row by the code that writes the
+-- allergies: every list and search row shows it, and a lookup in patient_allergy per row
+-- made encrypted search at 100k patients measurably slower (p95 1.9 → 2.4 ms).
+ALTER TABLE patient ADD COLUMN has_allergies INTEGER NOT NULL DEFAULT 0 CHECK (has_allergies IN (0, 1));
+
 -- The free-text allergies of 0001 become one structured entry each, nothing lost.
 INSERT INTO patient_allergy (patient_id, substance)
     SELECT id, trim(allergies) FROM patient WHERE allergies IS NOT NULL AND trim(allergies) <> '';
+UPDATE patient SET has_allergies = 1 WHERE allergies IS NOT NULL AND trim(allergies) <> '';
 ALTER TABLE patient DROP COLUMN allergies;
 
 -- Consent is a history, never edited: the latest entry per purpose is what holds now.

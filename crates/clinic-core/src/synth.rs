@@ -189,6 +189,8 @@ impl Operation for GenerateClinic {
         )?;
         let mut insert_allergy =
             tx.prepare("INSERT INTO patient_allergy (patient_id, substance, reaction, severity) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut set_has_allergies =
+            tx.prepare("UPDATE patient SET has_allergies = 1 WHERE id = ?1")?;
         let mut insert_condition = tx.prepare(
             "INSERT INTO patient_condition (patient_id, name, icd10, chronic, since) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
@@ -306,6 +308,7 @@ impl Operation for GenerateClinic {
                     reaction,
                     severity
                 ])?;
+                set_has_allergies.execute([id.to_string()])?;
             }
             for (name, icd) in conditions {
                 let since = birth + Duration::days(rng.gen_range(age_days / 2..=age_days.max(1)));

@@ -133,3 +133,22 @@ fn refuses_a_clinic_that_has_patients() {
     let err = c.execute(&Actor::owner(), again).unwrap_err();
     assert_eq!(err.code, ErrorCode::AlreadyInitialized);
 }
+
+#[test]
+fn generated_profiles_have_conditions_and_allergies_and_the_list_flag_agrees() {
+    use clinic_core::patients::GetPatient;
+    let (_tmp, c, _) = generate(7, Region::Mixed);
+    let list = c
+        .execute(&Actor::owner(), ListPatients { include_archived: false, limit: 1000, offset: 0 })
+        .unwrap();
+    let (mut chronic, mut allergic) = (0, 0);
+    for s in &list {
+        let p = c.execute(&Actor::owner(), GetPatient(s.id)).unwrap();
+        assert_eq!(s.has_allergies, !p.allergies.is_empty(), "{}", p.name);
+        chronic += usize::from(p.conditions.iter().any(|x| x.chronic && x.icd10.is_some()));
+        allergic += usize::from(!p.allergies.is_empty());
+    }
+    // Roughly the prevalence the generator aims at (hypertension alone ~20 % of adults).
+    assert!(chronic > list.len() / 10, "{chronic} of {}", list.len());
+    assert!(allergic > list.len() / 25 && allergic < list.len() / 4, "{allergic} of {}", list.len());
+}

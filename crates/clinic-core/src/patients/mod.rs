@@ -934,7 +934,7 @@ impl Operation for GetPatient {
 }
 
 const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.sex, p.birth_date, p.phone, p.payment_type,
-        EXISTS (SELECT 1 FROM patient_allergy a WHERE a.patient_id = p.id),
+        p.has_allergies,
         (SELECT count(*) FROM visit v WHERE v.patient_id = p.id AND v.archived_at IS NULL),
         (SELECT v.visited_at FROM visit v WHERE v.patient_id = p.id AND v.archived_at IS NULL
             ORDER BY v.visited_at_ms DESC LIMIT 1),

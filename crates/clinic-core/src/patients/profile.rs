@@ -331,6 +331,10 @@ impl Lists {
                     .execute([patient_id])?;
             }
         }
+        if replace || !self.allergies.is_empty() {
+            tx.prepare_cached("UPDATE patient SET has_allergies = ?2 WHERE id = ?1")?
+                .execute(params![patient_id, !self.allergies.is_empty()])?;
+        }
         if self.other_phones.is_empty()
             && self.conditions.is_empty()
             && self.allergies.is_empty()
