@@ -139,7 +139,14 @@ fn generated_profiles_have_conditions_and_allergies_and_the_list_flag_agrees() {
     use clinic_core::patients::GetPatient;
     let (_tmp, c, _) = generate(7, Region::Mixed);
     let list = c
-        .execute(&Actor::owner(), ListPatients { include_archived: false, limit: 1000, offset: 0 })
+        .execute(
+            &Actor::owner(),
+            ListPatients {
+                include_archived: false,
+                limit: 1000,
+                offset: 0,
+            },
+        )
         .unwrap();
     let (mut chronic, mut allergic) = (0, 0);
     for s in &list {
@@ -150,5 +157,9 @@ fn generated_profiles_have_conditions_and_allergies_and_the_list_flag_agrees() {
     }
     // Roughly the prevalence the generator aims at (hypertension alone ~20 % of adults).
     assert!(chronic > list.len() / 10, "{chronic} of {}", list.len());
-    assert!(allergic > list.len() / 25 && allergic < list.len() / 4, "{allergic} of {}", list.len());
+    assert!(
+        allergic > list.len() / 25 && allergic < list.len() / 4,
+        "{allergic} of {}",
+        list.len()
+    );
 }
