@@ -714,3 +714,30 @@ fn import_template_needs_no_clinic_and_imports_back() {
     let report = ok(clinic(&d, &["import", "patients", file.to_str().unwrap()]));
     assert!(report.contains("1 new patients"), "{report}");
 }
+
+#[test]
+fn import_visits_after_patients_by_record_number() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let patients = d.join("patients.csv");
+    std::fs::write(&patients, "病历号,姓名,手机\nA1,张伟明,13812345678\n").unwrap();
+    ok(clinic(
+        d,
+        &["import", "patients", patients.to_str().unwrap()],
+    ));
+    let visits = d.join("visits.csv");
+    std::fs::write(&visits, "病历号,就诊日期,科室,类型,金额\nA1,2024-01-05 14:30,dental,初诊,350\nA7,2024-01-06,dental,,\n").unwrap();
+    let dry = ok(clinic(
+        d,
+        &["import", "visits", visits.to_str().unwrap(), "--dry-run"],
+    ));
+    assert!(
+        dry.contains("1 new visits, 1 rows with problems") && dry.contains("row 3"),
+        "{dry}"
+    );
+    let done = ok(clinic(d, &["import", "visits", visits.to_str().unwrap()]));
+    assert!(done.starts_with("Imported"), "{done}");
+    let found = ok(clinic(d, &["--json", "patient", "search", "zwm"]));
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(found[0]["visitCount"], 1);
+}

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use clinic_core::export::{Export, ExportFormat, ExportWhat};
-use clinic_core::import::{read_table, ImportPatients, TextEncoding};
+use clinic_core::import::{read_table, ImportPatients, ImportVisits, TextEncoding};
 use clinic_core::patients::profile::split_list;
 use clinic_core::patients::{
     parse_id, AllergyInput, ArchivePatient, ConditionInput, CreatePatient, GetPatient, Language,
@@ -86,6 +86,15 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
         /// auto, utf-8, gbk (= gb18030) or big5
+        #[arg(long, default_value = "auto")]
+        encoding: String,
+    },
+    /// Past visits of patients already here (matched by old record number, or by phone), from
+    /// CSV or XLSX; dates without a time are taken as 09:00 local time
+    Visits {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long, default_value = "auto")]
         encoding: String,
     },
@@ -512,20 +521,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             dry_run,
             encoding,
         }) => {
-            let encoding = TextEncoding::parse(&encoding).ok_or_else(|| {
-                ClinicError::validation(
-                    "encoding",
-                    ValidationRule::UnknownValue,
-                    "auto, utf-8, gbk, gb18030 or big5",
-                )
-            })?;
-            let bytes = std::fs::read(&file).map_err(|e| {
-                ClinicError::new(
-                    ErrorCode::Io,
-                    format!("cannot read {}: {e}", file.display()),
-                )
-            })?;
-            let table = read_table(&bytes, encoding)?;
+            let table = read_import_file(&file, &encoding)?;
             let report = clinic.execute(
                 &actor,
                 ImportPatients {
@@ -535,6 +531,24 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 },
             )?;
             out.import_report(&report);
+        }
+        Command::Import(ImportCommand::Visits {
+            file,
+            dry_run,
+            encoding,
+        }) => {
+            let table = read_import_file(&file, &encoding)?;
+            // Times in the file are this computer's local time: where the clinic is.
+            let offset = chrono::Local::now().fixed_offset().timezone();
+            let report = clinic.execute(
+                &actor,
+                ImportVisits {
+                    table,
+                    dry_run,
+                    offset,
+                },
+            )?;
+            out.visit_import_report(&report);
         }
         Command::Generate {
             patients,
@@ -687,6 +701,24 @@ fn entries(text: &str, parts: usize) -> impl Iterator<Item = Vec<String>> + '_ {
         p.resize(parts, String::new());
         p
     })
+}
+
+/// A CSV or spreadsheet file to import, read with the encoding asked for.
+fn read_import_file(file: &std::path::Path, encoding: &str) -> Result<clinic_core::import::Table> {
+    let encoding = TextEncoding::parse(encoding).ok_or_else(|| {
+        ClinicError::validation(
+            "encoding",
+            ValidationRule::UnknownValue,
+            "auto, utf-8, gbk, gb18030 or big5",
+        )
+    })?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        ClinicError::new(
+            ErrorCode::Io,
+            format!("cannot read {}: {e}", file.display()),
+        )
+    })?;
+    read_table(&bytes, encoding)
 }
 
 /// Blank parts of an entry are unset, not empty text.

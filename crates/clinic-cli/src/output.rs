@@ -61,7 +61,30 @@ impl Output {
             r.updated_patients,
             r.problems.len()
         );
-        for p in &r.problems {
+        self.problems(&r.problems);
+    }
+
+    pub fn visit_import_report(&self, r: &clinic_core::import::VisitImportReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        let verb = if r.imported {
+            "Imported"
+        } else {
+            "Dry run, nothing imported"
+        };
+        println!(
+            "{verb}: {} rows read as {}; {} new visits, {} rows with problems",
+            r.total_rows,
+            r.read_as,
+            r.new_visits,
+            r.problems.len()
+        );
+        self.problems(&r.problems);
+    }
+
+    fn problems(&self, problems: &[clinic_core::import::ImportProblem]) {
+        for p in problems {
             let column = p
                 .column
                 .as_deref()

@@ -229,13 +229,21 @@ impl Operation for AddVisit {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Visit> {
         let r = self.0.validate()?;
         require_active_patient(tx, r.patient_id)?;
+        let id = r.insert(tx)?;
+        load(tx, id)
+    }
+}
+
+impl VisitRecord {
+    fn insert(&self, tx: &Transaction<'_>) -> Result<Uuid> {
+        let r = self;
         // Time-ordered (UUID v7): new rows append to the primary-key index instead of
         // landing at random pages of it, which is what slowed large imports down.
         let id = Uuid::now_v7();
         let now = now_text();
-        tx.execute(
-            &format!("INSERT INTO visit ({VISIT_COLUMNS}, visited_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)"),
-            params![
+        tx.prepare_cached(
+            &format!("INSERT INTO visit ({VISIT_COLUMNS}, visited_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)"))?
+            .execute(params![
                 id.to_string(),
                 r.patient_id.to_string(),
                 r.at.to_rfc3339(),
@@ -250,10 +258,37 @@ impl Operation for AddVisit {
                 r.feedback,
                 now,
                 r.at.timestamp_millis(),
-            ],
-        )?;
-        load(tx, id)
+            ])?;
+        Ok(id)
     }
+}
+
+/// For the visits import: a checked visit, written unless `dry_run`. `Ok(false)` when the
+/// patient already has a visit at that instant in that department (a second import of the
+/// same file).
+pub(crate) fn import_one(tx: &Transaction<'_>, input: &VisitInput, dry_run: bool) -> Result<bool> {
+    let r = input.validate()?;
+    require_active_patient(tx, r.patient_id)?;
+    let known: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM visit WHERE patient_id = ?1 AND visited_at_ms = ?2
+                 AND department = ?3 AND archived_at IS NULL)",
+        )?
+        .query_row(
+            params![
+                r.patient_id.to_string(),
+                r.at.timestamp_millis(),
+                r.department
+            ],
+            |row| row.get(0),
+        )?;
+    if known {
+        return Ok(false);
+    }
+    if !dry_run {
+        r.insert(tx)?;
+    }
+    Ok(true)
 }
 
 pub struct UpdateVisit {

@@ -342,3 +342,155 @@ fn a_large_file_reports_progress_while_it_is_checked_and_imported() {
             .all(|p| p.total == rows as u32 && p.dry_run == dry_run));
     }
 }
+
+#[test]
+fn past_visits_import_for_known_patients_and_a_second_import_adds_nothing() {
+    use clinic_core::import::ImportVisits;
+    use clinic_core::visits::ListVisits;
+    let (_tmp, c) = clinic();
+    let patients = "病历号,姓名,手机\nA1,张伟明,13812345678\nA2,王芳,13900001111\n";
+    let table = read_table(patients.as_bytes(), TextEncoding::Auto).unwrap();
+    c.execute(
+        &Actor::owner(),
+        ImportPatients {
+            table,
+            mapping: None,
+            dry_run: false,
+        },
+    )
+    .unwrap();
+    let visits = "病历号,手机,就诊日期,科室,医生,类型,主诉,金额,满意度\n\
+        A1,,2024/1/5 14:30,dental,林医生,初诊,牙痛,\"¥1,200.50\",5\n\
+        ,139-0000-1111,民國113年2月1日,dental,,複診,,350,4\n\
+        A9,,2024-03-01,dental,,,,,\n\
+        A1,,2024-13-01,dental,,,,,\n\
+        A1,,2024-03-02,dental,,,,-5,\n\
+        A2,,2024-03-03,,,,,,\n";
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let run = |dry_run| {
+        let table = read_table(visits.as_bytes(), TextEncoding::Auto).unwrap();
+        c.execute(
+            &Actor::owner(),
+            ImportVisits {
+                table,
+                dry_run,
+                offset,
+            },
+        )
+        .unwrap()
+    };
+    let dry = run(true);
+    assert_eq!(
+        (dry.new_visits, dry.problems.len()),
+        (2, 4),
+        "{:#?}",
+        dry.problems
+    );
+    let why: Vec<(u32, Option<&str>, Option<ValidationRule>)> = dry
+        .problems
+        .iter()
+        .map(|p| (p.row, p.field.as_deref(), p.rule))
+        .collect();
+    assert_eq!(
+        why,
+        vec![
+            (4, Some("patientId"), Some(ValidationRule::UnknownValue)),
+            (5, Some("at"), Some(ValidationRule::InvalidDate)),
+            (6, Some("amount"), Some(ValidationRule::Negative)),
+            (7, Some("department"), Some(ValidationRule::Required)),
+        ]
+    );
+    let all = c
+        .execute(
+            &Actor::owner(),
+            ListPatients {
+                include_archived: false,
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .unwrap();
+    let zhang = all.iter().find(|p| p.name == "张伟明").unwrap();
+    assert!(
+        c.execute(
+            &Actor::owner(),
+            ListVisits {
+                patient_id: zhang.id
+            }
+        )
+        .unwrap()
+        .is_empty(),
+        "a dry run writes nothing"
+    );
+
+    let done = run(false);
+    assert_eq!(done.new_visits, 2);
+    let v = c
+        .execute(
+            &Actor::owner(),
+            ListVisits {
+                patient_id: zhang.id,
+            },
+        )
+        .unwrap();
+    assert_eq!(v[0].at.to_rfc3339(), "2024-01-05T14:30:00+08:00");
+    assert_eq!(v[0].visit_type.code(), "first");
+    assert_eq!(
+        v[0].amount.map(|a| a.to_string()).as_deref(),
+        Some("1200.50")
+    );
+    let wang = all.iter().find(|p| p.name == "王芳").unwrap();
+    let w = c
+        .execute(
+            &Actor::owner(),
+            ListVisits {
+                patient_id: wang.id,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        w[0].at.to_rfc3339(),
+        "2024-02-01T09:00:00+08:00",
+        "民國 date, no time: 09:00 local"
+    );
+
+    let again = run(false);
+    assert_eq!(again.new_visits, 0);
+    assert_eq!(
+        again
+            .problems
+            .iter()
+            .filter(|p| p.message.contains("already recorded"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn row_numbers_are_file_lines_for_lf_and_crlf_files_alike() {
+    let (_tmp, c) = clinic();
+    for ending in ["\n", "\r\n"] {
+        let csv = [
+            "姓名,手机",
+            "",
+            "张伟明,13812345678",
+            "\"李\n娜\",x",
+            ",1",
+            "",
+        ]
+        .join(ending);
+        let table = read_table(csv.as_bytes(), TextEncoding::Auto).unwrap();
+        let r = c
+            .execute(
+                &Actor::owner(),
+                ImportPatients {
+                    table,
+                    mapping: None,
+                    dry_run: true,
+                },
+            )
+            .unwrap();
+        let rows: Vec<u32> = r.problems.iter().map(|p| p.row).collect();
+        assert_eq!(rows, vec![4, 6], "{ending:?}");
+    }
+}

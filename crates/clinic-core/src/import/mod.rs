@@ -7,6 +7,7 @@
 //! column) and then imports the valid rows in one transaction — all of them or none.
 
 mod table;
+mod visits;
 
 use std::collections::HashMap;
 
@@ -24,6 +25,7 @@ use crate::patients::{BulkInsert, ConditionInput, MedicationInput, PatientInput}
 use crate::search::{fold, phone_digits};
 
 pub use table::{read_table, Table, TableRow, TextEncoding};
+pub use visits::{ImportVisits, VisitImportReport};
 
 /// What a column of the file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -213,7 +215,7 @@ impl ImportField {
     ];
 }
 
-fn header_key(h: &str) -> String {
+pub(crate) fn header_key(h: &str) -> String {
     fold(h).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 

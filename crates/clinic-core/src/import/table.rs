@@ -125,10 +125,21 @@ fn read_csv(bytes: &[u8], encoding: TextEncoding) -> Result<Table> {
         .from_reader(text.as_bytes());
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
+    // The line a record starts on, as people count: newlines before its first byte, plus
+    // one. (The reader's own line count came out one apart for LF and CRLF files.)
+    let (mut counted_to, mut line) = (0usize, 1u32);
     for record in reader.records() {
         let record = record.map_err(|e| bad_file(format!("the CSV is malformed: {e}")))?;
-        // The reader reports the line before the record (0-based); people count from 1.
-        let line = record.position().map(|p| p.line() as u32 + 1).unwrap_or(0);
+        let mut start = record.position().map_or(counted_to, |p| p.byte() as usize);
+        // After a CRLF the reader places the next record at the LF: step over line ends.
+        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        line += text.as_bytes()[counted_to..start.max(counted_to)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        counted_to = start.max(counted_to);
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue; // blank lines
