@@ -15,6 +15,14 @@ fn opt(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("-")
 }
 
+fn import_verb(imported: bool) -> &'static str {
+    if imported {
+        "Imported"
+    } else {
+        "Dry run, nothing imported"
+    }
+}
+
 impl Output {
     fn print_json(&self, value: &impl Serialize) {
         println!(
@@ -48,11 +56,7 @@ impl Output {
         if self.json {
             return self.print_json(r);
         }
-        let verb = if r.imported {
-            "Imported"
-        } else {
-            "Dry run, nothing imported"
-        };
+        let verb = import_verb(r.imported);
         println!(
             "{verb}: {} rows read as {}; {} new patients, {} updated, {} rows with problems",
             r.total_rows,
@@ -68,11 +72,7 @@ impl Output {
         if self.json {
             return self.print_json(r);
         }
-        let verb = if r.imported {
-            "Imported"
-        } else {
-            "Dry run, nothing imported"
-        };
+        let verb = import_verb(r.imported);
         println!(
             "{verb}: {} rows read as {}; {} new visits, {} rows with problems",
             r.total_rows,
@@ -140,13 +140,7 @@ impl Output {
             p.payment_type.map(|t| t.code()).unwrap_or("-")
         );
         for a in &p.allergies {
-            let detail: Vec<&str> = a
-                .reaction
-                .as_deref()
-                .into_iter()
-                .chain(a.severity.map(|s| s.code()))
-                .collect();
-            println!("  ALLERGY:    {} {}", a.substance, detail.join(", "));
+            println!("  ALLERGY:    {} {}", a.substance, a.details().join(", "));
         }
         for o in &p.other_phones {
             println!(

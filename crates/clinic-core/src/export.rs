@@ -153,18 +153,9 @@ fn patient_sheet(patients: &[Patient]) -> Sheet {
                 text(&p.email),
                 text(&p.address),
                 text(&p.payment_type.map(|t| t.code())),
-                joined(p.allergies.iter().map(|a| {
-                    let mut t = a.substance.clone();
-                    let detail: Vec<&str> = a
-                        .reaction
-                        .as_deref()
-                        .into_iter()
-                        .chain(a.severity.map(|s| s.code()))
-                        .collect();
-                    if !detail.is_empty() {
-                        t.push_str(&format!(" ({})", detail.join(", ")));
-                    }
-                    t
+                joined(p.allergies.iter().map(|a| match a.details() {
+                    d if d.is_empty() => a.substance.clone(),
+                    d => format!("{} ({})", a.substance, d.join(", ")),
                 })),
                 joined(p.conditions.iter().map(|c| match &c.icd10 {
                     Some(code) => format!("{} [{code}]", c.name),

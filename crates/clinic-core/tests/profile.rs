@@ -11,8 +11,8 @@ use clinic_core::patients::{
     UpdatePatient,
 };
 use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
-use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule, DB_FILE};
-use common::{clinic, clinic_and_key, raw};
+use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};
+use common::{clinic, clinic_and_key, first_release_file};
 
 fn owner() -> Actor {
     Actor::owner()
@@ -639,14 +639,8 @@ fn merging_moves_everything_to_the_survivor_and_keeps_the_other_record() {
 fn free_text_allergies_from_an_older_file_become_entries() {
     let (tmp, c, key) = clinic_and_key();
     drop(c);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(tmp.path().join(format!("{DB_FILE}{suffix}")));
-    }
     {
-        let conn = raw(tmp.path(), &key);
-        conn.execute_batch(include_str!("../migrations/0001_patients_visits.sql"))
-            .unwrap();
-        conn.execute_batch("PRAGMA user_version = 1").unwrap();
+        let conn = first_release_file(tmp.path(), &key);
         conn.execute(
             "INSERT INTO patient (id, name, name_fold, allergies, created_at, updated_at)
              VALUES ('00000000-0000-4000-8000-000000000001', '张伟明', '张伟明', ' 青霉素 ',

@@ -6,8 +6,8 @@ use clinic_core::patients::{
 };
 mod common;
 
-use clinic_core::{Actor, Clinic, DB_FILE};
-use common::{clinic_and_key as clinic, raw};
+use clinic_core::{Actor, Clinic};
+use common::{clinic_and_key as clinic, first_release_file, raw};
 
 fn add(c: &Clinic, name: &str, phone: Option<&str>) -> uuid::Uuid {
     let input = PatientInput {
@@ -147,14 +147,8 @@ fn a_file_from_before_search_keys_gets_them_when_opened() {
     let (tmp, c, key) = clinic();
     drop(c);
     // A database exactly as the first release wrote it: migration 0001 only.
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(tmp.path().join(format!("{DB_FILE}{suffix}")));
-    }
     {
-        let conn = raw(tmp.path(), &key);
-        conn.execute_batch(include_str!("../migrations/0001_patients_visits.sql"))
-            .unwrap();
-        conn.execute_batch("PRAGMA user_version = 1").unwrap();
+        let conn = first_release_file(tmp.path(), &key);
         for (n, name, phone) in [(1, "张伟明", "13812345678"), (2, "王芳", "021-6543 2100")] {
             conn.execute(
                 "INSERT INTO patient (id, name, name_fold, phone, phone_digits, created_at, updated_at)

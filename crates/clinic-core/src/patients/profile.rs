@@ -63,16 +63,6 @@ code_enum!(
 code_enum!(AllergySeverity { Mild = "mild", Moderate = "moderate", Severe = "severe",
     LifeThreatening = "life-threatening" });
 
-/// Validates an optional code field: `None` when blank, a typed error naming the field otherwise.
-pub(crate) fn code<T: Copy>(
-    field: &str,
-    value: Option<&str>,
-    parse: impl Fn(&str) -> Option<T>,
-    allowed: String,
-) -> Result<Option<T>> {
-    validate::one_of(field, value, parse, &allowed)
-}
-
 // ---- lists -----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -149,6 +139,17 @@ pub struct Medication {
     pub name: String,
     pub dose: Option<String>,
     pub since: Option<NaiveDate>,
+}
+
+impl Allergy {
+    /// Reaction and severity, the parts that are known: for printouts and exports.
+    pub fn details(&self) -> Vec<&str> {
+        self.reaction
+            .as_deref()
+            .into_iter()
+            .chain(self.severity.map(AllergySeverity::code))
+            .collect()
+    }
 }
 
 /// More entries than this in one list is a slip of the hand (or a broken import), not a patient.
@@ -255,11 +256,11 @@ pub(crate) fn validate_allergies(list: &[AllergyInput]) -> Result<Vec<Allergy>> 
                 200,
             )?,
             reaction,
-            severity: code(
+            severity: validate::one_of(
                 &at("allergies", i, "severity"),
                 a.severity.as_deref(),
                 AllergySeverity::parse,
-                AllergySeverity::allowed(),
+                &AllergySeverity::allowed(),
             )?,
         });
     }

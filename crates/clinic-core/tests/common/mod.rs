@@ -32,3 +32,16 @@ pub fn raw(dir: &std::path::Path, key: &DbKey) -> rusqlite::Connection {
         .unwrap();
     conn
 }
+
+/// The clinic's database replaced by one exactly as the first release wrote it (migration
+/// 0001 only), still under `key`: to test what opening an old file does to it.
+pub fn first_release_file(dir: &std::path::Path, key: &DbKey) -> rusqlite::Connection {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("{}{suffix}", clinic_core::DB_FILE)));
+    }
+    let conn = raw(dir, key);
+    conn.execute_batch(include_str!("../../migrations/0001_patients_visits.sql"))
+        .unwrap();
+    conn.execute_batch("PRAGMA user_version = 1").unwrap();
+    conn
+}
