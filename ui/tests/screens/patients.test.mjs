@@ -224,7 +224,7 @@ test("a new patient with a known phone: the existing record is shown before anyt
   }));
 
 test("a wrong entry in a list: the section opens and the exact cell is marked", () =>
-  withApp(clinic, { locale: "en" }, async ({ page }) => {
+  withApp(clinic, { locale: "en" }, async ({ page, shot }) => {
     await byTestId(page, "new-patient").click();
     await byTestId(page, "patient-name").fill("Mary Lin");
     await page.locator(".n-tabs-tab", { hasText: "Medical" }).click();
@@ -237,6 +237,7 @@ test("a wrong entry in a list: the section opens and the exact cell is marked", 
     await byTestId(page, "patient-save").click();
     await byTestId(page, "patient-form").getByText("Conditions 2 · ICD-10 is not in the right format.").waitFor();
     assert.ok(await byTestId(page, "conditions-1-icd10").isVisible(), "the Medical section is open again");
+    await shot("patient-form-medical-error-en");
   }));
 
 test("the profile in sections: allergy banner, chronic conditions, consent and family", () =>
