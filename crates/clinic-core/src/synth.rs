@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result};
-use crate::search::{self, Searchable};
+use crate::search::{self, KeyBuilder, OwnedSearchable};
 
 /// Where the generated patients come from (names, phones, scripts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +200,7 @@ impl Operation for GenerateClinic {
                                 created_at, updated_at, archived_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?11, ?12, ?13, ?13, NULL)",
         )?;
-        let mut keys: Vec<(u8, String, i64)> = Vec::new();
+        let mut keys = KeyBuilder::new();
         let mut visit_total = 0u64;
         let first_no: i64 = tx.query_row(
             "SELECT coalesce(max(search_no), 0) + 1 FROM patient",
@@ -320,16 +320,12 @@ impl Operation for GenerateClinic {
                     since.min(self.until).to_string()
                 ])?;
             }
-            keys.extend(
-                search::keys_for(&Searchable {
-                    name: &name,
-                    phone: Some(&phone),
-                    other_phones: Vec::new(),
-                    id_number: None,
-                })
-                .into_iter()
-                .map(|k| (k.rank, k.key, no)),
-            );
+            keys.add(OwnedSearchable {
+                search_no: no,
+                name: name.clone(),
+                phones: vec![phone.clone()],
+                id_number: None,
+            });
 
             // Visits: between 1 and 2×mean-1 (mean as asked), from registration to today.
             let count = rng.gen_range(1..=self.mean_visits.max(1) * 2 - 1);
@@ -395,7 +391,7 @@ impl Operation for GenerateClinic {
                 visit_total += 1;
             }
         }
-        search::insert_sorted(tx, keys)?;
+        search::insert_sorted(tx, &keys.finish())?;
         Ok(Generated {
             patients: self.patients as u64,
             visits: visit_total,

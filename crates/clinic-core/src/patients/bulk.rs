@@ -5,9 +5,9 @@ use rusqlite::Transaction;
 use uuid::Uuid;
 
 use super::profile::Lists;
-use super::{KeyRow, PatientRecord};
+use super::PatientRecord;
 use crate::error::Result;
-use crate::search;
+use crate::search::{self, KeyBuilder, OwnedSearchable};
 
 /// New patients written in batches: rows several to a statement, search keys sorted at
 /// the end. A statement per row (and a search number looked up per row) was most of the
@@ -16,7 +16,9 @@ pub(crate) struct BulkInsert {
     /// Column names (the same for every row) and the rows not yet written.
     names: Vec<String>,
     rows: Vec<Vec<Value>>,
-    keys: Vec<KeyRow>,
+    keys: KeyBuilder,
+    /// The INSERT for a full batch, made once.
+    full_sql: Option<String>,
     next_no: i64,
 }
 
@@ -31,7 +33,8 @@ impl BulkInsert {
         Ok(BulkInsert {
             names: Vec::new(),
             rows: Vec::new(),
-            keys: Vec::new(),
+            keys: KeyBuilder::new(),
+            full_sql: None,
             next_no,
         })
     }
@@ -54,11 +57,7 @@ impl BulkInsert {
         }
         self.rows
             .push(columns.into_iter().map(|(_, v)| v).collect());
-        self.keys.extend(
-            search::keys_for(&record.searchable())
-                .into_iter()
-                .map(|k| (k.rank, k.key, no)),
-        );
+        self.keys.add(OwnedSearchable::new(no, &record.searchable()));
         let has_lists = record.lists != Lists::default();
         // Lists refer to the patient row: write it first. A referrer may be earlier in the file.
         if has_lists || self.rows.len() == Self::ROWS || record.referred_by.is_some() {
@@ -74,27 +73,40 @@ impl BulkInsert {
         if self.rows.is_empty() {
             return Ok(());
         }
+        let n = self.rows.len();
+        if n == Self::ROWS && self.full_sql.is_none() {
+            self.full_sql = Some(self.insert_sql(n));
+        }
+        let sql = match &self.full_sql {
+            Some(sql) if n == Self::ROWS => sql.clone(),
+            _ => self.insert_sql(n),
+        };
+        tx.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(self.rows.drain(..).flatten()))?;
+        Ok(())
+    }
+
+    /// `INSERT INTO patient (…) VALUES (?1, …), …` for `rows` rows.
+    fn insert_sql(&self, rows: usize) -> String {
         let width = self.names.len();
-        let groups: Vec<String> = (0..self.rows.len())
+        let groups: Vec<String> = (0..rows)
             .map(|r| {
                 let marks: Vec<String> =
                     (1..=width).map(|c| format!("?{}", r * width + c)).collect();
                 format!("({})", marks.join(", "))
             })
             .collect();
-        let sql = format!(
+        format!(
             "INSERT INTO patient ({}) VALUES {}",
             self.names.join(", "),
             groups.join(", ")
-        );
-        tx.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(self.rows.drain(..).flatten()))?;
-        Ok(())
+        )
     }
 
     /// Writes what is left, then every search key in key order.
     pub(crate) fn finish(mut self, tx: &Transaction<'_>) -> Result<()> {
         self.flush(tx)?;
-        search::insert_sorted(tx, std::mem::take(&mut self.keys))
+        let keys = std::mem::take(&mut self.keys).finish();
+        search::insert_sorted(tx, &keys)
     }
 }

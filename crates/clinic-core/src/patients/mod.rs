@@ -231,8 +231,6 @@ pub(crate) struct PatientRecord {
 }
 
 /// A search key row: (rank, key, search_no).
-type KeyRow = (u8, String, i64);
-
 fn text_value(v: Option<String>) -> Value {
     v.map_or(Value::Null, Value::Text)
 }
