@@ -2,7 +2,10 @@
 //! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
 
 use clinic_core::export::{self, Export, ExportFormat, ExportWhat};
-use clinic_core::import::{ImportField, ImportFile, ImportOutcome, ImportProgress, TextEncoding};
+use clinic_core::import::{
+    ImportField, ImportFile, ImportOutcome, ImportProgress, ImportVisitsFile, TextEncoding,
+    VisitImportField, VisitImportOutcome,
+};
 use clinic_core::patients::{
     parse_id, ArchivePatient, CreatePatient, DuplicateCandidate, FindDuplicates, GetPatient,
     Language, LinkFamily, ListPatients, MergePatients, Patient, PatientInput, PatientSummary,
@@ -196,16 +199,93 @@ pub fn export_to_downloads(
     Ok(path.display().to_string())
 }
 
-/// The import template, in the window's language, into the Downloads folder.
+/// What an import file holds.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ImportKind {
+    Patients,
+    Visits,
+}
+
+/// An import template, in the window's language, into the Downloads folder.
 #[tauri::command]
-pub fn import_template_to_downloads(language: Language) -> Reply<String> {
-    let path = export::path_in_downloads(match language {
-        Language::En => "patients-template.csv",
-        Language::ZhTw => "病患匯入範本.csv",
-        Language::ZhCn => "患者导入模板.csv",
-    })?;
-    export::save(&path, &clinic_core::import::template(language))?;
+pub fn import_template_to_downloads(language: Language, kind: ImportKind) -> Reply<String> {
+    let name = match (kind, language) {
+        (ImportKind::Patients, Language::En) => "patients-template.csv",
+        (ImportKind::Patients, Language::ZhTw) => "病患匯入範本.csv",
+        (ImportKind::Patients, Language::ZhCn) => "患者导入模板.csv",
+        (ImportKind::Visits, Language::En) => "visits-template.csv",
+        (ImportKind::Visits, Language::ZhTw) => "就診紀錄匯入範本.csv",
+        (ImportKind::Visits, Language::ZhCn) => "就诊记录导入模板.csv",
+    };
+    let bytes = match kind {
+        ImportKind::Patients => clinic_core::import::template(language),
+        ImportKind::Visits => clinic_core::import::visits_template(language),
+    };
+    let path = export::path_in_downloads(name)?;
+    export::save(&path, &bytes)?;
     Ok(path.display().to_string())
+}
+
+/// An import file as the window sends it: raw bytes, the rest in headers.
+struct ImportRequest<F> {
+    bytes: Vec<u8>,
+    encoding: TextEncoding,
+    mapping: Option<Vec<Option<F>>>,
+    dry_run: bool,
+}
+
+impl<F: serde::de::DeserializeOwned> ImportRequest<F> {
+    fn read(request: &tauri::ipc::Request<'_>) -> Reply<Self> {
+        let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+            return Err(ClinicError::new(
+                ErrorCode::BadFile,
+                "the file must be sent as raw bytes",
+            ));
+        };
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let encoding = header("encoding")
+            .map(|e| {
+                TextEncoding::parse(&e).ok_or_else(|| {
+                    ClinicError::validation(
+                        "encoding",
+                        ValidationRule::UnknownValue,
+                        "auto, utf-8, gbk or big5",
+                    )
+                })
+            })
+            .transpose()?
+            .unwrap_or(TextEncoding::Auto);
+        let mapping = header("mapping")
+            .map(|m| {
+                serde_json::from_str(&m).map_err(|e| {
+                    ClinicError::validation("mapping", ValidationRule::InvalidFormat, e.to_string())
+                })
+            })
+            .transpose()?;
+        Ok(ImportRequest {
+            bytes: bytes.clone(),
+            encoding,
+            mapping,
+            dry_run: header("dry-run").as_deref() != Some("false"),
+        })
+    }
+}
+
+/// Sends the core's progress to the window as `import-progress` events.
+fn progress_events<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Option<clinic_core::import::ProgressFn> {
+    Some(Box::new(move |p: ImportProgress| {
+        // A window that has gone away just misses the bar; the import goes on.
+        let _ = app.emit("import-progress", p);
+    }))
 }
 
 /// Checks (or imports) a file. Async, so it runs off the main thread and the window
@@ -216,46 +296,31 @@ pub async fn import_patients<R: tauri::Runtime>(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Reply<ImportOutcome> {
-    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(ClinicError::new(
-            ErrorCode::BadFile,
-            "the file must be sent as raw bytes",
-        ));
-    };
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let encoding = header("encoding")
-        .map(|e| {
-            TextEncoding::parse(&e).ok_or_else(|| {
-                ClinicError::validation(
-                    "encoding",
-                    ValidationRule::UnknownValue,
-                    "auto, utf-8, gbk or big5",
-                )
-            })
-        })
-        .transpose()?
-        .unwrap_or(TextEncoding::Auto);
-    let mapping: Option<Vec<Option<ImportField>>> = header("mapping")
-        .map(|m| {
-            serde_json::from_str(&m).map_err(|e| {
-                ClinicError::validation("mapping", ValidationRule::InvalidFormat, e.to_string())
-            })
-        })
-        .transpose()?;
+    let r = ImportRequest::<ImportField>::read(&request)?;
     state.execute(ImportFile {
-        bytes: bytes.clone(),
-        encoding,
-        mapping,
-        dry_run: header("dry-run").as_deref() != Some("false"),
-        progress: Some(Box::new(move |p: ImportProgress| {
-            // A window that has gone away just misses the bar; the import goes on.
-            let _ = app.emit("import-progress", p);
-        })),
+        bytes: r.bytes,
+        encoding: r.encoding,
+        mapping: r.mapping,
+        dry_run: r.dry_run,
+        progress: progress_events(app),
+    })
+}
+
+/// Checks (or imports) a file of past visits, like [`import_patients`]. Times in the file
+/// are this computer's local time: where the clinic is.
+#[tauri::command]
+pub async fn import_visits<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Reply<VisitImportOutcome> {
+    let r = ImportRequest::<VisitImportField>::read(&request)?;
+    state.execute(ImportVisitsFile {
+        bytes: r.bytes,
+        encoding: r.encoding,
+        mapping: r.mapping,
+        dry_run: r.dry_run,
+        offset: chrono::Local::now().fixed_offset().timezone(),
+        progress: progress_events(app),
     })
 }

@@ -30,6 +30,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             commands::visit_update,
             commands::visit_list,
             commands::import_patients,
+            commands::import_visits,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

@@ -118,6 +118,27 @@ fn import_a_file_sent_as_raw_bytes() {
     assert_eq!(bad["code"], "BAD_FILE");
     let enc = call_raw(&h, "import_patients", &gbk, &[("encoding", "ebcdic")]).unwrap_err();
     assert_eq!(enc["field"], "encoding");
+
+    // Past visits of the imported patients: the first column is the old record number.
+    let visits = "病历号,日期,科室,金额\nA001,2024/3/5,口腔科,280\nA999,2024/3/6,口腔科,100\n";
+    let dry = call_raw(&h, "import_visits", visits.as_bytes(), &[]).unwrap();
+    assert_eq!(dry["report"]["imported"], false);
+    assert_eq!(dry["report"]["newVisits"], 1);
+    assert_eq!(dry["report"]["problems"][0]["row"], 3);
+    assert_eq!(dry["columns"][1]["field"], "date");
+    let unmapped = call_raw(
+        &h,
+        "import_visits",
+        visits.as_bytes(),
+        &[("mapping", r#"["recordNo",null,"department","amount"]"#)],
+    )
+    .unwrap_err();
+    assert_eq!(unmapped["field"], "mapping");
+    let done = call_raw(&h, "import_visits", visits.as_bytes(), &[("dry-run", "false")]).unwrap();
+    assert_eq!(done["report"]["newVisits"], 1);
+    let id = found[0]["id"].as_str().unwrap();
+    let list = call(&h, "visit_list", json!({"patientId": id})).unwrap();
+    assert_eq!(list[0]["department"], "dental");
 }
 
 #[test]
@@ -229,11 +250,19 @@ fn first_run_then_patients_and_visits_over_ipc() {
     let template = call(
         &h,
         "import_template_to_downloads",
-        json!({"language": "zh-CN"}),
+        json!({"language": "zh-CN", "kind": "patients"}),
     )
     .unwrap();
     let text = std::fs::read_to_string(template.as_str().unwrap()).unwrap();
     assert!(text.contains("姓名") && text.contains("手机"), "{text}");
+    let template = call(
+        &h,
+        "import_template_to_downloads",
+        json!({"language": "zh-TW", "kind": "visits"}),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(template.as_str().unwrap()).unwrap();
+    assert!(text.contains("就診日期") && text.contains("病歷號"), "{text}");
 
     let visits = call(&h, "visit_list", json!({"patientId": id})).unwrap();
     assert_eq!(visits.as_array().unwrap().len(), 1);

@@ -105,6 +105,9 @@ enum ImportCommand {
         /// zh-CN, zh-TW or en: the language of the headers
         #[arg(long, default_value = "zh-CN")]
         language: String,
+        /// patients, or visits (past visits of patients imported before)
+        #[arg(long, default_value = "patients")]
+        kind: String,
     },
 }
 
@@ -375,6 +378,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
     if let Command::Import(ImportCommand::Template {
         out: file,
         language,
+        kind,
     }) = &cli.command
     {
         let language = Language::parse(language).ok_or_else(|| {
@@ -384,7 +388,17 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 "zh-CN, zh-TW or en",
             )
         })?;
-        let bytes = clinic_core::import::template(language);
+        let bytes = match kind.as_str() {
+            "patients" => clinic_core::import::template(language),
+            "visits" => clinic_core::import::visits_template(language),
+            _ => {
+                return Err(ClinicError::validation(
+                    "kind",
+                    ValidationRule::UnknownValue,
+                    "patients or visits",
+                ))
+            }
+        };
         clinic_core::export::save(file, &bytes)?;
         out.exported(file, bytes.len());
         return Ok(());
@@ -544,8 +558,10 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 &actor,
                 ImportVisits {
                     table,
+                    mapping: None,
                     dry_run,
                     offset,
+                    progress: None,
                 },
             )?;
             out.visit_import_report(&report);

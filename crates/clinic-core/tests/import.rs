@@ -373,8 +373,10 @@ fn past_visits_import_for_known_patients_and_a_second_import_adds_nothing() {
             &Actor::owner(),
             ImportVisits {
                 table,
+                mapping: None,
                 dry_run,
                 offset,
+                progress: None,
             },
         )
         .unwrap()
@@ -493,4 +495,144 @@ fn row_numbers_are_file_lines_for_lf_and_crlf_files_alike() {
         let rows: Vec<u32> = r.problems.iter().map(|p| p.row).collect();
         assert_eq!(rows, vec![4, 6], "{ending:?}");
     }
+}
+
+#[test]
+fn the_visits_template_imports_after_the_patients_template_in_every_language() {
+    use clinic_core::import::{guess_visit_mapping, template, visits_template, ImportVisitsFile};
+    use clinic_core::patients::Language;
+    use clinic_core::visits::ListVisits;
+    for lang in [Language::ZhCn, Language::ZhTw, Language::En] {
+        let (_tmp, c) = clinic();
+        let table = read_table(&visits_template(lang), TextEncoding::Auto).unwrap();
+        assert!(
+            guess_visit_mapping(&table.headers).iter().all(Option::is_some),
+            "{lang:?}: every header recognised"
+        );
+        let table = read_table(&template(lang), TextEncoding::Auto).unwrap();
+        let patients = c
+            .execute(
+                &Actor::owner(),
+                ImportPatients {
+                    table,
+                    mapping: None,
+                    dry_run: false,
+                },
+            )
+            .unwrap();
+        assert_eq!(patients.new_patients, 1);
+        let outcome = c
+            .execute(
+                &Actor::owner(),
+                ImportVisitsFile {
+                    bytes: visits_template(lang),
+                    encoding: TextEncoding::Auto,
+                    mapping: None,
+                    dry_run: false,
+                    offset: chrono::FixedOffset::east_opt(8 * 3600).unwrap(),
+                    progress: None,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (outcome.report.new_visits, outcome.report.problems.len()),
+            (1, 0),
+            "{lang:?}: {:?}",
+            outcome.report.problems
+        );
+        let patient = &c
+            .execute(
+                &Actor::owner(),
+                ListPatients {
+                    include_archived: false,
+                    limit: 1,
+                    offset: 0,
+                },
+            )
+            .unwrap()[0];
+        let visits = c
+            .execute(
+                &Actor::owner(),
+                ListVisits {
+                    patient_id: patient.id,
+                },
+            )
+            .unwrap();
+        // 口腔科 and 牙科 are the window's "dental": they count with typed visits.
+        assert_eq!(visits[0].department, "dental", "{lang:?}");
+        assert_eq!(visits[0].at.to_rfc3339(), "2024-03-18T10:30:00+08:00");
+    }
+}
+
+#[test]
+fn a_visits_file_with_unknown_headers_imports_once_staff_map_the_columns() {
+    use clinic_core::import::{ImportProgress, ImportVisitsFile, VisitImportField};
+    use std::sync::{Arc, Mutex};
+    let (_tmp, c) = clinic();
+    let patients = "病历号,姓名\nA1,张伟明\n";
+    let table = read_table(patients.as_bytes(), TextEncoding::Auto).unwrap();
+    c.execute(
+        &Actor::owner(),
+        ImportPatients {
+            table,
+            mapping: None,
+            dry_run: false,
+        },
+    )
+    .unwrap();
+    let file = "Chart,When,Where,Kind,Paid\nA1,2024-05-02,皮膚科,初診,300\nA1,2024-06-02,Implant centre,,900\n";
+    let run = |mapping: Option<Vec<Option<VisitImportField>>>, dry_run| {
+        let seen: Arc<Mutex<Vec<ImportProgress>>> = Arc::default();
+        let log = seen.clone();
+        let outcome = c.execute(
+            &Actor::owner(),
+            ImportVisitsFile {
+                bytes: file.as_bytes().to_vec(),
+                encoding: TextEncoding::Auto,
+                mapping,
+                dry_run,
+                offset: chrono::FixedOffset::east_opt(8 * 3600).unwrap(),
+                progress: Some(Box::new(move |p| log.lock().unwrap().push(p))),
+            },
+        );
+        let seen = seen.lock().unwrap().clone();
+        (outcome, seen)
+    };
+    let (unmapped, _) = run(None, true);
+    let e = unmapped.unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::Validation, Some("mapping"))
+    );
+
+    use VisitImportField::*;
+    let mapping = vec![
+        Some(RecordNo),
+        Some(Date),
+        Some(Department),
+        Some(VisitType),
+        Some(Amount),
+    ];
+    let (dry, seen) = run(Some(mapping.clone()), true);
+    let dry = dry.unwrap();
+    assert_eq!(dry.columns[3].field, Some(VisitType));
+    assert_eq!(dry.columns[2].samples, vec!["皮膚科", "Implant centre"]);
+    assert_eq!((dry.report.new_visits, dry.report.imported), (2, false));
+    assert_eq!(seen.last().map(|p| (p.done, p.total)), Some((2, 2)));
+
+    let (done, _) = run(Some(mapping), false);
+    assert_eq!(done.unwrap().report.new_visits, 2);
+    let zhang = find(&c, "张伟明");
+    let visits = c
+        .execute(
+            &Actor::owner(),
+            clinic_core::visits::ListVisits {
+                patient_id: zhang.id,
+            },
+        )
+        .unwrap();
+    let mut departments: Vec<&str> = visits.iter().map(|v| v.department.as_str()).collect();
+    departments.sort();
+    // A known department in Traditional script becomes its code; the clinic's own stays.
+    assert_eq!(departments, vec!["Implant centre", "dermatology"]);
 }

@@ -26,8 +26,11 @@ use crate::patients::{BulkInsert, ConditionInput, MedicationInput, PatientInput}
 use crate::search::{fold, phone_digits};
 
 pub use table::{read_table, Table, TableRow, TextEncoding};
-pub use template::template;
-pub use visits::{ImportVisits, VisitImportReport};
+pub use template::{template, visits_template};
+pub use visits::{
+    guess_visit_mapping, ImportVisits, ImportVisitsFile, VisitImportColumn, VisitImportField,
+    VisitImportOutcome, VisitImportReport,
+};
 
 /// What a column of the file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -633,6 +636,16 @@ pub struct ImportOutcome {
     pub report: ImportReport,
 }
 
+/// The first few values of column `i`, so staff can see what it holds.
+fn column_samples(table: &Table, i: usize) -> Vec<String> {
+    table
+        .rows
+        .iter()
+        .filter_map(|r| r.cells.get(i).filter(|c| !c.is_empty()).cloned())
+        .take(3)
+        .collect()
+}
+
 /// A whole file, as the window sends it: read, map, check, and (unless `dry_run`) import.
 pub struct ImportFile {
     pub bytes: Vec<u8>,
@@ -660,12 +673,7 @@ impl Operation for ImportFile {
             .map(|(i, header)| ImportColumn {
                 header: header.clone(),
                 field: mapping[i],
-                samples: table
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.cells.get(i).filter(|c| !c.is_empty()).cloned())
-                    .take(3)
-                    .collect(),
+                samples: column_samples(&table, i),
             })
             .collect();
         let report = ImportPatients {

@@ -1,9 +1,10 @@
-//! The file a clinic fills in to import its patients.
+//! The files a clinic fills in to import its patients and their past visits.
+
+use crate::patients::Language;
 
 /// A spreadsheet to fill in: headers in the clinic's language (ones [`super::guess_mapping`]
 /// recognises) and one example row. CSV, UTF-8 with BOM, so Excel on Chinese Windows opens it.
-pub fn template(language: crate::patients::Language) -> Vec<u8> {
-    use crate::patients::Language;
+pub fn template(language: Language) -> Vec<u8> {
     let (headers, example): (&[&str], &[&str]) = match language {
         Language::ZhCn => (
             &[
@@ -114,6 +115,60 @@ pub fn template(language: crate::patients::Language) -> Vec<u8> {
             ],
         ),
     };
+    csv(headers, example)
+}
+
+/// Past visits to fill in: each row names its patient by the record number of the
+/// patients file (or by phone). Headers that [`super::guess_visit_mapping`] recognises.
+pub fn visits_template(language: Language) -> Vec<u8> {
+    let (headers, example): (&[&str], &[&str]) = match language {
+        Language::ZhCn => (
+            &[
+                "病历号", "手机", "就诊日期", "时间", "科室", "医生", "就诊类型", "主诉", "诊断",
+                "治疗", "金额", "满意度", "反馈",
+            ],
+            &[
+                "A0001", "", "2024-03-18", "10:30", "口腔科", "李医生", "复诊", "右下牙痛",
+                "龋齿", "充填", "280.00", "5", "",
+            ],
+        ),
+        Language::ZhTw => (
+            &[
+                "病歷號", "手機", "就診日期", "時間", "科別", "醫師", "就診類型", "主訴", "診斷",
+                "治療", "金額", "滿意度", "回饋",
+            ],
+            &[
+                "A0001", "", "民國113年3月18日", "10:30", "牙科", "林醫師", "複診", "右下牙痛",
+                "齲齒", "填補", "800", "5", "",
+            ],
+        ),
+        Language::En => (
+            &[
+                "Record no",
+                "Phone",
+                "Visit date",
+                "Time",
+                "Department",
+                "Doctor",
+                "Visit type",
+                "Complaint",
+                "Diagnosis",
+                "Treatment",
+                "Amount",
+                "Satisfaction",
+                "Feedback",
+            ],
+            &[
+                "A0001", "", "2024-03-18", "10:30", "dental", "Dr Lee", "return", "toothache",
+                "caries", "filling", "120.00", "5", "",
+            ],
+        ),
+    };
+    csv(headers, example)
+}
+
+/// A header row and an example row as CSV, UTF-8 with BOM, CRLF.
+fn csv(headers: &[&str], example: &[&str]) -> Vec<u8> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
     for line in [headers, example] {
         out.extend_from_slice(line.join(",").as_bytes());

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::{header_key, normalize_date, ImportProblem, ProblemKind, Table};
+use super::{
+    column_samples, header_key, normalize_date, read_table, ImportProblem, ImportProgress,
+    ProblemKind, ProgressFn, Table, TextEncoding, PROGRESS_EVERY,
+};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
@@ -18,8 +21,10 @@ use crate::search::{fold, phone_digits};
 use crate::visits::{import_one, VisitInput};
 
 /// What a column of a visits file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum VisitColumn {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum VisitImportField {
     RecordNo,
     Phone,
     Date,
@@ -35,26 +40,26 @@ enum VisitColumn {
     Feedback,
 }
 
-impl VisitColumn {
-    const ALL: [VisitColumn; 13] = [
-        VisitColumn::RecordNo,
-        VisitColumn::Phone,
-        VisitColumn::Date,
-        VisitColumn::Time,
-        VisitColumn::Department,
-        VisitColumn::Doctor,
-        VisitColumn::VisitType,
-        VisitColumn::Complaint,
-        VisitColumn::Diagnosis,
-        VisitColumn::Treatment,
-        VisitColumn::Amount,
-        VisitColumn::Satisfaction,
-        VisitColumn::Feedback,
+impl VisitImportField {
+    pub const ALL: [VisitImportField; 13] = [
+        VisitImportField::RecordNo,
+        VisitImportField::Phone,
+        VisitImportField::Date,
+        VisitImportField::Time,
+        VisitImportField::Department,
+        VisitImportField::Doctor,
+        VisitImportField::VisitType,
+        VisitImportField::Complaint,
+        VisitImportField::Diagnosis,
+        VisitImportField::Treatment,
+        VisitImportField::Amount,
+        VisitImportField::Satisfaction,
+        VisitImportField::Feedback,
     ];
 
     fn aliases(self) -> &'static [&'static str] {
         match self {
-            VisitColumn::RecordNo => &[
+            VisitImportField::RecordNo => &[
                 "病历号",
                 "病歷號",
                 "编号",
@@ -65,8 +70,8 @@ impl VisitColumn {
                 "patientid",
                 "oldid",
             ],
-            VisitColumn::Phone => &["电话", "電話", "手机", "手機", "phone", "mobile"],
-            VisitColumn::Date => &[
+            VisitImportField::Phone => &["电话", "電話", "手机", "手機", "phone", "mobile"],
+            VisitImportField::Date => &[
                 "就诊日期",
                 "就診日期",
                 "日期",
@@ -76,35 +81,35 @@ impl VisitColumn {
                 "visitdate",
                 "visitedat",
             ],
-            VisitColumn::Time => &["时间", "時間", "time"],
-            VisitColumn::Department => &["科室", "科別", "科别", "department", "dept"],
-            VisitColumn::Doctor => &["医生", "醫師", "医师", "doctor"],
-            VisitColumn::VisitType => {
+            VisitImportField::Time => &["时间", "時間", "time"],
+            VisitImportField::Department => &["科室", "科別", "科别", "department", "dept"],
+            VisitImportField::Doctor => &["医生", "醫師", "医师", "doctor"],
+            VisitImportField::VisitType => {
                 &["就诊类型", "就診類型", "类型", "類型", "visittype", "type"]
             }
-            VisitColumn::Complaint => &["主诉", "主訴", "complaint", "chiefcomplaint"],
-            VisitColumn::Diagnosis => &["诊断", "診斷", "diagnosis"],
-            VisitColumn::Treatment => &["治疗", "治療", "处置", "處置", "treatment"],
-            VisitColumn::Amount => &["金额", "金額", "费用", "費用", "amount", "fee"],
-            VisitColumn::Satisfaction => &["满意度", "滿意度", "satisfaction"],
-            VisitColumn::Feedback => &["反馈", "回饋", "意见", "意見", "feedback"],
+            VisitImportField::Complaint => &["主诉", "主訴", "complaint", "chiefcomplaint"],
+            VisitImportField::Diagnosis => &["诊断", "診斷", "diagnosis"],
+            VisitImportField::Treatment => &["治疗", "治療", "处置", "處置", "treatment"],
+            VisitImportField::Amount => &["金额", "金額", "费用", "費用", "amount", "fee"],
+            VisitImportField::Satisfaction => &["满意度", "滿意度", "satisfaction"],
+            VisitImportField::Feedback => &["反馈", "回饋", "意见", "意見", "feedback"],
         }
     }
 
     /// The visit form's field a problem in this column is reported under.
     fn field(self) -> &'static str {
         match self {
-            VisitColumn::RecordNo | VisitColumn::Phone => "patientId",
-            VisitColumn::Date | VisitColumn::Time => "at",
-            VisitColumn::Department => "department",
-            VisitColumn::Doctor => "doctor",
-            VisitColumn::VisitType => "visitType",
-            VisitColumn::Complaint => "chiefComplaint",
-            VisitColumn::Diagnosis => "diagnosis",
-            VisitColumn::Treatment => "treatment",
-            VisitColumn::Amount => "amount",
-            VisitColumn::Satisfaction => "satisfaction",
-            VisitColumn::Feedback => "feedback",
+            VisitImportField::RecordNo | VisitImportField::Phone => "patientId",
+            VisitImportField::Date | VisitImportField::Time => "at",
+            VisitImportField::Department => "department",
+            VisitImportField::Doctor => "doctor",
+            VisitImportField::VisitType => "visitType",
+            VisitImportField::Complaint => "chiefComplaint",
+            VisitImportField::Diagnosis => "diagnosis",
+            VisitImportField::Treatment => "treatment",
+            VisitImportField::Amount => "amount",
+            VisitImportField::Satisfaction => "satisfaction",
+            VisitImportField::Feedback => "feedback",
         }
     }
 }
@@ -124,6 +129,45 @@ fn normalize_visit_type(text: &str) -> String {
     code.to_string()
 }
 
+/// 口腔科 / 牙科 / Dental … → the code the window's department list uses, so imported
+/// visits count with typed ones in every report. Other names stay as written (clinics
+/// name their own departments).
+fn normalize_department(text: &str) -> String {
+    let t = fold(text);
+    let code = match t.as_str() {
+        "口腔科" | "口腔" | "牙科" | "齒科" | "dental" | "dentistry" => "dental",
+        "全科" | "家醫科" | "家庭医学科" | "家庭醫學科" | "general" | "general practice" | "gp" => {
+            "general"
+        }
+        "内科" | "內科" | "internal" | "internal medicine" => "internal",
+        "儿科" | "兒科" | "小儿科" | "小兒科" | "pediatrics" | "paediatrics" => "pediatrics",
+        "外科" | "surgery" => "surgery",
+        "皮肤科" | "皮膚科" | "dermatology" => "dermatology",
+        "眼科" | "ophthalmology" => "ophthalmology",
+        "耳鼻喉科" | "耳鼻喉" | "ent" => "ent",
+        "妇科" | "婦科" | "妇产科" | "婦產科" | "gynecology" | "gynaecology" => "gynecology",
+        "中医科" | "中醫科" | "中医" | "中醫" | "tcm" | "traditional chinese medicine" => "tcm",
+        "康复科" | "復健科" | "rehab" | "rehabilitation" => "rehab",
+        _ => return text.trim().to_string(),
+    };
+    code.to_string()
+}
+
+/// Which field each column holds, from its header (zh-CN, zh-TW or English).
+pub fn guess_visit_mapping(headers: &[String]) -> Vec<Option<VisitImportField>> {
+    let mut taken: Vec<VisitImportField> = Vec::new();
+    headers
+        .iter()
+        .map(|h| {
+            let field = VisitImportField::ALL.into_iter().find(|f| {
+                !taken.contains(f) && f.aliases().iter().any(|a| header_key(a) == header_key(h))
+            })?;
+            taken.push(field);
+            Some(field)
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -140,8 +184,11 @@ pub struct VisitImportReport {
 /// 09:00; times are in `offset` (the computer's UTC offset: where the clinic is).
 pub struct ImportVisits {
     pub table: Table,
+    /// Column → field; `None` uses [`guess_visit_mapping`].
+    pub mapping: Option<Vec<Option<VisitImportField>>>,
     pub dry_run: bool,
     pub offset: FixedOffset,
+    pub progress: Option<ProgressFn>,
 }
 
 impl Operation for ImportVisits {
@@ -149,19 +196,32 @@ impl Operation for ImportVisits {
     fn action(&self) -> Action {
         Action::PatientImport
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<VisitImportReport> {
+    fn run(mut self, tx: &Transaction<'_>, _: &Actor) -> Result<VisitImportReport> {
+        let mapping = self
+            .mapping
+            .take()
+            .unwrap_or_else(|| guess_visit_mapping(&self.table.headers));
         let headers = &self.table.headers;
-        let column = |c: VisitColumn| {
-            headers
-                .iter()
-                .position(|h| c.aliases().iter().any(|a| header_key(a) == header_key(h)))
+        // A field chosen for two columns is read from the first.
+        let mut columns: HashMap<VisitImportField, usize> = HashMap::new();
+        for (i, field) in mapping.iter().enumerate().take(headers.len()) {
+            if let Some(f) = field {
+                columns.entry(*f).or_insert(i);
+            }
+        }
+        let total = self.table.rows.len() as u32;
+        let dry_run = self.dry_run;
+        let mut tell = |done: usize| {
+            if let Some(f) = self.progress.as_mut() {
+                f(ImportProgress {
+                    done: done as u32,
+                    total,
+                    dry_run,
+                });
+            }
         };
-        let columns: HashMap<VisitColumn, usize> = VisitColumn::ALL
-            .into_iter()
-            .filter_map(|c| column(c).map(|i| (c, i)))
-            .collect();
         let has = |c| columns.contains_key(&c);
-        if !(has(VisitColumn::RecordNo) || has(VisitColumn::Phone)) || !has(VisitColumn::Date) {
+        if !(has(VisitImportField::RecordNo) || has(VisitImportField::Phone)) || !has(VisitImportField::Date) {
             return Err(ClinicError::validation(
                 "mapping",
                 ValidationRule::Required,
@@ -176,15 +236,18 @@ impl Operation for ImportVisits {
             problems: Vec::new(),
             imported: !self.dry_run,
         };
-        for row in &self.table.rows {
-            let cell = |c: VisitColumn| -> Option<String> {
+        for (n, row) in self.table.rows.iter().enumerate() {
+            if n % PROGRESS_EVERY == 0 && n > 0 {
+                tell(n);
+            }
+            let cell = |c: VisitImportField| -> Option<String> {
                 columns
                     .get(&c)
                     .and_then(|i| row.cells.get(*i))
                     .map(|v| v.trim().to_string())
                     .filter(|v| !v.is_empty())
             };
-            let problem = |c: VisitColumn, rule, message: String| ImportProblem {
+            let problem = |c: VisitImportField, rule, message: String| ImportProblem {
                 row: row.number,
                 kind: ProblemKind::Invalid,
                 column: columns.get(&c).and_then(|i| headers.get(*i).cloned()),
@@ -193,14 +256,14 @@ impl Operation for ImportVisits {
                 other: None,
                 message: format!("row {}: {message}", row.number),
             };
-            let found = match (cell(VisitColumn::RecordNo), cell(VisitColumn::Phone)) {
+            let found = match (cell(VisitImportField::RecordNo), cell(VisitImportField::Phone)) {
                 (Some(no), _) => patients
                     .by_record_no
                     .get(&no)
                     .copied()
-                    .ok_or((VisitColumn::RecordNo, no)),
-                (None, Some(phone)) => patients.by_phone(&phone).ok_or((VisitColumn::Phone, phone)),
-                (None, None) => Err((VisitColumn::RecordNo, String::new())),
+                    .ok_or((VisitImportField::RecordNo, no)),
+                (None, Some(phone)) => patients.by_phone(&phone).ok_or((VisitImportField::Phone, phone)),
+                (None, None) => Err((VisitImportField::RecordNo, String::new())),
             };
             let patient = match found {
                 Ok(p) => p,
@@ -218,10 +281,10 @@ impl Operation for ImportVisits {
                     continue;
                 }
             };
-            let Some(at) = cell(VisitColumn::Date).and_then(|d| {
+            let Some(at) = cell(VisitImportField::Date).and_then(|d| {
                 let (date, time) = match d.split_once([' ', 'T']) {
                     Some((date, time)) => (date.to_string(), Some(time.to_string())),
-                    None => (d.clone(), cell(VisitColumn::Time)),
+                    None => (d.clone(), cell(VisitImportField::Time)),
                 };
                 let date =
                     chrono::NaiveDate::parse_from_str(&normalize_date(&date), "%Y-%m-%d").ok()?;
@@ -235,26 +298,26 @@ impl Operation for ImportVisits {
                     .from_local_datetime(&date.and_time(time))
                     .single()
             }) else {
-                let value = cell(VisitColumn::Date).unwrap_or_default();
+                let value = cell(VisitImportField::Date).unwrap_or_default();
                 report.problems.push(problem(
-                    VisitColumn::Date,
+                    VisitImportField::Date,
                     Some(ValidationRule::InvalidDate),
                     format!("{value:?} is not a date (and time)"),
                 ));
                 continue;
             };
-            let amount = cell(VisitColumn::Amount).map(|a| {
+            let amount = cell(VisitImportField::Amount).map(|a| {
                 a.replace(['¥', '￥', '$', ',', '，', ' '], "")
                     .replace("NT", "")
                     .replace("元", "")
             });
-            let satisfaction = match cell(VisitColumn::Satisfaction) {
+            let satisfaction = match cell(VisitImportField::Satisfaction) {
                 None => None,
                 Some(s) => match fold(&s).parse::<i32>() {
                     Ok(n) => Some(n),
                     Err(_) => {
                         report.problems.push(problem(
-                            VisitColumn::Satisfaction,
+                            VisitImportField::Satisfaction,
                             Some(ValidationRule::InvalidFormat),
                             format!("{s:?} is not a number from 1 to 5"),
                         ));
@@ -265,15 +328,17 @@ impl Operation for ImportVisits {
             let input = VisitInput {
                 patient_id: patient.to_string(),
                 at: at.to_rfc3339(),
-                department: cell(VisitColumn::Department).unwrap_or_default(),
-                doctor: cell(VisitColumn::Doctor),
-                visit_type: normalize_visit_type(&cell(VisitColumn::VisitType).unwrap_or_default()),
-                chief_complaint: cell(VisitColumn::Complaint),
-                diagnosis: cell(VisitColumn::Diagnosis),
-                treatment: cell(VisitColumn::Treatment),
+                department: cell(VisitImportField::Department)
+                    .map(|d| normalize_department(&d))
+                    .unwrap_or_default(),
+                doctor: cell(VisitImportField::Doctor),
+                visit_type: normalize_visit_type(&cell(VisitImportField::VisitType).unwrap_or_default()),
+                chief_complaint: cell(VisitImportField::Complaint),
+                diagnosis: cell(VisitImportField::Diagnosis),
+                treatment: cell(VisitImportField::Treatment),
                 amount,
                 satisfaction,
-                feedback: cell(VisitColumn::Feedback),
+                feedback: cell(VisitImportField::Feedback),
             };
             match import_one(tx, &input, self.dry_run) {
                 Ok(true) => report.new_visits += 1,
@@ -281,13 +346,13 @@ impl Operation for ImportVisits {
                     kind: ProblemKind::DuplicateExisting,
                     rule: None,
                     message: format!("row {}: this visit is already recorded", row.number),
-                    ..problem(VisitColumn::Date, None, String::new())
+                    ..problem(VisitImportField::Date, None, String::new())
                 }),
                 Err(e) if e.code == crate::ErrorCode::Validation => {
-                    let c = VisitColumn::ALL
+                    let c = VisitImportField::ALL
                         .into_iter()
                         .find(|c| Some(c.field()) == e.field.as_deref() && columns.contains_key(c))
-                        .unwrap_or(VisitColumn::Date);
+                        .unwrap_or(VisitImportField::Date);
                     report.problems.push(ImportProblem {
                         field: e.field.clone(),
                         ..problem(c, e.rule, e.message.clone())
@@ -296,7 +361,70 @@ impl Operation for ImportVisits {
                 Err(e) => return Err(e),
             }
         }
+        tell(total as usize);
         Ok(report)
+    }
+}
+
+/// One column of a visits file as the window shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VisitImportColumn {
+    pub header: String,
+    pub field: Option<VisitImportField>,
+    pub samples: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VisitImportOutcome {
+    pub columns: Vec<VisitImportColumn>,
+    pub report: VisitImportReport,
+}
+
+/// A whole visits file, as the window sends it: read, map, check, and (unless `dry_run`)
+/// import.
+pub struct ImportVisitsFile {
+    pub bytes: Vec<u8>,
+    pub encoding: TextEncoding,
+    pub mapping: Option<Vec<Option<VisitImportField>>>,
+    pub dry_run: bool,
+    pub offset: FixedOffset,
+    pub progress: Option<ProgressFn>,
+}
+
+impl Operation for ImportVisitsFile {
+    type Output = VisitImportOutcome;
+    fn action(&self) -> Action {
+        Action::PatientImport
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<VisitImportOutcome> {
+        let table = read_table(&self.bytes, self.encoding)?;
+        let mut mapping = self
+            .mapping
+            .unwrap_or_else(|| guess_visit_mapping(&table.headers));
+        mapping.resize(table.headers.len(), None);
+        let columns = table
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, header)| VisitImportColumn {
+                header: header.clone(),
+                field: mapping[i],
+                samples: column_samples(&table, i),
+            })
+            .collect();
+        let report = ImportVisits {
+            table,
+            mapping: Some(mapping),
+            dry_run: self.dry_run,
+            offset: self.offset,
+            progress: self.progress,
+        }
+        .run(tx, by)?;
+        Ok(VisitImportOutcome { columns, report })
     }
 }
 
