@@ -713,6 +713,29 @@ fn import_template_needs_no_clinic_and_imports_back() {
     ok(clinic(&d, &["init"]));
     let report = ok(clinic(&d, &["import", "patients", file.to_str().unwrap()]));
     assert!(report.contains("1 new patients"), "{report}");
+    // The visits template names the template's patient: it imports on top.
+    let visits = tmp.path().join("就診.csv");
+    let template = |kind: &str| {
+        clinic_with(
+            tmp.path(),
+            &[
+                "import",
+                "template",
+                "--out",
+                visits.to_str().unwrap(),
+                "--language",
+                "zh-TW",
+                "--kind",
+                kind,
+            ],
+            None,
+            None,
+        )
+    };
+    assert_eq!(template("appointments").status.code(), Some(3));
+    assert!(template("visits").status.success());
+    let report = ok(clinic(&d, &["import", "visits", visits.to_str().unwrap()]));
+    assert!(report.contains("1 new visits"), "{report}");
 }
 
 #[test]

@@ -16,6 +16,11 @@ import type { Relation } from "./bindings/Relation";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ExportWhat } from "./bindings/ExportWhat";
 import type { Language } from "./bindings/Language";
+import type { VisitImportField } from "./bindings/VisitImportField";
+import type { VisitImportOutcome } from "./bindings/VisitImportOutcome";
+
+/** What an import file holds (the Tauri command's `ImportKind`). */
+export type ImportKind = "patients" | "visits";
 
 /** Anything thrown across IPC becomes a ClinicError, so screens handle one shape. */
 export function toClinicError(e: unknown): ClinicError {
@@ -61,12 +66,21 @@ export const api = {
   visitList: (patientId: string) => call<Visit[]>("visit_list", { patientId }),
   /** Writes the export into the Downloads folder; answers the file's path. */
   exportToDownloads: (what: ExportWhat, format: ExportFormat) => call<string>("export_to_downloads", { what, format }),
-  importTemplateToDownloads: (language: Language) => call<string>("import_template_to_downloads", { language }),
+  importTemplateToDownloads: (language: Language, kind: ImportKind) =>
+    call<string>("import_template_to_downloads", { language, kind }),
   /** The file travels as raw bytes; a dry run unless `dryRun` is false. */
   importPatients: (file: Uint8Array, encoding: TextEncoding, mapping: (ImportField | null)[] | null, dryRun: boolean) =>
-    call<ImportOutcome>("import_patients", file, {
-      encoding,
-      "dry-run": String(dryRun),
-      ...(mapping ? { mapping: JSON.stringify(mapping) } : {}),
-    }),
+    sendFile<ImportOutcome>("import_patients", file, encoding, mapping, dryRun),
+  /** Past visits of patients imported before, sent the same way. */
+  importVisits: (file: Uint8Array, encoding: TextEncoding, mapping: (VisitImportField | null)[] | null, dryRun: boolean) =>
+    sendFile<VisitImportOutcome>("import_visits", file, encoding, mapping, dryRun),
 };
+
+/** An import file: raw bytes in the body, the choices in headers. */
+function sendFile<T>(command: string, file: Uint8Array, encoding: TextEncoding, mapping: unknown[] | null, dryRun: boolean) {
+  return call<T>(command, file, {
+    encoding,
+    "dry-run": String(dryRun),
+    ...(mapping ? { mapping: JSON.stringify(mapping) } : {}),
+  });
+}

@@ -251,7 +251,12 @@ fn measure(label: &'static str, encrypted: bool, patients: u32, seed: u64) -> Ru
         times.sort();
         searches.push((kind, times, hits as f64 / qs.len() as f64));
     }
+    // BENCH_ONLY=search: no exports, for a quick loop while tuning search.
+    let skip_exports = std::env::var("BENCH_ONLY").as_deref() == Ok("search");
     let timed = |what, format| {
+        if skip_exports {
+            return Duration::ZERO;
+        }
         let t = Instant::now();
         let bytes = clinic
             .execute(&owner, Export { what, format })

@@ -5,6 +5,7 @@
 mod common;
 
 use clinic_core::patients::{
+    ListPatients,
     AllergyInput, AllergySeverity, ArchivePatient, ConditionInput, ConsentPurpose, CreatePatient,
     DuplicateReason, FindDuplicates, GetPatient, LinkFamily, MedicationInput, MergePatients,
     Patient, PatientInput, PhoneInput, RecordConsent, Relation, SearchPatients, UnlinkFamily,
@@ -575,6 +576,26 @@ fn merging_moves_everything_to_the_survivor_and_keeps_the_other_record() {
         )
         .unwrap();
     assert_eq!(visits.len(), 3);
+    // The list's figures follow the visits that moved (kept on the patient row by triggers).
+    let summary = c
+        .execute(
+            &owner(),
+            ListPatients {
+                include_archived: true,
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .unwrap();
+    let figures = |id| {
+        let s = summary.iter().find(|s| s.id == id).unwrap();
+        (s.visit_count, s.last_visit_at.clone())
+    };
+    assert_eq!(
+        figures(keep.id),
+        (3, Some("2026-03-05T09:00:00+08:00".to_string()))
+    );
+    assert_eq!(figures(other.id), (0, None));
     assert_eq!(
         merged.birth_date.map(|d| d.to_string()).as_deref(),
         Some("1975-02-03"),
@@ -654,4 +675,45 @@ fn free_text_allergies_from_an_older_file_become_entries() {
     let p = c.execute(&owner(), GetPatient(id)).unwrap();
     assert_eq!(p.allergies.len(), 1);
     assert_eq!(p.allergies[0].substance, "青霉素");
+}
+
+#[test]
+fn visit_figures_of_an_older_file_are_counted_when_it_is_upgraded() {
+    let (tmp, c, key) = clinic_and_key();
+    drop(c);
+    {
+        let conn = first_release_file(tmp.path(), &key);
+        conn.execute_batch(
+            "INSERT INTO patient (id, name, name_fold, created_at, updated_at)
+             VALUES ('00000000-0000-4000-8000-000000000001', '张伟明', '张伟明',
+                     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+             INSERT INTO visit (id, patient_id, visited_at, visited_at_ms, department, visit_type,
+                                created_at, updated_at, archived_at)
+             VALUES
+               ('v1', '00000000-0000-4000-8000-000000000001', '2026-02-01T09:00:00+08:00',
+                1769907600000, 'dental', 'first', '2026-02-01T01:00:00Z', '2026-02-01T01:00:00Z', NULL),
+               ('v2', '00000000-0000-4000-8000-000000000001', '2026-03-01T09:00:00+08:00',
+                1772326800000, 'dental', 'return', '2026-03-01T01:00:00Z', '2026-03-01T01:00:00Z', NULL),
+               ('v3', '00000000-0000-4000-8000-000000000001', '2026-04-01T09:00:00+08:00',
+                1775005200000, 'dental', 'return', '2026-04-01T01:00:00Z', '2026-04-01T01:00:00Z',
+                '2026-04-02T00:00:00Z');",
+        )
+        .unwrap();
+    }
+    let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
+    let list = c
+        .execute(
+            &owner(),
+            ListPatients {
+                include_archived: false,
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .unwrap();
+    // The archived visit is not counted.
+    assert_eq!(
+        (list[0].visit_count, list[0].last_visit_at.as_deref()),
+        (2, Some("2026-03-01T09:00:00+08:00"))
+    );
 }

@@ -375,6 +375,31 @@ fn visits_round_trip_newest_first_with_exact_money() {
         summary.last_visit_at.as_deref(),
         Some("2026-11-20T02:00:00+00:00")
     );
+
+    // The latest visit was entered with the wrong date: the list's last visit follows.
+    let latest = list[0].clone();
+    c.execute(
+        &owner(),
+        UpdateVisit {
+            id: latest.id,
+            input: visit(&pid, "2026-09-01T10:00+08:00"),
+        },
+    )
+    .unwrap();
+    let summary = &c
+        .execute(
+            &owner(),
+            SearchPatients {
+                query: "张伟明".into(),
+                limit: 1,
+            },
+        )
+        .unwrap()[0];
+    assert_eq!(summary.visit_count, 3);
+    assert_eq!(
+        summary.last_visit_at.as_deref(),
+        Some("2026-11-20T09:30:00+08:00")
+    );
 }
 
 #[test]

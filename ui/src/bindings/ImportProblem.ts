@@ -8,7 +8,8 @@ export type ImportProblem = { row: number, kind: ProblemKind,
  */
 column: string | null, field: string | null, rule: ValidationRule | null, 
 /**
- * For duplicates: the existing patient's name, or the earlier row's number.
+ * For duplicates: the existing patient's name, or the earlier row's number. For a
+ * visit whose patient is not found: the record number or phone looked for.
  */
 other: string | null, 
 /**

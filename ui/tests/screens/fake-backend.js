@@ -268,7 +268,38 @@ export function installFakeBackend(scenario) {
       const ext = { csv: "csv", xlsx: "xlsx", fhir: "json" }[format];
       return `/home/clinic/Downloads/${format === "fhir" ? "clinic-fhir" : what}-2026-11-23.${ext}`;
     },
-    import_template_to_downloads: ({ language }) => `/home/clinic/Downloads/template-${language}.csv`,
+    // Visits name their patient by phone here (the core also takes the old record no.).
+    import_visits: (bytes, headers) => {
+      needUnlocked();
+      const lines = new TextDecoder().decode(bytes).split(/\r?\n/).filter((l) => l.trim());
+      if (!lines.length) throw err("BAD_FILE", "empty");
+      const header = lines[0].split(",");
+      const guess = (h) => ({ 手机: "phone", 手機: "phone", Phone: "phone", 日期: "date", 就诊日期: "date", 就診日期: "date", Date: "date", 科室: "department", 科別: "department", Department: "department" })[h.trim()] ?? null;
+      const mapping = headers.mapping ? JSON.parse(headers.mapping) : header.map(guess);
+      const col = (f) => mapping.indexOf(f);
+      if (col("date") < 0 || col("phone") < 0) throw err("VALIDATION", "a visits file needs the patient's phone and the date", { field: "mapping", rule: "required" });
+      const rows = lines.slice(1).map((l, i) => ({ number: i + 2, cells: l.split(",") }));
+      const problems = [];
+      let created = 0;
+      for (const r of rows) {
+        const phone = r.cells[col("phone")]?.trim() ?? "";
+        const patient = s.patients.find((p) => p.phone === phone);
+        if (!patient) {
+          problems.push({ row: r.number, kind: "invalid", column: header[col("phone")], field: "patientId", rule: phone ? "unknown_value" : "required", other: phone || null, message: "no such patient" });
+          continue;
+        }
+        created++;
+        if (headers["dry-run"] === "false") {
+          const department = col("department") >= 0 ? r.cells[col("department")]?.trim() : "general";
+          commands.visit_add({ input: { patientId: patient.id, at: `${r.cells[col("date")].trim()}T09:00:00+08:00`, department, visitType: "return" } });
+        }
+      }
+      return {
+        columns: header.map((h, i) => ({ header: h, field: mapping[i], samples: rows.map((r) => r.cells[i]).filter(Boolean).slice(0, 3) })),
+        report: { readAs: "UTF-8", totalRows: rows.length, newVisits: created, problems, imported: headers["dry-run"] === "false" },
+      };
+    },
+    import_template_to_downloads: ({ language, kind }) => `/home/clinic/Downloads/${kind}-template-${language}.csv`,
     visit_list: ({ patientId }) => {
       needUnlocked();
       findPatient(patientId);

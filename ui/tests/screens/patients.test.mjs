@@ -196,6 +196,31 @@ test("import: choose a file, see every problem by row, fix a column, import the 
     assert.deepEqual(sent, ["true", "true", "false"], "dry runs first, one real import");
   }));
 
+test("import past visits: patients found by phone, an unknown one listed, the visits land on the page", () =>
+  withApp(clinic, { locale: "zh-CN" }, async ({ page, calls, shot }) => {
+    await byTestId(page, "import-patients").click();
+    await byTestId(page, "import-kind-visits").click();
+    await page.getByText("导入既往就诊记录").waitFor();
+    const csv = "手机,就诊日期,科室\n13812345678,2024-03-05,dental\n13700000000,2024-03-06,dental\n13900001111,2024-04-01,general\n";
+    await byTestId(page, "import-file").setInputFiles({ name: "就诊记录.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await byTestId(page, "import-summary").getByText("新增 2 次就诊").waitFor();
+    await byTestId(page, "import-problem").getByText("找不到病历号或手机号为“13700000000”的唯一患者", { exact: false }).waitFor();
+    assert.equal(await byTestId(page, "import-problem").locator("td").first().textContent(), "3");
+    // The mapping lists visit fields, not patient ones.
+    await byTestId(page, "import-field-1").click();
+    await page.locator(".n-base-select-option", { hasText: "就诊日期" }).waitFor();
+    await page.keyboard.press("Escape");
+    await shot("import-visits-zh-CN");
+    await byTestId(page, "import-confirm").getByText("导入 2 次就诊").click();
+    await page.getByText("已导入 2 次就诊").waitFor();
+    await byTestId(page, "import-dialog").waitFor({ state: "detached" });
+    const sent = (await calls()).filter((c) => c.cmd.startsWith("import_")).map((c) => [c.cmd, c.args.headers["dry-run"]]);
+    assert.deepEqual(sent, [["import_visits", "true"], ["import_visits", "false"]]);
+    await page.locator('[data-testid="patient-row"]', { hasText: "张伟明" }).click();
+    await byTestId(page, "visit-row").first().waitFor();
+    assert.equal(await byTestId(page, "visit-row").count(), 1);
+  }));
+
 test("import: a file that is not a table is refused with a clear message", () =>
   withApp({ ...clinic, fail: { import_patients: { code: "BAD_FILE", message: "malformed" } } }, async ({ page, shot }) => {
     await byTestId(page, "import-patients").click();
@@ -290,9 +315,16 @@ test("export to Excel and the import template: the message says where the file i
     await page.getByText("已儲存到 /home/clinic/Downloads/patients-2026-11-23.xlsx").waitFor();
     await byTestId(page, "import-patients").click();
     await byTestId(page, "import-template").click();
-    await page.getByText("已儲存到 /home/clinic/Downloads/template-zh-TW.csv").waitFor();
+    await page.getByText("已儲存到 /home/clinic/Downloads/patients-template-zh-TW.csv").waitFor();
+    await byTestId(page, "import-kind-visits").click();
+    await byTestId(page, "import-template").click();
+    await page.getByText("已儲存到 /home/clinic/Downloads/visits-template-zh-TW.csv").waitFor();
     const sent = (await calls()).filter((c) => c.cmd.endsWith("_to_downloads")).map((c) => c.args);
-    assert.deepEqual(sent, [{ what: "patients", format: "xlsx" }, { language: "zh-TW" }]);
+    assert.deepEqual(sent, [
+      { what: "patients", format: "xlsx" },
+      { language: "zh-TW", kind: "patients" },
+      { language: "zh-TW", kind: "visits" },
+    ]);
   }));
 
 test("import of a large file in zh-TW: a progress bar while rows are checked, then the preview", () =>

@@ -323,7 +323,8 @@ pub struct ImportProblem {
     pub column: Option<String>,
     pub field: Option<String>,
     pub rule: Option<ValidationRule>,
-    /// For duplicates: the existing patient's name, or the earlier row's number.
+    /// For duplicates: the existing patient's name, or the earlier row's number. For a
+    /// visit whose patient is not found: the record number or phone looked for.
     pub other: Option<String>,
     /// English, for logs and the CLI; the window shows its own words.
     pub message: String,

@@ -273,11 +273,15 @@ impl Operation for ImportVisits {
                     } else {
                         ValidationRule::UnknownValue
                     };
-                    report.problems.push(problem(
-                        c,
-                        Some(rule),
-                        format!("no single patient has {} {value:?}", c.field()),
-                    ));
+                    report.problems.push(ImportProblem {
+                        // The value looked for, so the window can say it.
+                        other: (!value.is_empty()).then(|| value.clone()),
+                        ..problem(
+                            c,
+                            Some(rule),
+                            format!("no single patient has {} {value:?}", c.field()),
+                        )
+                    });
                     continue;
                 }
             };

@@ -651,9 +651,7 @@ impl Operation for GetPatient {
 
 const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.sex, p.birth_date, p.phone, p.payment_type,
         p.has_allergies,
-        (SELECT count(*) FROM visit v WHERE v.patient_id = p.id AND v.archived_at IS NULL),
-        (SELECT v.visited_at FROM visit v WHERE v.patient_id = p.id AND v.archived_at IS NULL
-            ORDER BY v.visited_at_ms DESC LIMIT 1),
+        p.visit_count, p.last_visit_at,
         p.archived_at IS NOT NULL
     FROM patient p";
 
