@@ -134,7 +134,13 @@ fn import_a_file_sent_as_raw_bytes() {
     )
     .unwrap_err();
     assert_eq!(unmapped["field"], "mapping");
-    let done = call_raw(&h, "import_visits", visits.as_bytes(), &[("dry-run", "false")]).unwrap();
+    let done = call_raw(
+        &h,
+        "import_visits",
+        visits.as_bytes(),
+        &[("dry-run", "false")],
+    )
+    .unwrap();
     assert_eq!(done["report"]["newVisits"], 1);
     let id = found[0]["id"].as_str().unwrap();
     let list = call(&h, "visit_list", json!({"patientId": id})).unwrap();
@@ -262,7 +268,10 @@ fn first_run_then_patients_and_visits_over_ipc() {
     )
     .unwrap();
     let text = std::fs::read_to_string(template.as_str().unwrap()).unwrap();
-    assert!(text.contains("就診日期") && text.contains("病歷號"), "{text}");
+    assert!(
+        text.contains("就診日期") && text.contains("病歷號"),
+        "{text}"
+    );
 
     let visits = call(&h, "visit_list", json!({"patientId": id})).unwrap();
     assert_eq!(visits.as_array().unwrap().len(), 1);

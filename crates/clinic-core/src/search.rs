@@ -709,7 +709,13 @@ mod tests {
         runs.push(vec![row("c", 3)]);
         assert_eq!(
             runs.into_sorted(),
-            vec![row("a", 2), row("b", 1), row("c", 3), row("d", 1), row("e", 2)]
+            vec![
+                row("a", 2),
+                row("b", 1),
+                row("c", 3),
+                row("d", 1),
+                row("e", 2)
+            ]
         );
     }
 }

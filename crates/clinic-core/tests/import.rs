@@ -506,7 +506,9 @@ fn the_visits_template_imports_after_the_patients_template_in_every_language() {
         let (_tmp, c) = clinic();
         let table = read_table(&visits_template(lang), TextEncoding::Auto).unwrap();
         assert!(
-            guess_visit_mapping(&table.headers).iter().all(Option::is_some),
+            guess_visit_mapping(&table.headers)
+                .iter()
+                .all(Option::is_some),
             "{lang:?}: every header recognised"
         );
         let table = read_table(&template(lang), TextEncoding::Auto).unwrap();

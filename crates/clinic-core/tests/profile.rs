@@ -5,11 +5,10 @@
 mod common;
 
 use clinic_core::patients::{
-    ListPatients,
     AllergyInput, AllergySeverity, ArchivePatient, ConditionInput, ConsentPurpose, CreatePatient,
-    DuplicateReason, FindDuplicates, GetPatient, LinkFamily, MedicationInput, MergePatients,
-    Patient, PatientInput, PhoneInput, RecordConsent, Relation, SearchPatients, UnlinkFamily,
-    UpdatePatient,
+    DuplicateReason, FindDuplicates, GetPatient, LinkFamily, ListPatients, MedicationInput,
+    MergePatients, Patient, PatientInput, PhoneInput, RecordConsent, Relation, SearchPatients,
+    UnlinkFamily, UpdatePatient,
 };
 use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
 use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};

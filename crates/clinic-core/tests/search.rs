@@ -85,7 +85,7 @@ fn exact_then_prefix_then_inside() {
     assert_eq!(found.len(), 5, "{found:?}");
     // An exact initials match leads over longer keys that merely start with it.
     add(&c, "周文", None); // zw
-    // 章薇 is "zw" too: both exact matches come first, in order of registration.
+                           // 章薇 is "zw" too: both exact matches come first, in order of registration.
     let found = search(&c, "zw");
     assert_eq!(found[..2], ["章薇", "周文"], "{found:?}");
     assert!(found[2..].contains(&"张伟明".to_string()), "{found:?}");

@@ -140,13 +140,19 @@ fn normalize_department(text: &str) -> String {
             "general"
         }
         "内科" | "內科" | "internal" | "internal medicine" => "internal",
-        "儿科" | "兒科" | "小儿科" | "小兒科" | "pediatrics" | "paediatrics" => "pediatrics",
+        "儿科" | "兒科" | "小儿科" | "小兒科" | "pediatrics" | "paediatrics" => {
+            "pediatrics"
+        }
         "外科" | "surgery" => "surgery",
         "皮肤科" | "皮膚科" | "dermatology" => "dermatology",
         "眼科" | "ophthalmology" => "ophthalmology",
         "耳鼻喉科" | "耳鼻喉" | "ent" => "ent",
-        "妇科" | "婦科" | "妇产科" | "婦產科" | "gynecology" | "gynaecology" => "gynecology",
-        "中医科" | "中醫科" | "中医" | "中醫" | "tcm" | "traditional chinese medicine" => "tcm",
+        "妇科" | "婦科" | "妇产科" | "婦產科" | "gynecology" | "gynaecology" => {
+            "gynecology"
+        }
+        "中医科" | "中醫科" | "中医" | "中醫" | "tcm" | "traditional chinese medicine" => {
+            "tcm"
+        }
         "康复科" | "復健科" | "rehab" | "rehabilitation" => "rehab",
         _ => return text.trim().to_string(),
     };
@@ -221,7 +227,9 @@ impl Operation for ImportVisits {
             }
         };
         let has = |c| columns.contains_key(&c);
-        if !(has(VisitImportField::RecordNo) || has(VisitImportField::Phone)) || !has(VisitImportField::Date) {
+        if !(has(VisitImportField::RecordNo) || has(VisitImportField::Phone))
+            || !has(VisitImportField::Date)
+        {
             return Err(ClinicError::validation(
                 "mapping",
                 ValidationRule::Required,
@@ -256,13 +264,18 @@ impl Operation for ImportVisits {
                 other: None,
                 message: format!("row {}: {message}", row.number),
             };
-            let found = match (cell(VisitImportField::RecordNo), cell(VisitImportField::Phone)) {
+            let found = match (
+                cell(VisitImportField::RecordNo),
+                cell(VisitImportField::Phone),
+            ) {
                 (Some(no), _) => patients
                     .by_record_no
                     .get(&no)
                     .copied()
                     .ok_or((VisitImportField::RecordNo, no)),
-                (None, Some(phone)) => patients.by_phone(&phone).ok_or((VisitImportField::Phone, phone)),
+                (None, Some(phone)) => patients
+                    .by_phone(&phone)
+                    .ok_or((VisitImportField::Phone, phone)),
                 (None, None) => Err((VisitImportField::RecordNo, String::new())),
             };
             let patient = match found {
@@ -336,7 +349,9 @@ impl Operation for ImportVisits {
                     .map(|d| normalize_department(&d))
                     .unwrap_or_default(),
                 doctor: cell(VisitImportField::Doctor),
-                visit_type: normalize_visit_type(&cell(VisitImportField::VisitType).unwrap_or_default()),
+                visit_type: normalize_visit_type(
+                    &cell(VisitImportField::VisitType).unwrap_or_default(),
+                ),
                 chief_complaint: cell(VisitImportField::Complaint),
                 diagnosis: cell(VisitImportField::Diagnosis),
                 treatment: cell(VisitImportField::Treatment),

@@ -57,7 +57,8 @@ impl BulkInsert {
         }
         self.rows
             .push(columns.into_iter().map(|(_, v)| v).collect());
-        self.keys.add(OwnedSearchable::new(no, &record.searchable()));
+        self.keys
+            .add(OwnedSearchable::new(no, &record.searchable()));
         let has_lists = record.lists != Lists::default();
         // Lists refer to the patient row: write it first. A referrer may be earlier in the file.
         if has_lists || self.rows.len() == Self::ROWS || record.referred_by.is_some() {
