@@ -52,3 +52,10 @@ BEGIN
                        ORDER BY v.visited_at_ms DESC LIMIT 1)
     WHERE id = OLD.patient_id;
 END;
+
+-- Everything a list or search row shows, in one compact index by search number: a search's
+-- hits are read from ~10 MiB of index instead of ~50 scattered table pages (each one
+-- decrypted the first time it is read), so after the first searches of the day they come
+-- from the page cache.
+CREATE INDEX patient_summary ON patient (search_no, archived_at, name, sex, birth_date, phone,
+    payment_type, has_allergies, visit_count, last_visit_at, id);

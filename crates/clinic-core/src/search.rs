@@ -554,6 +554,13 @@ pub fn insert_sorted(conn: &Connection, keys: &[KeyRow]) -> Result<()> {
     Ok(())
 }
 
+/// Patients whose keys of one rank start with a prefix, in key order.
+#[doc(hidden)]
+pub const FIND_SQL: &str = "SELECT k.search_no FROM patient_key k
+     JOIN patient p ON p.search_no = k.search_no
+     WHERE k.rank = ?1 AND k.key >= ?2 AND k.key < ?3 AND p.archived_at IS NULL
+     ORDER BY k.key, k.search_no";
+
 /// The `search_no` of active patients matching `query`: exact and prefix matches first (in
 /// key order, so an exact match leads; the same key in order of registration), then matches
 /// inside names and numbers.
@@ -568,12 +575,7 @@ pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<i64>> {
         // Index order, read lazily until `limit` patients are found: no sort and no LIMIT.
         // (A bound LIMIT after ORDER BY made SQLite re-plan the statement on every search,
         // a fifth of a search's time, and reading rows past `limit` touched more pages.)
-        let mut stmt = conn.prepare_cached(
-            "SELECT k.search_no FROM patient_key k
-             JOIN patient p ON p.search_no = k.search_no
-             WHERE k.rank = ?1 AND k.key >= ?2 AND k.key < ?3 AND p.archived_at IS NULL
-             ORDER BY k.key, k.search_no",
-        )?;
+        let mut stmt = conn.prepare_cached(FIND_SQL)?;
         let mut rows = stmt.query(params![rank, q, end])?;
         while let Some(row) = rows.next()? {
             let no: i64 = row.get(0)?;

@@ -232,3 +232,30 @@ fn id_numbers_are_validated_searchable_and_masked() {
         "nothing half-written"
     );
 }
+#[test]
+fn a_search_reads_keys_and_the_compact_row_index_never_the_table() {
+    let (t, c, key) = clinic();
+    drop(c);
+    let conn = raw(t.path(), &key);
+    let plan = |sql: &str| -> String {
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let params = vec![0; st.parameter_count()];
+        let steps: Vec<String> = st
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        steps.join(" / ")
+    };
+    let find = plan(clinic_core::search::FIND_SQL);
+    assert!(
+        find.contains("SEARCH k USING PRIMARY KEY")
+            && find.contains("COVERING INDEX patient_summary")
+            && !find.contains("TEMP B-TREE"),
+        "{find}"
+    );
+    let row = plan(&clinic_core::patients::search_summary_sql());
+    assert!(row.contains("COVERING INDEX patient_summary"), "{row}");
+}

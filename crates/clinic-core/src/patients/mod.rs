@@ -655,6 +655,14 @@ const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.sex, p.birth_date, p.phone,
         p.archived_at IS NOT NULL
     FROM patient p";
 
+/// One search hit's row, read from the compact index alone (migration 0007): SQLite would
+/// otherwise pick the unique index on search_no and read the table page. A test checks
+/// the plan, so a column added to the row but not to the index is caught.
+#[doc(hidden)]
+pub fn search_summary_sql() -> String {
+    format!("{SUMMARY_SELECT} INDEXED BY patient_summary WHERE p.search_no = ?1")
+}
+
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<PatientSummary> {
     let birth: Option<String> = row.get(3)?;
     Ok(PatientSummary {
@@ -733,7 +741,7 @@ impl Operation for SearchPatients {
             ));
         }
         let found = search::find(tx, &self.query, self.limit.clamp(1, 500) as usize)?;
-        let mut stmt = tx.prepare_cached(&format!("{SUMMARY_SELECT} WHERE p.search_no = ?1"))?;
+        let mut stmt = tx.prepare_cached(&search_summary_sql())?;
         let mut out = Vec::with_capacity(found.len());
         for no in found {
             out.push(stmt.query_row([no], summary_from_row)?);
