@@ -25,3 +25,4 @@ pub use clinic::{
 pub use db::SCHEMA_VERSION;
 pub use error::{ClinicError, ErrorCode, Result, ValidationRule};
 pub use key::{DbKey, KdfParams};
+pub mod handouts;

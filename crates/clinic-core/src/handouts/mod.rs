@@ -1,0 +1,4 @@
+//! Education handouts (衛教單張): templates chosen per patient, rendered to PDF.
+
+mod fonts;
+mod layout;
