@@ -41,5 +41,23 @@ for pair in "2 sc" "3 tc"; do
         --name-IDs='*' --name-languages='*' \
         --output-file="crates/clinic-core/fonts/NotoSansCJK$2-Regular-subset.otf"
 done
+# Over ~16k mappings a format-4 cmap subtable passes 64 KiB and its 16-bit length wraps:
+# readers that trust the length (ttf-parser) lose characters. Format 12 has no such limit.
+"$VENV/bin/python" - crates/clinic-core/fonts/NotoSansCJK{sc,tc}-Regular-subset.otf <<'PY'
+import sys
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+for path in sys.argv[1:]:
+    font = TTFont(path)
+    mapping = dict(font.getBestCmap())
+    tables = []
+    for platform, encoding in ((0, 4), (3, 10)):
+        t = CmapSubtable.newSubtable(12)
+        t.platformID, t.platEncID, t.language = platform, encoding, 0
+        t.cmap = dict(mapping)
+        tables.append(t)
+    font["cmap"].tables = tables
+    font.save(path)
+PY
 rm -rf "$VENV"
 ls -l crates/clinic-core/fonts

@@ -4,7 +4,6 @@
 //! Unified Ideographs block, the TC subset Big5's frequent hanzi: a rare character in a
 //! Taiwanese name comes from the SC face rather than printing as a box).
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::patients::Language;
@@ -43,30 +42,24 @@ impl Face {
     }
 }
 
-/// Advance widths per character, in em, read once per face.
+/// A bundled face, parsed once: glyph lookups are binary searches in its tables.
 struct Metrics {
-    advance: HashMap<char, f32>,
+    face: ttf_parser::Face<'static>,
+    upem: f32,
 }
 
 impl Metrics {
     fn load(face: Face) -> Metrics {
         // The bundled files are ours and parsed in tests: failing here is a build defect.
-        let parsed = ttf_parser::Face::parse(face.bytes(), 0).expect("bundled font parses");
-        let upem = f32::from(parsed.units_per_em());
-        let mut advance = HashMap::new();
-        if let Some(cmap) = parsed.tables().cmap {
-            for sub in cmap.subtables.into_iter().filter(|s| s.is_unicode()) {
-                sub.codepoints(|cp| {
-                    if let Some(c) = char::from_u32(cp) {
-                        if let Some(g) = sub.glyph_index(cp) {
-                            let w = parsed.glyph_hor_advance(g).unwrap_or(0);
-                            advance.entry(c).or_insert(f32::from(w) / upem);
-                        }
-                    }
-                });
-            }
-        }
-        Metrics { advance }
+        let face = ttf_parser::Face::parse(face.bytes(), 0).expect("bundled font parses");
+        let upem = f32::from(face.units_per_em());
+        Metrics { face, upem }
+    }
+
+    /// Advance of `c` in em, if this face has it.
+    fn advance(&self, c: char) -> Option<f32> {
+        let glyph = self.face.glyph_index(c)?;
+        Some(f32::from(self.face.glyph_hor_advance(glyph).unwrap_or(0)) / self.upem)
     }
 }
 
@@ -97,12 +90,12 @@ impl Fonts {
 
     /// The face that draws `c`, and its advance in em.
     pub(crate) fn glyph(&self, c: char) -> (Face, f32) {
-        if let Some(w) = metrics(self.primary).advance.get(&c) {
-            return (self.primary, *w);
+        if let Some(w) = metrics(self.primary).advance(c) {
+            return (self.primary, w);
         }
         let other = self.primary.other();
-        match metrics(other).advance.get(&c) {
-            Some(w) => (other, *w),
+        match metrics(other).advance(c) {
+            Some(w) => (other, w),
             None => (self.primary, MISSING),
         }
     }
@@ -113,9 +106,10 @@ impl Fonts {
     }
 
     /// Whether some face has `c`.
+    #[cfg(test)]
     pub(crate) fn has(&self, c: char) -> bool {
-        metrics(self.primary).advance.contains_key(&c)
-            || metrics(self.primary.other()).advance.contains_key(&c)
+        metrics(self.primary).advance(c).is_some()
+            || metrics(self.primary.other()).advance(c).is_some()
     }
 
     /// `text` cut into runs drawn by one face each.
@@ -151,6 +145,10 @@ mod tests {
         let cn = Fonts::new(Language::ZhCn);
         let tw = Fonts::new(Language::ZhTw);
         assert_eq!(cn.glyph('张').0, Face::Sc);
+        // Every character of a mainland text comes from the SC face.
+        assert!("拔牙后注意事项：，。（）“”"
+            .chars()
+            .all(|c| cn.glyph(c).0 == Face::Sc));
         assert_eq!(tw.glyph('張').0, Face::Tc);
         // 堃 is in neither GB2312 nor Big5: both scripts still print it.
         assert_eq!(cn.glyph('堃').0, Face::Sc);

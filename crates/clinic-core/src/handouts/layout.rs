@@ -37,7 +37,6 @@ fn break_paragraph(text: &str, width: f32, size: f32, fonts: &Fonts, lines: &mut
             if !line.trim_end().is_empty() {
                 lines.push(line.trim_end().to_string());
             }
-            line = String::new();
             let mut rest = segment.to_string();
             while !fits(&rest) {
                 let (head, tail) = cut_word(&rest, width, size, fonts);

@@ -2,3 +2,5 @@
 
 mod fonts;
 mod layout;
+pub mod pdf;
+pub mod template;

@@ -1,0 +1,646 @@
+//! A handout on paper: pages laid out here (lines broken in `layout`, measured with the
+//! bundled fonts), drawn with printpdf, which embeds only the glyphs used.
+//!
+//! Every page has the clinic's name and the patient's line at the top and the clinic's
+//! address and phone with the page number at the bottom; a block that does not fit flows
+//! to the next page (a table repeats its header there; a heading is never left alone at
+//! the foot of a page).
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use printpdf::{
+    Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Rgb, TextItem, TextRenderingMode,
+};
+
+use super::fonts::{Face, Fonts};
+use super::layout::break_lines;
+use super::template::{Block, Template};
+use crate::patients::Language;
+
+/// Paper sizes a clinic's printer takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    A4,
+    A5,
+}
+
+impl Paper {
+    /// Width and height in pt.
+    fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (mm(210.0), mm(297.0)),
+            Paper::A5 => (mm(148.0), mm(210.0)),
+        }
+    }
+
+    fn margin(self) -> f32 {
+        match self {
+            Paper::A4 => mm(18.0),
+            Paper::A5 => mm(12.0),
+        }
+    }
+
+    /// Body text size in pt: larger for the plain-language variant.
+    fn body(self, plain: bool) -> f32 {
+        match (self, plain) {
+            (Paper::A4, false) => 11.0,
+            (Paper::A4, true) => 14.0,
+            (Paper::A5, false) => 10.0,
+            (Paper::A5, true) => 12.5,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Paper> {
+        match text.to_ascii_lowercase().as_str() {
+            "a4" => Some(Paper::A4),
+            "a5" => Some(Paper::A5),
+            _ => None,
+        }
+    }
+}
+
+fn mm(v: f32) -> f32 {
+    v * 72.0 / 25.4
+}
+
+/// What surrounds the text on every page.
+#[derive(Debug, Clone, Default)]
+pub struct PageFrame {
+    pub clinic_name: String,
+    /// Address and phone, for the foot of each page.
+    pub clinic_contact: String,
+    /// "张伟明 · 46 岁 · 2026-11-24", top right.
+    pub patient_line: String,
+}
+
+/// Everything drawn, in pt from the page's top-left (converted when drawn).
+#[derive(Debug, Clone)]
+enum Mark {
+    Text {
+        x: f32,
+        baseline: f32,
+        size: f32,
+        text: String,
+        bold: bool,
+        grey: bool,
+    },
+    Rule {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+    },
+}
+
+struct Pages {
+    fonts: Fonts,
+    width: f32,
+    height: f32,
+    margin: f32,
+    /// Where content starts and must end on every page.
+    top: f32,
+    bottom: f32,
+    pages: Vec<Vec<Mark>>,
+    y: f32,
+}
+
+impl Pages {
+    fn left(&self) -> f32 {
+        self.margin
+    }
+
+    fn text_width(&self) -> f32 {
+        self.width - 2.0 * self.margin
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = self.top;
+    }
+
+    fn room(&self) -> f32 {
+        self.bottom - self.y
+    }
+
+    /// Makes room for `height`, on a new page if need be.
+    fn ensure(&mut self, height: f32) {
+        if self.room() < height && self.y > self.top {
+            self.new_page();
+        }
+    }
+
+    fn mark(&mut self, m: Mark) {
+        if let Some(page) = self.pages.last_mut() {
+            page.push(m);
+        }
+    }
+
+    fn line_height(size: f32) -> f32 {
+        size * 1.55
+    }
+
+    /// Lines of text at `x`, `width` wide, flowing over pages.
+    fn text(&mut self, text: &str, x: f32, width: f32, size: f32, bold: bool) {
+        let lh = Self::line_height(size);
+        for line in break_lines(text, width, size, &self.fonts) {
+            self.ensure(lh);
+            let baseline = self.y + size * 1.1;
+            self.mark(Mark::Text {
+                x,
+                baseline,
+                size,
+                text: line,
+                bold,
+                grey: false,
+            });
+            self.y += lh;
+        }
+    }
+}
+
+/// Column widths: each column's natural width when they all fit, else a fair share with
+/// the rest given to the columns that need it.
+fn column_widths(natural: &[f32], available: f32) -> Vec<f32> {
+    let n = natural.len().max(1) as f32;
+    let total: f32 = natural.iter().sum();
+    if total <= available {
+        let extra = (available - total) / n;
+        return natural.iter().map(|w| w + extra).collect();
+    }
+    let fair = available / n;
+    let small: f32 = natural.iter().filter(|w| **w <= fair).sum();
+    let wide: f32 = natural.iter().filter(|w| **w > fair).sum();
+    let left = available - small;
+    natural
+        .iter()
+        .map(|w| if *w <= fair { *w } else { w / wide * left })
+        .collect()
+}
+
+fn table(p: &mut Pages, header: &[String], rows: &[Vec<String>], size: f32, log_rows: u32) {
+    let pad = size * 0.45;
+    let cols = header
+        .len()
+        .max(rows.iter().map(Vec::len).max().unwrap_or(0))
+        .max(1);
+    let cell = |r: &[String], c: usize| r.get(c).cloned().unwrap_or_default();
+    let natural: Vec<f32> = (0..cols)
+        .map(|c| {
+            std::iter::once(cell(header, c))
+                .chain(rows.iter().map(|r| cell(r, c)))
+                .map(|t| p.fonts.width(&t, size) + 2.0 * pad + 1.0)
+                .fold(size * 3.0, f32::max)
+        })
+        .collect();
+    let widths = if log_rows > 0 {
+        vec![p.text_width() / cols as f32; cols]
+    } else {
+        column_widths(&natural, p.text_width())
+    };
+    let lh = Pages::line_height(size);
+    let draw_row = |p: &mut Pages, cells: &[String], bold: bool, min_height: f32| {
+        let wrapped: Vec<Vec<String>> = (0..cols)
+            .map(|c| break_lines(&cell(cells, c), widths[c] - 2.0 * pad, size, &p.fonts))
+            .collect();
+        let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = (lines as f32 * lh + pad).max(min_height);
+        let top = p.y;
+        let mut x = p.left();
+        for (c, cell_lines) in wrapped.iter().enumerate() {
+            for (i, line) in cell_lines.iter().enumerate() {
+                let baseline = top + pad * 0.5 + i as f32 * lh + size * 1.1;
+                p.mark(Mark::Text {
+                    x: x + pad,
+                    baseline,
+                    size,
+                    text: line.clone(),
+                    bold,
+                    grey: false,
+                });
+            }
+            x += widths[c];
+        }
+        // Borders: the row's bottom and every column edge.
+        let right = p.left() + widths.iter().sum::<f32>();
+        p.mark(Mark::Rule {
+            x1: p.left(),
+            y1: top + height,
+            x2: right,
+            y2: top + height,
+            width: 0.6,
+        });
+        let mut x = p.left();
+        for w in std::iter::once(0.0).chain(widths.iter().copied()) {
+            x += w;
+            p.mark(Mark::Rule {
+                x1: x,
+                y1: top,
+                x2: x,
+                y2: top + height,
+                width: 0.6,
+            });
+        }
+        p.y = top + height;
+        height
+    };
+    let header_height = |p: &Pages| {
+        (0..cols)
+            .map(|c| break_lines(&cell(header, c), widths[c] - 2.0 * pad, size, &p.fonts).len())
+            .max()
+            .unwrap_or(1) as f32
+            * lh
+            + pad
+    };
+    let top_rule = |p: &mut Pages| {
+        let right = p.left() + widths.iter().sum::<f32>();
+        let y = p.y;
+        p.mark(Mark::Rule {
+            x1: p.left(),
+            y1: y,
+            x2: right,
+            y2: y,
+            width: 0.9,
+        });
+    };
+    let log_height = lh * 1.4;
+    let first_row = if log_rows > 0 { log_height } else { lh + pad };
+    p.ensure(header_height(p) + first_row);
+    top_rule(p);
+    draw_row(p, header, true, 0.0);
+    let empty: Vec<String> = Vec::new();
+    let body: Vec<&Vec<String>> = if log_rows > 0 {
+        (0..log_rows).map(|_| &empty).collect()
+    } else {
+        rows.iter().collect()
+    };
+    for row in body {
+        let need = if log_rows > 0 { log_height } else { lh * 2.0 };
+        if p.room() < need {
+            p.new_page();
+            top_rule(p);
+            draw_row(p, header, true, 0.0);
+        }
+        draw_row(p, row, false, if log_rows > 0 { log_height } else { 0.0 });
+    }
+    p.y += lh * 0.6;
+}
+
+/// Lays out and draws a whole handout.
+pub fn render(
+    template: &Template,
+    language: Language,
+    plain: bool,
+    paper: Paper,
+    frame: &PageFrame,
+) -> Vec<u8> {
+    let (width, height) = paper.size();
+    let margin = paper.margin();
+    let size = paper.body(plain);
+    let mut p = Pages {
+        fonts: Fonts::new(language),
+        width,
+        height,
+        margin,
+        top: margin + 26.0,
+        bottom: height - margin - 18.0,
+        pages: Vec::new(),
+        y: 0.0,
+    };
+    p.new_page();
+
+    // Title.
+    let title_size = size * 1.7;
+    p.text(&template.title, p.left(), p.text_width(), title_size, true);
+    p.y += size * 0.4;
+
+    let indent = size * 1.6;
+    for block in &template.blocks {
+        match block {
+            Block::Heading(h) => {
+                let hs = size * 1.25;
+                p.y += size * 0.6;
+                // Never a heading alone at the foot of a page.
+                p.ensure(Pages::line_height(hs) + Pages::line_height(size) * 2.0);
+                p.text(h, p.left(), p.text_width(), hs, true);
+                p.y += size * 0.15;
+            }
+            Block::Paragraph(t) => {
+                p.text(t, p.left(), p.text_width(), size, false);
+                p.y += size * 0.5;
+            }
+            Block::List { ordered, items } => {
+                for (i, item) in items.iter().enumerate() {
+                    let label = if *ordered {
+                        format!("{}.", i + 1)
+                    } else {
+                        "•".to_string()
+                    };
+                    p.ensure(Pages::line_height(size));
+                    let baseline = p.y + size * 1.1;
+                    let x = p.left() + size * 0.4;
+                    p.mark(Mark::Text {
+                        x,
+                        baseline,
+                        size,
+                        text: label,
+                        bold: false,
+                        grey: false,
+                    });
+                    p.text(
+                        item,
+                        p.left() + indent,
+                        p.text_width() - indent,
+                        size,
+                        false,
+                    );
+                    p.y += size * 0.2;
+                }
+                p.y += size * 0.4;
+            }
+            Block::Table { header, rows } => table(&mut p, header, rows, size * 0.92, 0),
+            Block::Log { columns, rows } => table(&mut p, columns, &[], size * 0.92, *rows),
+            Block::Note(t) => {
+                let pad = size * 0.6;
+                let lines = break_lines(t, p.text_width() - 2.0 * pad - 3.0, size, &p.fonts).len();
+                let box_height = lines as f32 * Pages::line_height(size) + 2.0 * pad;
+                p.ensure(box_height.min(p.bottom - p.top));
+                let start_page = p.pages.len();
+                let top = p.y;
+                p.y += pad;
+                p.text(
+                    t,
+                    p.left() + pad + 3.0,
+                    p.text_width() - 2.0 * pad - 3.0,
+                    size,
+                    true,
+                );
+                p.y += pad;
+                // A bar down the left edge and a frame, when the note stayed on one page.
+                if p.pages.len() == start_page {
+                    let (l, r, b) = (p.left(), p.left() + p.text_width(), p.y);
+                    for (x1, y1, x2, y2, w) in [
+                        (l, top, r, top, 0.8),
+                        (l, b, r, b, 0.8),
+                        (r, top, r, b, 0.8),
+                        (l + 1.2, top, l + 1.2, b, 3.0),
+                    ] {
+                        p.mark(Mark::Rule {
+                            x1,
+                            y1,
+                            x2,
+                            y2,
+                            width: w,
+                        });
+                    }
+                }
+                p.y += size * 0.8;
+            }
+        }
+    }
+    draw(&p, language, frame)
+}
+
+fn page_label(language: Language, n: usize, of: usize) -> String {
+    match language {
+        Language::ZhCn => format!("第 {n} / {of} 页"),
+        Language::ZhTw => format!("第 {n} / {of} 頁"),
+        Language::En => format!("Page {n} of {of}"),
+    }
+}
+
+/// The bundled faces parsed once per process (tens of milliseconds each).
+fn parsed(face: Face) -> &'static ParsedFont {
+    static SC: OnceLock<ParsedFont> = OnceLock::new();
+    static TC: OnceLock<ParsedFont> = OnceLock::new();
+    let cell = match face {
+        Face::Sc => &SC,
+        Face::Tc => &TC,
+    };
+    cell.get_or_init(|| {
+        ParsedFont::from_bytes(face.bytes(), 0, &mut Vec::new()).expect("bundled font parses")
+    })
+}
+
+fn draw(p: &Pages, language: Language, frame: &PageFrame) -> Vec<u8> {
+    let total = p.pages.len();
+    // The header and footer of every page, then which faces the text needs.
+    let mut pages: Vec<Vec<Mark>> = p.pages.clone();
+    for (i, marks) in pages.iter_mut().enumerate() {
+        let (l, r) = (p.margin, p.width - p.margin);
+        let head = p.margin + 12.0;
+        marks.push(Mark::Text {
+            x: l,
+            baseline: head,
+            size: 12.0,
+            text: frame.clinic_name.clone(),
+            bold: true,
+            grey: false,
+        });
+        let pw = p.fonts.width(&frame.patient_line, 9.0);
+        marks.push(Mark::Text {
+            x: r - pw,
+            baseline: head,
+            size: 9.0,
+            text: frame.patient_line.clone(),
+            bold: false,
+            grey: false,
+        });
+        marks.push(Mark::Rule {
+            x1: l,
+            y1: head + 6.0,
+            x2: r,
+            y2: head + 6.0,
+            width: 0.8,
+        });
+        let foot = p.height - p.margin;
+        marks.push(Mark::Rule {
+            x1: l,
+            y1: foot - 11.0,
+            x2: r,
+            y2: foot - 11.0,
+            width: 0.4,
+        });
+        let label = page_label(language, i + 1, total);
+        let lw = p.fonts.width(&label, 8.0);
+        let contact: String = {
+            // The contact line gives way to the page number.
+            let room = r - l - lw - 12.0;
+            break_lines(&frame.clinic_contact, room, 8.0, &p.fonts)
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+        };
+        marks.push(Mark::Text {
+            x: l,
+            baseline: foot,
+            size: 8.0,
+            text: contact,
+            bold: false,
+            grey: true,
+        });
+        marks.push(Mark::Text {
+            x: r - lw,
+            baseline: foot,
+            size: 8.0,
+            text: label,
+            bold: false,
+            grey: true,
+        });
+    }
+    let mut used: BTreeSet<u8> = BTreeSet::new();
+    for m in pages.iter().flatten() {
+        if let Mark::Text { text, .. } = m {
+            for (face, _) in p.fonts.runs(text) {
+                used.insert(face as u8);
+            }
+        }
+    }
+    let mut doc = PdfDocument::new("Handout");
+    let mut ids: Vec<(Face, FontId)> = Vec::new();
+    for face in [Face::Sc, Face::Tc] {
+        if used.contains(&(face as u8)) {
+            ids.push((face, doc.add_font(parsed(face))));
+        }
+    }
+    let font_id = |face: Face| {
+        ids.iter()
+            .find(|(f, _)| *f == face)
+            .map(|(_, id)| id.clone())
+    };
+    let black = Color::Rgb(Rgb {
+        r: 0.1,
+        g: 0.1,
+        b: 0.1,
+        icc_profile: None,
+    });
+    let grey = Color::Rgb(Rgb {
+        r: 0.4,
+        g: 0.4,
+        b: 0.4,
+        icc_profile: None,
+    });
+    let mut out_pages = Vec::new();
+    for marks in &pages {
+        let mut ops = Vec::new();
+        for m in marks {
+            match m {
+                Mark::Rule {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    width,
+                } => {
+                    ops.push(Op::SetOutlineColor { col: black.clone() });
+                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: vec![
+                                LinePoint {
+                                    p: Point {
+                                        x: Pt(*x1),
+                                        y: Pt(p.height - y1),
+                                    },
+                                    bezier: false,
+                                },
+                                LinePoint {
+                                    p: Point {
+                                        x: Pt(*x2),
+                                        y: Pt(p.height - y2),
+                                    },
+                                    bezier: false,
+                                },
+                            ],
+                            is_closed: false,
+                        },
+                    });
+                }
+                Mark::Text {
+                    x,
+                    baseline,
+                    size,
+                    text,
+                    bold,
+                    grey: is_grey,
+                } => {
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let colour = if *is_grey {
+                        grey.clone()
+                    } else {
+                        black.clone()
+                    };
+                    let mut cursor = *x;
+                    for (face, run) in p.fonts.runs(text) {
+                        let Some(id) = font_id(face) else { continue };
+                        ops.push(Op::StartTextSection);
+                        ops.push(Op::SetFillColor {
+                            col: colour.clone(),
+                        });
+                        if *bold {
+                            // Bold drawn by stroking the outline too: one face, no bold file.
+                            ops.push(Op::SetOutlineColor {
+                                col: colour.clone(),
+                            });
+                            ops.push(Op::SetOutlineThickness {
+                                pt: Pt(size * 0.035),
+                            });
+                            ops.push(Op::SetTextRenderingMode {
+                                mode: TextRenderingMode::FillStroke,
+                            });
+                        } else {
+                            ops.push(Op::SetTextRenderingMode {
+                                mode: TextRenderingMode::Fill,
+                            });
+                        }
+                        ops.push(Op::SetFont {
+                            font: PdfFontHandle::External(id),
+                            size: Pt(*size),
+                        });
+                        ops.push(Op::SetTextCursor {
+                            pos: Point {
+                                x: Pt(cursor),
+                                y: Pt(p.height - baseline),
+                            },
+                        });
+                        ops.push(Op::ShowText {
+                            items: vec![TextItem::Text(run.to_string())],
+                        });
+                        ops.push(Op::EndTextSection);
+                        cursor += p.fonts.width(run, *size);
+                    }
+                }
+            }
+        }
+        out_pages.push(PdfPage::new(
+            Mm(p.width * 25.4 / 72.0),
+            Mm(p.height * 25.4 / 72.0),
+            ops,
+        ));
+    }
+    doc.with_pages(out_pages).save(
+        &PdfSaveOptions {
+            subset_fonts: true,
+            ..Default::default()
+        },
+        &mut Vec::new(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_share_the_width_fairly() {
+        assert_eq!(column_widths(&[10.0, 20.0], 60.0), vec![25.0, 35.0]);
+        let w = column_widths(&[10.0, 200.0, 100.0], 150.0);
+        assert!((w.iter().sum::<f32>() - 150.0).abs() < 0.01, "{w:?}");
+        assert_eq!(w[0], 10.0);
+        assert!(w[1] > w[2]);
+    }
+}
