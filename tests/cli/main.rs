@@ -764,3 +764,96 @@ fn import_visits_after_patients_by_record_number() {
     let found: serde_json::Value = serde_json::from_str(&found).unwrap();
     assert_eq!(found[0]["visitCount"], 1);
 }
+
+#[test]
+fn handout_topics_render_and_the_clinic_details_on_it() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let topics = ok(clinic(d, &["--json", "handout", "topics"]));
+    let topics: serde_json::Value = serde_json::from_str(&topics).unwrap();
+    assert!(topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == "tooth-extraction" && t["titleZhTw"] == "拔牙後注意事項"));
+    let shown = ok(clinic(
+        d,
+        &[
+            "settings",
+            "clinic",
+            "--name",
+            "康健牙科",
+            "--phone",
+            "02-2345-6789",
+        ],
+    ));
+    assert!(
+        shown.contains("康健牙科") && shown.contains("02-2345-6789"),
+        "{shown}"
+    );
+    let id = ok(clinic(d, &["patient", "add", "--name", "陳美玲"]))
+        .trim()
+        .to_string();
+    let pdf = d.join("單張.pdf");
+    let said = ok(clinic(
+        d,
+        &[
+            "handout",
+            "render",
+            "--patient",
+            &id,
+            "--topic",
+            "tooth-extraction",
+            "--lang",
+            "zh-TW",
+            "--paper",
+            "a5",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    ));
+    assert!(said.contains("拔牙後注意事項 (zh-TW)"), "{said}");
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap().replace(' ', "");
+    assert!(
+        text.contains("陳美玲") && text.contains("02-2345-6789") && text.contains("康健牙科"),
+        "{text}"
+    );
+    let plain = ok(clinic(
+        d,
+        &[
+            "handout",
+            "render",
+            "--patient",
+            &id,
+            "--topic",
+            "tooth-extraction",
+            "--plain",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        plain.contains("拔牙以后怎么做 (zh-CN, plain language)"),
+        "{plain}"
+    );
+    let unknown = clinic(
+        d,
+        &[
+            "handout",
+            "render",
+            "--patient",
+            &id,
+            "--topic",
+            "astrology",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(3), "{}", stderr(&unknown));
+    assert!(stderr(&unknown).contains("handout topics"));
+}

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use clinic_core::export::{Export, ExportFormat, ExportWhat};
+use clinic_core::handouts::pdf::Paper;
+use clinic_core::handouts::RenderHandout;
 use clinic_core::import::{read_table, ImportPatients, ImportVisits, TextEncoding};
 use clinic_core::patients::profile::split_list;
 use clinic_core::patients::{
@@ -16,6 +18,7 @@ use clinic_core::patients::{
     LinkFamily, ListPatients, MedicationInput, MergePatients, PatientInput, PhoneInput,
     RecordConsent, SearchPatients, UnlinkFamily, UpdatePatient,
 };
+use clinic_core::settings::{GetClinicProfile, SetClinicProfile};
 use clinic_core::synth::{GenerateClinic, Region};
 use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
 use clinic_core::{keychain, Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
@@ -59,6 +62,12 @@ enum Command {
     /// Bring patients in from a CSV or XLSX file (dry run first with --dry-run)
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Education handouts: list the topics, print one for a patient as PDF
+    #[command(subcommand)]
+    Handout(HandoutCommand),
+    /// The clinic's name, address and phone, printed on every handout
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Fill a new, empty clinic with synthetic patients and visits (demos, benchmarks);
     /// refuses a clinic that has any patient
     Generate {
@@ -108,6 +117,47 @@ enum ImportCommand {
         /// patients, or visits (past visits of patients imported before)
         #[arg(long, default_value = "patients")]
         kind: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum HandoutCommand {
+    /// Every topic in the library, with its title in zh-CN, zh-TW and English
+    Topics,
+    /// One topic for one patient as a PDF; recorded on the patient's timeline. Language and
+    /// reading level default to the patient's (preferred language; plain for little schooling)
+    Render {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        topic: String,
+        /// zh-CN, zh-TW or en
+        #[arg(long)]
+        lang: Option<String>,
+        /// The plain-language text: short sentences, larger type
+        #[arg(long, conflicts_with = "standard")]
+        plain: bool,
+        /// The standard text even for a patient who would get the plain one
+        #[arg(long)]
+        standard: bool,
+        /// a4 or a5
+        #[arg(long, default_value = "a4")]
+        paper: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Show the clinic's details, or change the ones given
+    Clinic {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
     },
 }
 
@@ -565,6 +615,59 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 },
             )?;
             out.visit_import_report(&report);
+        }
+        Command::Handout(HandoutCommand::Topics) => {
+            out.topics(&clinic_core::handouts::topics()?);
+        }
+        Command::Handout(HandoutCommand::Render {
+            patient,
+            topic,
+            lang,
+            plain,
+            standard,
+            paper,
+            out: path,
+        }) => {
+            let language = lang
+                .map(|l| {
+                    Language::parse(&l).ok_or_else(|| {
+                        ClinicError::validation(
+                            "lang",
+                            ValidationRule::UnknownValue,
+                            "zh-CN, zh-TW or en",
+                        )
+                    })
+                })
+                .transpose()?;
+            let paper = Paper::parse(&paper).ok_or_else(|| {
+                ClinicError::validation("paper", ValidationRule::UnknownValue, "a4 or a5")
+            })?;
+            let handout = clinic.execute(
+                &actor,
+                RenderHandout {
+                    patient_id: parse_id("patient", &patient)?,
+                    topic,
+                    language,
+                    plain: (plain || standard).then_some(plain),
+                    paper,
+                },
+            )?;
+            clinic_core::export::save(&path, &handout.pdf)?;
+            out.handout(&path, &handout);
+        }
+        Command::Settings(SettingsCommand::Clinic {
+            name,
+            address,
+            phone,
+        }) => {
+            let mut profile = clinic.execute(&actor, GetClinicProfile)?;
+            if name.is_some() || address.is_some() || phone.is_some() {
+                profile.name = name.unwrap_or(profile.name);
+                profile.address = address.unwrap_or(profile.address);
+                profile.phone = phone.unwrap_or(profile.phone);
+                profile = clinic.execute(&actor, SetClinicProfile(profile))?;
+            }
+            out.clinic_profile(&profile);
         }
         Command::Generate {
             patients,

@@ -94,6 +94,47 @@ impl Output {
         }
     }
 
+    pub fn topics(&self, topics: &[clinic_core::handouts::Topic]) {
+        if self.json {
+            return self.print_json(&topics);
+        }
+        for t in topics {
+            println!(
+                "{:<26} {} / {} / {}",
+                t.id, t.title_zh_cn, t.title_zh_tw, t.title_en
+            );
+        }
+    }
+
+    pub fn handout(&self, path: &Path, h: &clinic_core::handouts::RenderedHandout) {
+        if self.json {
+            return self.print_json(&serde_json::json!({
+                "file": path,
+                "bytes": h.pdf.len(),
+                "title": h.title,
+                "language": h.language,
+                "plain": h.plain,
+            }));
+        }
+        let level = if h.plain { ", plain language" } else { "" };
+        println!(
+            "Wrote {} ({} bytes): {} ({}{level})",
+            path.display(),
+            h.pdf.len(),
+            h.title,
+            h.language.code()
+        );
+    }
+
+    pub fn clinic_profile(&self, p: &clinic_core::settings::ClinicProfile) {
+        if self.json {
+            return self.print_json(p);
+        }
+        println!("name:    {}", p.name);
+        println!("address: {}", p.address);
+        println!("phone:   {}", p.phone);
+    }
+
     pub fn exported(&self, path: &Path, bytes: usize) {
         if self.json {
             self.print_json(&serde_json::json!({ "file": path, "bytes": bytes }));

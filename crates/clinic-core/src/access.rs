@@ -47,11 +47,19 @@ pub enum Action {
     PatientExport,
     VisitRead,
     VisitWrite,
+    /// Printing a handout (recorded on the patient's timeline).
+    HandoutPrint,
+    SettingsRead,
+    /// The clinic's name, address and phone.
+    SettingsWrite,
 }
 
 impl Action {
     pub fn is_write(self) -> bool {
-        !matches!(self, Action::PatientRead | Action::VisitRead)
+        !matches!(
+            self,
+            Action::PatientRead | Action::VisitRead | Action::SettingsRead
+        )
     }
 }
 
@@ -60,7 +68,10 @@ impl Action {
 pub fn authorize(actor: &Actor, action: Action) -> Result<()> {
     let allowed = match (actor.role, action) {
         (Role::Owner, _) | (Role::Doctor, _) => true,
-        (Role::FrontDesk, Action::PatientArchive | Action::PatientMerge) => false,
+        (
+            Role::FrontDesk,
+            Action::PatientArchive | Action::PatientMerge | Action::SettingsWrite,
+        ) => false,
         (Role::FrontDesk, _) => true,
     };
     if allowed {

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_drop_unused_indexes.sql"),
     include_str!("../migrations/0006_full_profile.sql"),
     include_str!("../migrations/0007_visit_stats.sql"),
+    include_str!("../migrations/0008_handouts.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -57,3 +57,217 @@ fn a_chinese_handout_reads_back_with_its_text_and_a_subset_font() {
         "{fonts}"
     );
 }
+
+mod common;
+
+use clinic_core::handouts::{builtin, topics, ListHandoutsGiven, RenderHandout};
+use clinic_core::patients::{CreatePatient, PatientInput};
+use clinic_core::settings::{ClinicProfile, SetClinicProfile};
+use clinic_core::{Actor, Clinic, ErrorCode};
+
+fn write(dir: &Path, name: &str, pdf: &[u8]) -> std::path::PathBuf {
+    let file = dir.join(name);
+    std::fs::write(&file, pdf).unwrap();
+    file
+}
+
+/// Every word's box from `pdftotext -bbox`: (page width, xMin, xMax, word).
+fn word_boxes(file: &Path) -> Vec<(f32, f32, f32, String)> {
+    let html = tool("pdftotext", &["-bbox"], file);
+    let attr = |line: &str, name: &str| -> f32 {
+        let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        line[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut width = 0.0;
+    let mut out = Vec::new();
+    for line in html.lines() {
+        if line.contains("<page ") {
+            width = attr(line, "width");
+        }
+        if line.contains("<word ") {
+            let word = line
+                .split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string();
+            out.push((width, attr(line, "xMin"), attr(line, "xMax"), word));
+        }
+    }
+    out
+}
+
+fn clinic_with_patient(input: PatientInput) -> (tempfile::TempDir, Clinic, uuid::Uuid) {
+    let (tmp, c) = common::clinic();
+    c.execute(
+        &Actor::owner(),
+        SetClinicProfile(ClinicProfile {
+            name: "康健牙科诊所".into(),
+            address: "上海市徐汇区漕溪北路 88 号".into(),
+            phone: "021-5555 0000".into(),
+        }),
+    )
+    .unwrap();
+    let p = c
+        .execute(&Actor::owner(), CreatePatient::new(input))
+        .unwrap();
+    (tmp, c, p.id)
+}
+
+#[test]
+fn every_built_in_topic_renders_in_three_languages_both_reading_levels() {
+    use clinic_core::handouts::pdf::{render, Paper};
+    use clinic_core::handouts::template::parse;
+    let all = topics().unwrap();
+    assert!(all.len() >= 2, "{all:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for topic in &all {
+        for language in [Language::ZhCn, Language::ZhTw, Language::En] {
+            for plain in [false, true] {
+                let text = builtin(&topic.id, language, plain).unwrap();
+                let t = parse(text).unwrap();
+                for paper in [Paper::A4, Paper::A5] {
+                    let pdf = render(&t, language, plain, paper, &frame("陳堃明"));
+                    assert!(
+                        pdf.len() < 300 * 1024,
+                        "{} {language:?}: {} bytes",
+                        topic.id,
+                        pdf.len()
+                    );
+                    let file = write(dir.path(), "t.pdf", &pdf);
+                    // No word reaches into the margins (12 mm on A5 = 34 pt; 1 pt slack).
+                    for (width, x_min, x_max, word) in word_boxes(&file) {
+                        assert!(
+                            x_min >= 33.0 && x_max <= width - 33.0,
+                            "{} {language:?} plain={plain} {paper:?}: {word:?} at {x_min}-{x_max} of {width}",
+                            topic.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_patients_handout_has_their_name_and_the_title_in_their_language_and_is_recorded() {
+    let (_tmp, c, id) = clinic_with_patient(PatientInput {
+        name: "陳美玲".into(),
+        birth_date: Some("1958-03-09".into()),
+        preferred_language: Some("zh-TW".into()),
+        education: Some("primary".into()),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let owner = Actor::owner();
+    // The patient's own language and, with primary schooling, the plain text.
+    let mine = c
+        .execute(
+            &owner,
+            RenderHandout {
+                patient_id: id,
+                topic: "hypertension-home-care".into(),
+                language: None,
+                plain: None,
+                paper: clinic_core::handouts::pdf::Paper::A4,
+            },
+        )
+        .unwrap();
+    assert_eq!((mine.language, mine.plain), (Language::ZhTw, true));
+    let text = tool("pdftotext", &[], &write(dir.path(), "tw.pdf", &mine.pdf)).replace(' ', "");
+    for words in ["陳美玲", "高血壓：在家怎麼做", "血壓紀錄", "康健牙科诊所"]
+    {
+        assert!(text.contains(words), "{words}:\n{text}");
+    }
+    for (language, title) in [
+        (Language::ZhCn, "高血压居家护理与血压记录"),
+        (
+            Language::En,
+            "High Blood Pressure: Home Care and Blood-Pressure Diary",
+        ),
+    ] {
+        let h = c
+            .execute(
+                &owner,
+                RenderHandout {
+                    patient_id: id,
+                    topic: "hypertension-home-care".into(),
+                    language: Some(language),
+                    plain: Some(false),
+                    paper: clinic_core::handouts::pdf::Paper::A5,
+                },
+            )
+            .unwrap();
+        let file = write(dir.path(), "h.pdf", &h.pdf);
+        let text = tool("pdftotext", &[], &file);
+        // pdftotext joins a title broken after "Blood-" without its hyphen.
+        let squeeze = |s: &str| s.replace([' ', '\n', '-'], "");
+        assert!(squeeze(&text).contains("陳美玲"), "{text}");
+        assert!(squeeze(&text).contains(&squeeze(title)), "{title}:\n{text}");
+        std::fs::copy(&file, format!("/tmp/ho/hyper-{}.pdf", language.code())).ok();
+    }
+    let given = c
+        .execute(&owner, ListHandoutsGiven { patient_id: id })
+        .unwrap();
+    assert_eq!(given.len(), 3);
+    assert_eq!(given[2].language, Language::ZhTw);
+    assert!(given[2].plain && given.iter().all(|g| g.given_by == owner.name));
+
+    let e = c
+        .execute(
+            &owner,
+            RenderHandout {
+                patient_id: id,
+                topic: "astrology".into(),
+                language: None,
+                plain: None,
+                paper: clinic_core::handouts::pdf::Paper::A4,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::Validation, Some("topic"))
+    );
+}
+
+#[test]
+fn a_long_text_flows_over_five_pages_with_numbers_on_each() {
+    use clinic_core::handouts::pdf::{render, Paper};
+    use clinic_core::handouts::template::parse;
+    let mut source = String::from("# 很长的单张\n\n");
+    for i in 1..=40 {
+        source.push_str(&format!("## 第 {i} 节\n\n每天刷牙两次，每次两分钟，使用含氟牙膏。晚上睡前刷牙最重要。牙线每天用一次，清洁牙缝。\n\n- 第一点\n- 第二点\n\n"));
+    }
+    source.push_str("| 时间 | 做法 |\n|---|---|\n");
+    for i in 1..=30 {
+        source.push_str(&format!("| 第 {i} 天 | 冷敷 |\n"));
+    }
+    let pdf = render(
+        &parse(&source).unwrap(),
+        Language::ZhCn,
+        false,
+        Paper::A4,
+        &frame("张伟明"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "long.pdf", &pdf);
+    let info = Command::new("pdfinfo").arg(&file).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(pages >= 5, "{pages} pages");
+    let text = tool("pdftotext", &[], &file).replace(' ', "");
+    for n in 1..=pages {
+        assert!(text.contains(&format!("第{n}/{pages}页")), "page {n}");
+    }
+    // The table's header is repeated on the page it continues on.
+    assert!(text.matches("时间").count() >= 2, "{text}");
+}

@@ -1,6 +1,251 @@
-//! Education handouts (衛教單張): templates chosen per patient, rendered to PDF.
+//! Education handouts (衛教單張): a library of topics, each in zh-CN, zh-TW and English and
+//! in a plain-language variant, filled in for one patient and rendered to PDF.
+//!
+//! The built-in texts live in `crates/clinic-core/handouts/<topic>/<language>[.plain].md`
+//! (templates are data: see [`template`]); printing one records it on the patient's
+//! timeline.
 
 mod fonts;
 mod layout;
 pub mod pdf;
 pub mod template;
+
+use std::collections::BTreeMap;
+
+use chrono::Local;
+use rusqlite::{params, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::access::{Action, Actor};
+use crate::clinic::Operation;
+use crate::error::{ClinicError, Result, ValidationRule};
+use crate::patients::profile::Education;
+use crate::patients::{self, Language};
+use pdf::{PageFrame, Paper};
+
+/// Every built-in text: (topic, language, plain, Markdown).
+macro_rules! library {
+    ($($topic:literal),* $(,)?) => {
+        &[$(
+            ($topic, Language::ZhCn, false, include_str!(concat!("../../handouts/", $topic, "/zh-CN.md"))),
+            ($topic, Language::ZhCn, true, include_str!(concat!("../../handouts/", $topic, "/zh-CN.plain.md"))),
+            ($topic, Language::ZhTw, false, include_str!(concat!("../../handouts/", $topic, "/zh-TW.md"))),
+            ($topic, Language::ZhTw, true, include_str!(concat!("../../handouts/", $topic, "/zh-TW.plain.md"))),
+            ($topic, Language::En, false, include_str!(concat!("../../handouts/", $topic, "/en.md"))),
+            ($topic, Language::En, true, include_str!(concat!("../../handouts/", $topic, "/en.plain.md"))),
+        )*]
+    };
+}
+
+const LIBRARY: &[(&str, Language, bool, &str)] =
+    library!("tooth-extraction", "hypertension-home-care");
+
+/// The text of a built-in topic.
+pub fn builtin(topic: &str, language: Language, plain: bool) -> Option<&'static str> {
+    LIBRARY
+        .iter()
+        .find(|(t, l, p, _)| *t == topic && *l == language && *p == plain)
+        .map(|(_, _, _, text)| *text)
+}
+
+/// A topic as the library lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Topic {
+    pub id: String,
+    /// The standard text's title in zh-CN, zh-TW and English.
+    pub title_zh_cn: String,
+    pub title_zh_tw: String,
+    pub title_en: String,
+}
+
+/// Every built-in topic, in library order.
+pub fn topics() -> Result<Vec<Topic>> {
+    let mut ids: Vec<&str> = LIBRARY.iter().map(|(t, ..)| *t).collect();
+    ids.dedup();
+    ids.into_iter()
+        .map(|id| {
+            let title = |language| -> Result<String> {
+                let text = builtin(id, language, false).unwrap_or_default();
+                Ok(template::parse(text)?.title)
+            };
+            Ok(Topic {
+                id: id.to_string(),
+                title_zh_cn: title(Language::ZhCn)?,
+                title_zh_tw: title(Language::ZhTw)?,
+                title_en: title(Language::En)?,
+            })
+        })
+        .collect()
+}
+
+/// One topic printed for one patient. Language and reading level default to the
+/// patient's own (preferred language; plain language for little schooling).
+pub struct RenderHandout {
+    pub patient_id: Uuid,
+    pub topic: String,
+    pub language: Option<Language>,
+    pub plain: Option<bool>,
+    pub paper: Paper,
+}
+
+/// The PDF and what it was made as.
+#[derive(Debug, Clone)]
+pub struct RenderedHandout {
+    pub pdf: Vec<u8>,
+    pub language: Language,
+    pub plain: bool,
+    pub title: String,
+}
+
+fn age_text(age: u32, language: Language) -> String {
+    match language {
+        Language::ZhCn => format!("{age} 岁"),
+        Language::ZhTw => format!("{age} 歲"),
+        Language::En => format!("age {age}"),
+    }
+}
+
+impl Operation for RenderHandout {
+    type Output = RenderedHandout;
+    fn action(&self) -> Action {
+        Action::HandoutPrint
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<RenderedHandout> {
+        let patient = patients::load(tx, self.patient_id)?;
+        let language = self
+            .language
+            .or(patient.preferred_language)
+            .unwrap_or(Language::ZhCn);
+        let plain = self.plain.unwrap_or(matches!(
+            patient.education,
+            Some(Education::None | Education::Primary)
+        ));
+        let source = builtin(&self.topic, language, plain).ok_or_else(|| {
+            ClinicError::validation(
+                "topic",
+                ValidationRule::UnknownValue,
+                format!(
+                    "no handout topic {:?}: see `clinic handout topics`",
+                    self.topic
+                ),
+            )
+        })?;
+        let clinic = crate::settings::load(tx)?;
+        let latest: Option<(Option<String>, Option<String>)> = tx
+            .query_row(
+                "SELECT doctor, treatment FROM visit WHERE patient_id = ?1 AND archived_at IS NULL
+                 ORDER BY visited_at_ms DESC LIMIT 1",
+                [patient.id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        let (last_doctor, last_treatment) = latest.unwrap_or_default();
+        let today = Local::now().date_naive().to_string();
+        let mut values = BTreeMap::new();
+        let mut set = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                values.insert(k.to_string(), v);
+            }
+        };
+        set("patient.name", Some(patient.name.clone()));
+        set("patient.age", patient.age.map(|a| age_text(a, language)));
+        set("doctor", patient.preferred_doctor.clone().or(last_doctor));
+        set("visit.treatment", last_treatment);
+        set("clinic.name", Some(clinic.name.clone()));
+        set("clinic.phone", Some(clinic.phone.clone()));
+        set("clinic.address", Some(clinic.address.clone()));
+        set("today", Some(today.clone()));
+        // Appointments arrive with the reminders issue; until then the line is left to write on.
+        let filled = template::fill(source, &values)?;
+        let parsed = template::parse(&filled)?;
+        let patient_line = [
+            Some(patient.name.clone()),
+            patient.age.map(|a| age_text(a, language)),
+            Some(today),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+        let contact = [clinic.address.as_str(), clinic.phone.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let frame = PageFrame {
+            clinic_name: clinic.name,
+            clinic_contact: contact,
+            patient_line,
+        };
+        let pdf = pdf::render(&parsed, language, plain, self.paper, &frame);
+        tx.execute(
+            "INSERT INTO handout_given (id, patient_id, topic, language, plain, given_at, given_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                Uuid::now_v7().to_string(),
+                patient.id.to_string(),
+                self.topic,
+                language.code(),
+                plain,
+                chrono::Utc::now().to_rfc3339(),
+                by.name
+            ],
+        )?;
+        Ok(RenderedHandout {
+            pdf,
+            language,
+            plain,
+            title: parsed.title,
+        })
+    }
+}
+
+/// A handout given to a patient, for the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HandoutGiven {
+    pub topic: String,
+    pub language: Language,
+    pub plain: bool,
+    pub given_at: String,
+    pub given_by: String,
+}
+
+/// What a patient has been given, newest first.
+pub struct ListHandoutsGiven {
+    pub patient_id: Uuid,
+}
+
+impl Operation for ListHandoutsGiven {
+    type Output = Vec<HandoutGiven>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<HandoutGiven>> {
+        patients::load(tx, self.patient_id)?;
+        let mut stmt = tx.prepare(
+            "SELECT topic, language, plain, given_at, given_by FROM handout_given
+             WHERE patient_id = ?1 ORDER BY given_at DESC, rowid DESC",
+        )?;
+        let rows = stmt.query_map([self.patient_id.to_string()], |r| {
+            let language: String = r.get(1)?;
+            Ok(HandoutGiven {
+                topic: r.get(0)?,
+                language: Language::parse(&language).unwrap_or(Language::ZhCn),
+                plain: r.get(2)?,
+                given_at: r.get(3)?,
+                given_by: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

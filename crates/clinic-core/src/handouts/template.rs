@@ -1,14 +1,8 @@
 //! Handout templates are data: Markdown with an optional TOML front matter, so a clinic can
 //! copy one and edit it as text. Headings (`#` is the title, `##` a section), paragraphs,
 //! bulleted and numbered lists, tables, `>` for a boxed warning ("call us at once if…"),
-//! and a fenced block ```` ```log ```` for a diary to fill in by hand:
-//!
-//! ```text
-//! ```log
-//! columns: Date | Morning | Evening | Notes
-//! rows: 14
-//! ```
-//! ```
+//! and a fenced code block tagged `log` for a diary to fill in by hand, whose lines are
+//! `columns: Date | Morning | Evening | Notes` and `rows: 14`.
 //!
 //! Placeholders such as `{{patient.name}}` are filled in when a handout is printed; an
 //! unknown one is an error when the template is read, not a blank on paper.
@@ -21,7 +15,7 @@ use serde::Deserialize;
 use crate::error::{ClinicError, Result, ValidationRule};
 
 /// Everything a template may ask for.
-pub const PLACEHOLDERS: [&str; 9] = [
+pub const PLACEHOLDERS: [&str; 10] = [
     "patient.name",
     "patient.age",
     "doctor",
@@ -31,6 +25,8 @@ pub const PLACEHOLDERS: [&str; 9] = [
     "next_appointment",
     "today",
     "visit.treatment",
+    // A line to write on.
+    "blank",
 ];
 
 /// One block of a handout, in reading order.
@@ -98,8 +94,23 @@ pub fn placeholders(text: &str) -> Result<Vec<String>> {
     Ok(found)
 }
 
-/// `text` with every placeholder replaced; a value missing from `values` becomes a line
-/// to write on.
+/// A line to write on, escaped so Markdown does not read the underscores as emphasis.
+const BLANK: &str = "\\_\\_\\_\\_\\_\\_\\_\\_";
+
+/// A value as literal Markdown text: a name with `*` or `_` in it stays as written.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if "\\`*_{}[]<>()#+-.!|~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `text` with every placeholder replaced; a value missing from `values` (and `blank`)
+/// becomes a line to write on.
 pub fn fill(text: &str, values: &BTreeMap<String, String>) -> Result<String> {
     placeholders(text)?;
     let mut out = String::with_capacity(text.len());
@@ -110,8 +121,8 @@ pub fn fill(text: &str, values: &BTreeMap<String, String>) -> Result<String> {
         let end = after.find("}}").unwrap_or(after.len());
         let name = after[..end].trim();
         match values.get(name).filter(|v| !v.trim().is_empty()) {
-            Some(v) => out.push_str(v),
-            None => out.push_str("________"),
+            Some(v) => out.push_str(&escape(v)),
+            None => out.push_str(BLANK),
         }
         rest = after.get(end + 2..).unwrap_or("");
     }
@@ -384,9 +395,19 @@ mod tests {
     fn filling_placeholders() {
         let mut v = BTreeMap::new();
         v.insert("patient.name".to_string(), "张伟明".to_string());
+        v.insert("doctor".to_string(), "Dr *Lee*".to_string());
+        let filled = fill(
+            "{{patient.name}}，下次复诊：{{ next_appointment }}；目标 {{blank}}/{{blank}} mmHg；{{doctor}}",
+            &v,
+        )
+        .unwrap();
+        // Read back as Markdown: blanks are underscores, a value is never formatting.
+        let t = parse(&format!("# T\n\n{filled}")).unwrap();
         assert_eq!(
-            fill("{{patient.name}}，下次复诊：{{ next_appointment }}", &v).unwrap(),
-            "张伟明，下次复诊：________"
+            t.blocks,
+            vec![Block::Paragraph(
+                "张伟明，下次复诊：________；目标 ________/________ mmHg；Dr *Lee*".into()
+            )]
         );
     }
 }
