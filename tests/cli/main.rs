@@ -856,4 +856,25 @@ fn handout_topics_render_and_the_clinic_details_on_it() {
     );
     assert_eq!(unknown.status.code(), Some(3), "{}", stderr(&unknown));
     assert!(stderr(&unknown).contains("handout topics"));
+
+    let sick = ok(clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "林志明",
+            "--conditions",
+            "高血壓:I10:chronic",
+        ],
+    ))
+    .trim()
+    .to_string();
+    let why = ok(clinic(d, &["handout", "recommend", "--patient", &sick]));
+    assert!(
+        why.contains("hypertension-home-care — chronic: 高血壓"),
+        "{why}"
+    );
+    let nothing = ok(clinic(d, &["handout", "recommend", "--patient", &id]));
+    assert!(nothing.contains("No handout fits"), "{nothing}");
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use clinic_core::export::{Export, ExportFormat, ExportWhat};
 use clinic_core::handouts::pdf::Paper;
-use clinic_core::handouts::RenderHandout;
+use clinic_core::handouts::{RecommendHandouts, RenderHandout};
 use clinic_core::import::{read_table, ImportPatients, ImportVisits, TextEncoding};
 use clinic_core::patients::profile::split_list;
 use clinic_core::patients::{
@@ -124,6 +124,11 @@ enum ImportCommand {
 enum HandoutCommand {
     /// Every topic in the library, with its title in zh-CN, zh-TW and English
     Topics,
+    /// The topics that fit a patient, and why (conditions, recent treatments, age, habits)
+    Recommend {
+        #[arg(long)]
+        patient: String,
+    },
     /// One topic for one patient as a PDF; recorded on the patient's timeline. Language and
     /// reading level default to the patient's (preferred language; plain for little schooling)
     Render {
@@ -618,6 +623,10 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         }
         Command::Handout(HandoutCommand::Topics) => {
             out.topics(&clinic_core::handouts::topics()?);
+        }
+        Command::Handout(HandoutCommand::Recommend { patient }) => {
+            let patient_id = parse_id("patient", &patient)?;
+            out.recommendations(&clinic.execute(&actor, RecommendHandouts { patient_id })?);
         }
         Command::Handout(HandoutCommand::Render {
             patient,

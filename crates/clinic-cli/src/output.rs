@@ -106,6 +106,40 @@ impl Output {
         }
     }
 
+    pub fn recommendations(&self, list: &[clinic_core::handouts::Recommendation]) {
+        use clinic_core::handouts::Reason;
+        if self.json {
+            return self.print_json(&list);
+        }
+        if list.is_empty() {
+            println!("No handout fits this patient's record; any topic can still be printed.");
+        }
+        for r in list {
+            let why: Vec<String> = r
+                .reasons
+                .iter()
+                .map(|reason| match reason {
+                    Reason::Condition {
+                        name,
+                        chronic: true,
+                    } => format!("chronic: {name}"),
+                    Reason::Condition { name, .. } => format!("condition: {name}"),
+                    Reason::RecentVisit {
+                        treatment,
+                        days_ago,
+                    } => {
+                        format!("visit {days_ago} days ago: {treatment}")
+                    }
+                    Reason::AgeGroup { group } => format!("age group: {group}"),
+                    Reason::Smoking { habit } => format!("smoking: {habit}"),
+                    Reason::Work { pattern } => format!("work: {pattern}"),
+                })
+                .collect();
+            let plain = if r.plain { " (plain language)" } else { "" };
+            println!("{}{plain} — {}", r.topic, why.join("; "));
+        }
+    }
+
     pub fn handout(&self, path: &Path, h: &clinic_core::handouts::RenderedHandout) {
         if self.json {
             return self.print_json(&serde_json::json!({

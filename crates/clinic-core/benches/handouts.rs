@@ -21,7 +21,12 @@ fn main() {
         for language in [Language::ZhCn, Language::ZhTw, Language::En] {
             for plain in [false, true] {
                 let text = builtin(&topic.id, language, plain).expect("text");
-                jobs.push((topic.id.clone(), language, plain, parse(text).expect("parses")));
+                jobs.push((
+                    topic.id.clone(),
+                    language,
+                    plain,
+                    parse(text).expect("parses"),
+                ));
             }
         }
     }
@@ -50,13 +55,23 @@ fn main() {
     let hundred = hundred.elapsed();
     println!("| | figure |");
     println!("|---|---|");
-    println!("| first handout of a process (parses the fonts) | {:.0} ms |", ms(first));
+    println!(
+        "| first handout of a process (parses the fonts) | {:.0} ms |",
+        ms(first)
+    );
     println!(
         "| one handout, {} texts: median / max | {:.1} / {:.1} ms |",
         times.len(),
         ms(times[times.len() / 2]),
         ms(times[times.len() - 1])
     );
-    println!("| largest PDF ({}) | {:.0} KiB |", largest.1, largest.0 as f64 / 1024.0);
-    println!("| 100 handouts one after another | {:.2} s |", hundred.as_secs_f64());
+    println!(
+        "| largest PDF ({}) | {:.0} KiB |",
+        largest.1,
+        largest.0 as f64 / 1024.0
+    );
+    println!(
+        "| 100 handouts one after another | {:.2} s |",
+        hundred.as_secs_f64()
+    );
 }

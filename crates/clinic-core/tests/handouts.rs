@@ -271,3 +271,82 @@ fn a_long_text_flows_over_five_pages_with_numbers_on_each() {
     // The table's header is repeated on the page it continues on.
     assert!(text.matches("时间").count() >= 2, "{text}");
 }
+
+#[test]
+fn recommendations_say_why_and_match_conditions_and_recent_treatments() {
+    use clinic_core::handouts::{Reason, RecommendHandouts};
+    use clinic_core::patients::ConditionInput;
+    use clinic_core::visits::{AddVisit, VisitInput};
+    let (_tmp, c, id) = clinic_with_patient(PatientInput {
+        name: "张伟明".into(),
+        birth_date: Some("1950-05-17".into()),
+        education: Some("primary".into()),
+        conditions: vec![ConditionInput {
+            name: "原发性高血压".into(),
+            icd10: Some("I10".into()),
+            chronic: true,
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let owner = Actor::owner();
+    let none = c
+        .execute(&owner, RecommendHandouts { patient_id: id })
+        .unwrap();
+    assert_eq!(
+        none.iter().map(|r| r.topic.as_str()).collect::<Vec<_>>(),
+        ["hypertension-home-care"]
+    );
+    assert_eq!(
+        none[0].reasons,
+        vec![Reason::Condition {
+            name: "原发性高血压".into(),
+            chronic: true
+        }]
+    );
+    assert!(none[0].plain, "primary schooling: the plain text");
+
+    let three_days_ago = (chrono::Local::now() - chrono::Duration::days(3)).fixed_offset();
+    let visit = |at: chrono::DateTime<chrono::FixedOffset>, treatment: &str| VisitInput {
+        patient_id: id.to_string(),
+        at: at.to_rfc3339(),
+        department: "dental".into(),
+        visit_type: "return".into(),
+        treatment: Some(treatment.into()),
+        ..Default::default()
+    };
+    c.execute(&owner, AddVisit(visit(three_days_ago, "右下智齿拔除")))
+        .unwrap();
+    let with_visit = c
+        .execute(&owner, RecommendHandouts { patient_id: id })
+        .unwrap();
+    let extraction = with_visit
+        .iter()
+        .find(|r| r.topic == "tooth-extraction")
+        .unwrap();
+    assert_eq!(
+        extraction.reasons,
+        vec![Reason::RecentVisit {
+            treatment: "拔除".into(),
+            days_ago: 3
+        }]
+    );
+    // An extraction months ago is not a reason any more.
+    let (_tmp2, c2, id2) = clinic_with_patient(PatientInput {
+        name: "王芳".into(),
+        ..Default::default()
+    });
+    let long_ago = (chrono::Local::now() - chrono::Duration::days(90)).fixed_offset();
+    c2.execute(
+        &owner,
+        AddVisit(VisitInput {
+            patient_id: id2.to_string(),
+            ..visit(long_ago, "拔牙")
+        }),
+    )
+    .unwrap();
+    assert!(c2
+        .execute(&owner, RecommendHandouts { patient_id: id2 })
+        .unwrap()
+        .is_empty());
+}

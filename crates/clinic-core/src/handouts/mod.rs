@@ -8,6 +8,7 @@
 mod fonts;
 mod layout;
 pub mod pdf;
+pub mod recommend;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ use crate::error::{ClinicError, Result, ValidationRule};
 use crate::patients::profile::Education;
 use crate::patients::{self, Language};
 use pdf::{PageFrame, Paper};
+pub use recommend::{age_group, Reason, RecommendHandouts, Recommendation};
 
 /// Every built-in text: (topic, language, plain, Markdown).
 macro_rules! library {
@@ -247,5 +249,23 @@ impl Operation for ListHandoutsGiven {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_has_rules_and_every_rule_a_topic() {
+        let mut with_rules: Vec<String> = recommend::audiences()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        let mut texts: Vec<String> = topics().unwrap().into_iter().map(|t| t.id).collect();
+        with_rules.sort();
+        texts.sort();
+        assert_eq!(with_rules, texts);
     }
 }
