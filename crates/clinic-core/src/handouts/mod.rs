@@ -41,8 +41,13 @@ macro_rules! library {
     };
 }
 
-const LIBRARY: &[(&str, Language, bool, &str)] =
-    library!("tooth-extraction", "hypertension-home-care");
+const LIBRARY: &[(&str, Language, bool, &str)] = library!(
+    "tooth-extraction",
+    "hypertension-home-care",
+    "scaling-gum-care",
+    "child-brushing-fluoride",
+    "quit-smoking",
+);
 
 /// The text of a built-in topic.
 pub fn builtin(topic: &str, language: Language, plain: bool) -> Option<&'static str> {
