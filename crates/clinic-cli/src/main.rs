@@ -429,6 +429,11 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         out.initialized(&dir, cached);
         return Ok(());
     }
+    // The handout library holds no patient data: no need to unlock.
+    if let Command::Handout(HandoutCommand::Topics) = &cli.command {
+        out.topics(&clinic_core::handouts::topics()?);
+        return Ok(());
+    }
     // The template holds no patient data: no need to unlock.
     if let Command::Import(ImportCommand::Template {
         out: file,
@@ -621,9 +626,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             )?;
             out.visit_import_report(&report);
         }
-        Command::Handout(HandoutCommand::Topics) => {
-            out.topics(&clinic_core::handouts::topics()?);
-        }
+        Command::Handout(HandoutCommand::Topics) => unreachable!("handled above"),
         Command::Handout(HandoutCommand::Recommend { patient }) => {
             let patient_id = parse_id("patient", &patient)?;
             out.recommendations(&clinic.execute(&actor, RecommendHandouts { patient_id })?);

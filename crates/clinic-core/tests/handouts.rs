@@ -295,7 +295,13 @@ fn recommendations_say_why_and_match_conditions_and_recent_treatments() {
         .unwrap();
     assert_eq!(
         none.iter().map(|r| r.topic.as_str()).collect::<Vec<_>>(),
-        ["hypertension-home-care"]
+        ["hypertension-home-care", "senior-falls-medicines"]
+    );
+    assert_eq!(
+        none[1].reasons,
+        vec![Reason::AgeGroup {
+            group: "senior".into()
+        }]
     );
     assert_eq!(
         none[0].reasons,
@@ -349,4 +355,43 @@ fn recommendations_say_why_and_match_conditions_and_recent_treatments() {
         .execute(&owner, RecommendHandouts { patient_id: id2 })
         .unwrap()
         .is_empty());
+
+    // Habits and work: a smoking office worker of 15.
+    let (_tmp3, c3, id3) = clinic_with_patient(PatientInput {
+        name: "李明".into(),
+        birth_date: Some(
+            (chrono::Local::now().date_naive() - chrono::Duration::days(15 * 366)).to_string(),
+        ),
+        smoking: Some("current".into()),
+        work_pattern: Some("office".into()),
+        ..Default::default()
+    });
+    let habits = c3
+        .execute(&owner, RecommendHandouts { patient_id: id3 })
+        .unwrap();
+    let why = |topic: &str| {
+        habits
+            .iter()
+            .find(|r| r.topic == topic)
+            .map(|r| r.reasons.clone())
+    };
+    assert_eq!(
+        why("quit-smoking"),
+        Some(vec![Reason::Smoking {
+            habit: "current".into()
+        }])
+    );
+    assert_eq!(
+        why("office-posture"),
+        Some(vec![Reason::Work {
+            pattern: "office".into()
+        }])
+    );
+    assert_eq!(
+        why("teen-habits"),
+        Some(vec![Reason::AgeGroup {
+            group: "teenager".into()
+        }])
+    );
+    assert!(!habits[0].plain);
 }

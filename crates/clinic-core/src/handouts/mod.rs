@@ -43,10 +43,17 @@ macro_rules! library {
 
 const LIBRARY: &[(&str, Language, bool, &str)] = library!(
     "tooth-extraction",
-    "hypertension-home-care",
+    "root-canal",
+    "orthodontic-care",
     "scaling-gum-care",
     "child-brushing-fluoride",
+    "diabetes-diet-exercise",
+    "hypertension-home-care",
     "quit-smoking",
+    "senior-falls-medicines",
+    "teen-habits",
+    "office-posture",
+    "eating-out",
 );
 
 /// The text of a built-in topic.
