@@ -778,7 +778,11 @@ fn handout_topics_render_and_the_clinic_details_on_it() {
         .unwrap()
         .iter()
         .any(|t| t["id"] == "tooth-extraction" && t["titleZhTw"] == "拔牙後注意事項"));
-    assert_eq!(topics.as_array().unwrap().len(), 12, "the twelve topics of the library");
+    assert_eq!(
+        topics.as_array().unwrap().len(),
+        12,
+        "the twelve topics of the library"
+    );
     let shown = ok(clinic(
         d,
         &[
