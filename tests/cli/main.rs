@@ -884,4 +884,60 @@ fn handout_topics_render_and_the_clinic_details_on_it() {
     );
     let nothing = ok(clinic(d, &["handout", "recommend", "--patient", &id]));
     assert!(nothing.contains("No handout fits"), "{nothing}");
+
+    // A batch: the recommended topic for one patient, a named one for the other.
+    let batch = d.join("batch.pdf");
+    let said = ok(clinic(
+        d,
+        &[
+            "handout",
+            "batch",
+            "--patient",
+            &sick,
+            "--out",
+            batch.to_str().unwrap(),
+        ],
+    ));
+    assert!(said.contains("1 handouts"), "{said}");
+    let none = clinic(
+        d,
+        &[
+            "handout",
+            "batch",
+            "--patient",
+            &id,
+            "--out",
+            batch.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        none.status.code(),
+        Some(3),
+        "nothing recommended, no --topic"
+    );
+    let both = ok(clinic(
+        d,
+        &[
+            "handout",
+            "batch",
+            "--patient",
+            &sick,
+            "--patient",
+            &id,
+            "--topic",
+            "eating-out",
+            "--paper",
+            "a5",
+            "--out",
+            batch.to_str().unwrap(),
+        ],
+    ));
+    assert!(both.contains("2 handouts"), "{both}");
+    let text = Command::new("pdftotext")
+        .arg(&batch)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap().replace(' ', "");
+    assert!(text.contains("林志明") && text.contains("陳美玲"), "{text}");
 }

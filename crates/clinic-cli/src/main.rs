@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use clinic_core::export::{Export, ExportFormat, ExportWhat};
 use clinic_core::handouts::pdf::Paper;
-use clinic_core::handouts::{RecommendHandouts, RenderHandout};
+use clinic_core::handouts::{BatchItem, RecommendHandouts, RenderBatch, RenderHandout};
 use clinic_core::import::{read_table, ImportPatients, ImportVisits, TextEncoding};
 use clinic_core::patients::profile::split_list;
 use clinic_core::patients::{
@@ -128,6 +128,20 @@ enum HandoutCommand {
     Recommend {
         #[arg(long)]
         patient: String,
+    },
+    /// Many handouts in one PDF: for each patient given, --topic, or else every topic
+    /// recommended for them; recorded on each patient's timeline
+    Batch {
+        /// A patient id; repeat for more
+        #[arg(long = "patient", required = true)]
+        patients: Vec<String>,
+        #[arg(long)]
+        topic: Option<String>,
+        /// a4 or a5
+        #[arg(long, default_value = "a4")]
+        paper: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// One topic for one patient as a PDF; recorded on the patient's timeline. Language and
     /// reading level default to the patient's (preferred language; plain for little schooling)
@@ -394,6 +408,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::PermissionDenied => 8,
         ErrorCode::DiskFull => 9,
         ErrorCode::Duplicate => 10,
+        ErrorCode::Cancelled => 11,
         ErrorCode::Io | ErrorCode::Storage => 1,
     }
 }
@@ -630,6 +645,52 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Handout(HandoutCommand::Recommend { patient }) => {
             let patient_id = parse_id("patient", &patient)?;
             out.recommendations(&clinic.execute(&actor, RecommendHandouts { patient_id })?);
+        }
+        Command::Handout(HandoutCommand::Batch {
+            patients,
+            topic,
+            paper,
+            out: path,
+        }) => {
+            let paper = Paper::parse(&paper).ok_or_else(|| {
+                ClinicError::validation("paper", ValidationRule::UnknownValue, "a4 or a5")
+            })?;
+            let mut items = Vec::new();
+            for p in &patients {
+                let patient_id = parse_id("patient", p)?;
+                let topics: Vec<String> = match &topic {
+                    Some(t) => vec![t.clone()],
+                    None => clinic
+                        .execute(&actor, RecommendHandouts { patient_id })?
+                        .into_iter()
+                        .map(|r| r.topic)
+                        .collect(),
+                };
+                items.extend(topics.into_iter().map(|topic| BatchItem {
+                    patient_id,
+                    topic,
+                    language: None,
+                    plain: None,
+                }));
+            }
+            if items.is_empty() {
+                return Err(ClinicError::validation(
+                    "topic",
+                    ValidationRule::Required,
+                    "no handout is recommended for these patients: name one with --topic",
+                ));
+            }
+            let batch = clinic.execute(
+                &actor,
+                RenderBatch {
+                    items,
+                    paper,
+                    progress: None,
+                    cancel: None,
+                },
+            )?;
+            clinic_core::export::save(&path, &batch.pdf)?;
+            out.batch(&path, &batch);
         }
         Command::Handout(HandoutCommand::Render {
             patient,

@@ -160,6 +160,24 @@ impl Output {
         );
     }
 
+    pub fn batch(&self, path: &Path, b: &clinic_core::handouts::RenderedBatch) {
+        if self.json {
+            return self.print_json(&serde_json::json!({
+                "file": path,
+                "bytes": b.pdf.len(),
+                "handouts": b.handouts,
+                "pages": b.pages,
+            }));
+        }
+        println!(
+            "Wrote {} ({} bytes): {} handouts, {} pages",
+            path.display(),
+            b.pdf.len(),
+            b.handouts,
+            b.pages
+        );
+    }
+
     pub fn clinic_profile(&self, p: &clinic_core::settings::ClinicProfile) {
         if self.json {
             return self.print_json(p);

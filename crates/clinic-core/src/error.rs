@@ -45,6 +45,8 @@ pub enum ErrorCode {
     /// A new patient looks like one already registered (same phone, ID number, or name and
     /// birth date); nothing was saved. Check, then register anyway if it is someone else.
     Duplicate,
+    /// Staff stopped a long job (a batch of handouts); nothing was written.
+    Cancelled,
 }
 
 impl ErrorCode {
@@ -67,6 +69,7 @@ impl ErrorCode {
             ErrorCode::BadFile => "BAD_FILE",
             ErrorCode::Storage => "STORAGE",
             ErrorCode::Duplicate => "DUPLICATE",
+            ErrorCode::Cancelled => "CANCELLED",
         }
     }
 }

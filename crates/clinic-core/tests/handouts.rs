@@ -395,3 +395,108 @@ fn recommendations_say_why_and_match_conditions_and_recent_treatments() {
     );
     assert!(!habits[0].plain);
 }
+
+#[test]
+fn a_batch_prints_many_patients_in_one_pdf_reports_progress_and_can_be_stopped() {
+    use clinic_core::handouts::pdf::Paper;
+    use clinic_core::handouts::{BatchItem, BatchProgress, RenderBatch};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let (_tmp, c, zhang) = clinic_with_patient(PatientInput {
+        name: "张伟明".into(),
+        ..Default::default()
+    });
+    let owner = Actor::owner();
+    let chen = c
+        .execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: "陳美玲".into(),
+                preferred_language: Some("zh-TW".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap()
+        .id;
+    let item = |patient_id, topic: &str| BatchItem {
+        patient_id,
+        topic: topic.into(),
+        language: None,
+        plain: None,
+    };
+    let items = vec![
+        item(zhang, "tooth-extraction"),
+        item(chen, "hypertension-home-care"),
+        item(chen, "eating-out"),
+    ];
+    let seen: Arc<Mutex<Vec<BatchProgress>>> = Arc::default();
+    let log = seen.clone();
+    let batch = c
+        .execute(
+            &owner,
+            RenderBatch {
+                items: items.clone(),
+                paper: Paper::A4,
+                progress: Some(Box::new(move |p| log.lock().unwrap().push(p))),
+                cancel: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(batch.handouts, 3);
+    let done: Vec<u32> = seen.lock().unwrap().iter().map(|p| p.done).collect();
+    assert_eq!(done, [1, 2, 3]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "batch.pdf", &batch.pdf);
+    let info = Command::new("pdfinfo").arg(&file).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(pages, batch.pages);
+    let text = tool("pdftotext", &[], &file).replace(' ', "");
+    // Each handout in its patient's language, numbered from its own first page.
+    for words in [
+        "张伟明",
+        "拔牙后注意事项",
+        "陳美玲",
+        "高血壓居家照護與血壓紀錄",
+        "外食也能吃得健康",
+    ] {
+        assert!(text.contains(words), "{words}");
+    }
+    assert!(
+        text.contains("第1/1页") && text.contains("第1/2頁"),
+        "{text}"
+    );
+    let given = |id| {
+        c.execute(&owner, ListHandoutsGiven { patient_id: id })
+            .unwrap()
+            .len()
+    };
+    assert_eq!((given(zhang), given(chen)), (1, 2));
+
+    // Stopped after the first handout: an error, and nothing recorded.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let e = c
+        .execute(
+            &owner,
+            RenderBatch {
+                items,
+                paper: Paper::A5,
+                progress: Some(Box::new(move |_| flag.store(true, Ordering::Relaxed))),
+                cancel: Some(stop),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Cancelled);
+    assert_eq!(
+        (given(zhang), given(chen)),
+        (1, 2),
+        "a stopped batch writes nothing"
+    );
+}

@@ -301,6 +301,7 @@ const en = {
     BAD_FILE: "This file cannot be read as a patient list (CSV or Excel). Nothing was imported.",
     STORAGE: "Something went wrong while saving. Nothing was saved.",
     DUPLICATE: "This patient may already be registered. Nothing was saved.",
+    CANCELLED: "Stopped. Nothing was saved.",
   },
   rule: {
     required: "{field} is required.",

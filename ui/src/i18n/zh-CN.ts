@@ -300,6 +300,7 @@ const zhCN: Messages = {
     BAD_FILE: "无法将此文件读取为患者名单（CSV 或 Excel）。未导入任何内容。",
     STORAGE: "保存时出错，未保存任何内容。",
     DUPLICATE: "该患者可能已经登记过，尚未保存。",
+    CANCELLED: "已停止，没有保存任何内容。",
   },
   rule: {
     required: "请填写{field}。",

@@ -300,6 +300,7 @@ const zhTW: Messages = {
     BAD_FILE: "無法將此檔案讀取為病患名單（CSV 或 Excel）。未匯入任何內容。",
     STORAGE: "儲存時發生錯誤，未儲存任何內容。",
     DUPLICATE: "這位病患可能已經登記過，尚未儲存。",
+    CANCELLED: "已停止，沒有儲存任何內容。",
   },
   rule: {
     required: "請填寫{field}。",

@@ -129,97 +129,198 @@ impl Operation for RenderHandout {
         Action::HandoutPrint
     }
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<RenderedHandout> {
-        let patient = patients::load(tx, self.patient_id)?;
-        let language = self
-            .language
-            .or(patient.preferred_language)
-            .unwrap_or(Language::ZhCn);
-        let plain = self.plain.unwrap_or(matches!(
-            patient.education,
-            Some(Education::None | Education::Primary)
-        ));
-        let source = builtin(&self.topic, language, plain).ok_or_else(|| {
-            ClinicError::validation(
-                "topic",
-                ValidationRule::UnknownValue,
-                format!(
-                    "no handout topic {:?}: see `clinic handout topics`",
-                    self.topic
-                ),
-            )
-        })?;
         let clinic = crate::settings::load(tx)?;
-        let latest: Option<(Option<String>, Option<String>)> = tx
-            .query_row(
-                "SELECT doctor, treatment FROM visit WHERE patient_id = ?1 AND archived_at IS NULL
-                 ORDER BY visited_at_ms DESC LIMIT 1",
-                [patient.id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
-        let (last_doctor, last_treatment) = latest.unwrap_or_default();
-        let today = Local::now().date_naive().to_string();
-        let mut values = BTreeMap::new();
-        let mut set = |k: &str, v: Option<String>| {
-            if let Some(v) = v {
-                values.insert(k.to_string(), v);
-            }
+        let item = BatchItem {
+            patient_id: self.patient_id,
+            topic: self.topic,
+            language: self.language,
+            plain: self.plain,
         };
-        set("patient.name", Some(patient.name.clone()));
-        set("patient.age", patient.age.map(|a| age_text(a, language)));
-        set("doctor", patient.preferred_doctor.clone().or(last_doctor));
-        set("visit.treatment", last_treatment);
-        set("clinic.name", Some(clinic.name.clone()));
-        set("clinic.phone", Some(clinic.phone.clone()));
-        set("clinic.address", Some(clinic.address.clone()));
-        set("today", Some(today.clone()));
-        // Appointments arrive with the reminders issue; until then the line is left to write on.
-        let filled = template::fill(source, &values)?;
-        let parsed = template::parse(&filled)?;
-        let patient_line = [
-            Some(patient.name.clone()),
-            patient.age.map(|a| age_text(a, language)),
-            Some(today),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
-        let contact = [clinic.address.as_str(), clinic.phone.as_str()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · ");
-        let frame = PageFrame {
-            clinic_name: clinic.name,
-            clinic_contact: contact,
-            patient_line,
-        };
-        let pdf = pdf::render(&parsed, language, plain, self.paper, &frame);
-        tx.execute(
-            "INSERT INTO handout_given (id, patient_id, topic, language, plain, given_at, given_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                Uuid::now_v7().to_string(),
-                patient.id.to_string(),
-                self.topic,
-                language.code(),
-                plain,
-                chrono::Utc::now().to_rfc3339(),
-                by.name
-            ],
-        )?;
+        let (laid, title, language, plain) = prepare(tx, &item, self.paper, &clinic, by)?;
         Ok(RenderedHandout {
-            pdf,
+            pdf: pdf::draw_all(&[laid]),
             language,
             plain,
-            title: parsed.title,
+            title,
         })
     }
+}
+
+/// One handout of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BatchItem {
+    pub patient_id: Uuid,
+    pub topic: String,
+    pub language: Option<Language>,
+    pub plain: Option<bool>,
+}
+
+/// How far a batch has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BatchProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// Many handouts in one PDF — tomorrow's patients, or one topic for a whole segment —
+/// each with its own patient line and page numbers. `cancel` set from another thread stops
+/// it before the next handout; a stopped batch writes nothing (`CANCELLED`).
+pub struct RenderBatch {
+    pub items: Vec<BatchItem>,
+    pub paper: Paper,
+    pub progress: Option<Box<dyn FnMut(BatchProgress) + Send>>,
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RenderedBatch {
+    pub pdf: Vec<u8>,
+    pub handouts: u32,
+    pub pages: u32,
+}
+
+impl Operation for RenderBatch {
+    type Output = RenderedBatch;
+    fn action(&self) -> Action {
+        Action::HandoutPrint
+    }
+    fn run(mut self, tx: &Transaction<'_>, by: &Actor) -> Result<RenderedBatch> {
+        if self.items.is_empty() {
+            return Err(ClinicError::validation(
+                "items",
+                ValidationRule::Required,
+                "a batch needs at least one patient and topic",
+            ));
+        }
+        let clinic = crate::settings::load(tx)?;
+        let total = self.items.len() as u32;
+        let mut laid = Vec::with_capacity(self.items.len());
+        for (i, item) in self.items.iter().enumerate() {
+            let stopped = self
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
+            if stopped {
+                return Err(ClinicError::new(
+                    crate::ErrorCode::Cancelled,
+                    format!(
+                        "the batch was stopped after {i} of {total} handouts; nothing was saved"
+                    ),
+                ));
+            }
+            laid.push(prepare(tx, item, self.paper, &clinic, by)?.0);
+            if let Some(tell) = self.progress.as_mut() {
+                tell(BatchProgress {
+                    done: i as u32 + 1,
+                    total,
+                });
+            }
+        }
+        let pages = laid.iter().map(|l| l.page_count() as u32).sum();
+        Ok(RenderedBatch {
+            pdf: pdf::draw_all(&laid),
+            handouts: total,
+            pages,
+        })
+    }
+}
+
+/// One patient's handout laid out and recorded as given: (pages, title, language, plain).
+fn prepare(
+    tx: &Transaction<'_>,
+    item: &BatchItem,
+    paper: Paper,
+    clinic: &crate::settings::ClinicProfile,
+    by: &Actor,
+) -> Result<(pdf::Laid, String, Language, bool)> {
+    let patient = patients::load(tx, item.patient_id)?;
+    let language = item
+        .language
+        .or(patient.preferred_language)
+        .unwrap_or(Language::ZhCn);
+    let plain = item.plain.unwrap_or(matches!(
+        patient.education,
+        Some(Education::None | Education::Primary)
+    ));
+    let source = builtin(&item.topic, language, plain).ok_or_else(|| {
+        ClinicError::validation(
+            "topic",
+            ValidationRule::UnknownValue,
+            format!(
+                "no handout topic {:?}: see `clinic handout topics`",
+                item.topic
+            ),
+        )
+    })?;
+    let latest: Option<(Option<String>, Option<String>)> = tx
+        .query_row(
+            "SELECT doctor, treatment FROM visit WHERE patient_id = ?1 AND archived_at IS NULL
+             ORDER BY visited_at_ms DESC LIMIT 1",
+            [patient.id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    let (last_doctor, last_treatment) = latest.unwrap_or_default();
+    let today = Local::now().date_naive().to_string();
+    let mut values = BTreeMap::new();
+    let mut set = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            values.insert(k.to_string(), v);
+        }
+    };
+    set("patient.name", Some(patient.name.clone()));
+    set("patient.age", patient.age.map(|a| age_text(a, language)));
+    set("doctor", patient.preferred_doctor.clone().or(last_doctor));
+    set("visit.treatment", last_treatment);
+    set("clinic.name", Some(clinic.name.clone()));
+    set("clinic.phone", Some(clinic.phone.clone()));
+    set("clinic.address", Some(clinic.address.clone()));
+    set("today", Some(today.clone()));
+    // Appointments arrive with the reminders issue; until then the line is left to write on.
+    let filled = template::fill(source, &values)?;
+    let parsed = template::parse(&filled)?;
+    let patient_line = [
+        Some(patient.name.clone()),
+        patient.age.map(|a| age_text(a, language)),
+        Some(today),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let contact = [clinic.address.as_str(), clinic.phone.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let frame = PageFrame {
+        clinic_name: clinic.name.clone(),
+        clinic_contact: contact,
+        patient_line,
+    };
+    let laid = pdf::lay_out(&parsed, language, plain, paper, &frame);
+    tx.execute(
+        "INSERT INTO handout_given (id, patient_id, topic, language, plain, given_at, given_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            Uuid::now_v7().to_string(),
+            patient.id.to_string(),
+            item.topic,
+            language.code(),
+            plain,
+            chrono::Utc::now().to_rfc3339(),
+            by.name
+        ],
+    )?;
+    Ok((laid, parsed.title, language, plain))
 }
 
 /// A handout given to a patient, for the timeline.

@@ -288,6 +288,19 @@ fn table(p: &mut Pages, header: &[String], rows: &[Vec<String>], size: f32, log_
     p.y += lh * 0.6;
 }
 
+/// One handout laid out in pages, ready to draw alone or with others in one PDF.
+pub struct Laid {
+    pages: Pages,
+    language: Language,
+    frame: PageFrame,
+}
+
+impl Laid {
+    pub fn page_count(&self) -> usize {
+        self.pages.pages.len()
+    }
+}
+
 /// Lays out and draws a whole handout.
 pub fn render(
     template: &Template,
@@ -296,6 +309,17 @@ pub fn render(
     paper: Paper,
     frame: &PageFrame,
 ) -> Vec<u8> {
+    draw_all(&[lay_out(template, language, plain, paper, frame)])
+}
+
+/// Lays out a handout in pages.
+pub fn lay_out(
+    template: &Template,
+    language: Language,
+    plain: bool,
+    paper: Paper,
+    frame: &PageFrame,
+) -> Laid {
     let (width, height) = paper.size();
     let margin = paper.margin();
     let size = paper.body(plain);
@@ -400,7 +424,11 @@ pub fn render(
             }
         }
     }
-    draw(&p, language, frame)
+    Laid {
+        pages: p,
+        language,
+        frame: frame.clone(),
+    }
 }
 
 fn page_label(language: Language, n: usize, of: usize) -> String {
@@ -424,7 +452,9 @@ fn parsed(face: Face) -> &'static ParsedFont {
     })
 }
 
-fn draw(p: &Pages, language: Language, frame: &PageFrame) -> Vec<u8> {
+/// A handout's pages with the header and footer added (page numbers count within it).
+fn framed(laid: &Laid) -> Vec<Vec<Mark>> {
+    let (p, language, frame) = (&laid.pages, laid.language, &laid.frame);
     let total = p.pages.len();
     // The header and footer of every page, then which faces the text needs.
     let mut pages: Vec<Vec<Mark>> = p.pages.clone();
@@ -490,11 +520,20 @@ fn draw(p: &Pages, language: Language, frame: &PageFrame) -> Vec<u8> {
             grey: true,
         });
     }
+    pages
+}
+
+/// Handouts drawn into one PDF, one after another (a day's batch prints in one go).
+pub fn draw_all(docs: &[Laid]) -> Vec<u8> {
+    let framed: Vec<Vec<Vec<Mark>>> = docs.iter().map(framed).collect();
+    // Which faces the text needs: only those are embedded.
     let mut used: BTreeSet<u8> = BTreeSet::new();
-    for m in pages.iter().flatten() {
-        if let Mark::Text { text, .. } = m {
-            for (face, _) in p.fonts.runs(text) {
-                used.insert(face as u8);
+    for (laid, pages) in docs.iter().zip(&framed) {
+        for m in pages.iter().flatten() {
+            if let Mark::Text { text, .. } = m {
+                for (face, _) in laid.pages.fonts.runs(text) {
+                    used.insert(face as u8);
+                }
             }
         }
     }
@@ -523,7 +562,11 @@ fn draw(p: &Pages, language: Language, frame: &PageFrame) -> Vec<u8> {
         icc_profile: None,
     });
     let mut out_pages = Vec::new();
-    for marks in &pages {
+    let every_page = docs
+        .iter()
+        .zip(&framed)
+        .flat_map(|(laid, pages)| pages.iter().map(move |marks| (&laid.pages, marks)));
+    for (p, marks) in every_page {
         let mut ops = Vec::new();
         for m in marks {
             match m {
