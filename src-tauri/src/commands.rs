@@ -2,6 +2,10 @@
 //! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
 
 use clinic_core::export::{self, Export, ExportFormat, ExportWhat};
+use clinic_core::handouts::pdf::Paper;
+use clinic_core::handouts::{
+    HandoutGiven, ListHandoutsGiven, RecommendHandouts, Recommendation, RenderHandout, Topic,
+};
 use clinic_core::import::{
     ImportField, ImportFile, ImportOutcome, ImportProgress, ImportVisitsFile, TextEncoding,
     VisitImportField, VisitImportOutcome,
@@ -323,4 +327,55 @@ pub async fn import_visits<R: tauri::Runtime>(
         offset: chrono::Local::now().fixed_offset().timezone(),
         progress: progress_events(app),
     })
+}
+
+/// The handout library: ids and titles in the three languages.
+#[tauri::command]
+pub fn handout_topics() -> Reply<Vec<Topic>> {
+    clinic_core::handouts::topics()
+}
+
+/// The handouts that fit a patient, with their reasons.
+#[tauri::command]
+pub fn handout_recommend(
+    state: State<'_, AppState>,
+    patient_id: String,
+) -> Reply<Vec<Recommendation>> {
+    let patient_id = parse_id("patientId", &patient_id)?;
+    state.execute(RecommendHandouts { patient_id })
+}
+
+/// What a patient has been given, newest first.
+#[tauri::command]
+pub fn handout_given(state: State<'_, AppState>, patient_id: String) -> Reply<Vec<HandoutGiven>> {
+    let patient_id = parse_id("patientId", &patient_id)?;
+    state.execute(ListHandoutsGiven { patient_id })
+}
+
+/// One handout as a PDF in the Downloads folder (named after the topic and the patient);
+/// answers the file's path. `language` and `plain` default to the patient's.
+#[tauri::command]
+pub fn handout_to_downloads(
+    state: State<'_, AppState>,
+    patient_id: String,
+    topic: String,
+    language: Option<Language>,
+    plain: Option<bool>,
+    paper: Paper,
+) -> Reply<String> {
+    let patient_id = parse_id("patientId", &patient_id)?;
+    let patient = state.execute(GetPatient(patient_id))?;
+    let handout = state.execute(RenderHandout {
+        patient_id,
+        topic,
+        language,
+        plain,
+        paper,
+    })?;
+    // Characters a file name may not hold on Windows become "-".
+    let safe = |s: &str| s.replace(['/', '\\', ':', '*', '?', '"', '<', '>', '|'], "-");
+    let name = format!("{}-{}.pdf", safe(&handout.title), safe(&patient.name));
+    let path = export::path_in_downloads(&name)?;
+    export::save(&path, &handout.pdf)?;
+    Ok(path.display().to_string())
 }

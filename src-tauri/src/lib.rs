@@ -31,6 +31,10 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             commands::visit_list,
             commands::import_patients,
             commands::import_visits,
+            commands::handout_topics,
+            commands::handout_recommend,
+            commands::handout_given,
+            commands::handout_to_downloads,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

@@ -273,6 +273,30 @@ fn first_run_then_patients_and_visits_over_ipc() {
         "{text}"
     );
 
+    // Handouts: the library, what fits this patient, a PDF in the export folder, the record.
+    let topics = call(&h, "handout_topics", json!({})).unwrap();
+    assert_eq!(topics.as_array().unwrap().len(), 12);
+    let fits = call(&h, "handout_recommend", json!({"patientId": id})).unwrap();
+    assert!(fits.is_array(), "{fits}");
+    let pdf = call(
+        &h,
+        "handout_to_downloads",
+        json!({"patientId": id, "topic": "tooth-extraction", "language": null, "plain": null, "paper": "a5"}),
+    )
+    .unwrap();
+    let pdf = pdf.as_str().unwrap();
+    assert!(pdf.ends_with("拔牙后注意事项-张伟明.pdf"), "{pdf}");
+    assert_eq!(&std::fs::read(pdf).unwrap()[..5], b"%PDF-");
+    let given = call(&h, "handout_given", json!({"patientId": id})).unwrap();
+    assert_eq!(given[0]["topic"], "tooth-extraction");
+    let unknown = call(
+        &h,
+        "handout_to_downloads",
+        json!({"patientId": id, "topic": "astrology", "language": "en", "plain": false, "paper": "a4"}),
+    )
+    .unwrap_err();
+    assert_eq!(unknown["field"], "topic");
+
     let visits = call(&h, "visit_list", json!({"patientId": id})).unwrap();
     assert_eq!(visits.as_array().unwrap().len(), 1);
 

@@ -18,6 +18,10 @@ import type { ExportWhat } from "./bindings/ExportWhat";
 import type { Language } from "./bindings/Language";
 import type { VisitImportField } from "./bindings/VisitImportField";
 import type { VisitImportOutcome } from "./bindings/VisitImportOutcome";
+import type { Topic } from "./bindings/Topic";
+import type { Recommendation } from "./bindings/Recommendation";
+import type { HandoutGiven } from "./bindings/HandoutGiven";
+import type { Paper } from "./bindings/Paper";
 
 /** What an import file holds (the Tauri command's `ImportKind`). */
 export type ImportKind = "patients" | "visits";
@@ -68,6 +72,12 @@ export const api = {
   exportToDownloads: (what: ExportWhat, format: ExportFormat) => call<string>("export_to_downloads", { what, format }),
   importTemplateToDownloads: (language: Language, kind: ImportKind) =>
     call<string>("import_template_to_downloads", { language, kind }),
+  handoutTopics: () => call<Topic[]>("handout_topics"),
+  handoutRecommend: (patientId: string) => call<Recommendation[]>("handout_recommend", { patientId }),
+  handoutGiven: (patientId: string) => call<HandoutGiven[]>("handout_given", { patientId }),
+  /** Saves the PDF into Downloads; answers its path. Null language/plain: the patient's own. */
+  handoutToDownloads: (patientId: string, topic: string, language: Language | null, plain: boolean | null, paper: Paper) =>
+    call<string>("handout_to_downloads", { patientId, topic, language, plain, paper }),
   /** The file travels as raw bytes; a dry run unless `dryRun` is false. */
   importPatients: (file: Uint8Array, encoding: TextEncoding, mapping: (ImportField | null)[] | null, dryRun: boolean) =>
     sendFile<ImportOutcome>("import_patients", file, encoding, mapping, dryRun),

@@ -124,11 +124,8 @@ impl Output {
                         chronic: true,
                     } => format!("chronic: {name}"),
                     Reason::Condition { name, .. } => format!("condition: {name}"),
-                    Reason::RecentVisit {
-                        treatment,
-                        days_ago,
-                    } => {
-                        format!("visit {days_ago} days ago: {treatment}")
+                    Reason::RecentVisit { treatment, days } => {
+                        format!("visit {days} days ago: {treatment}")
                     }
                     Reason::AgeGroup { group } => format!("age group: {group}"),
                     Reason::Smoking { habit } => format!("smoking: {habit}"),

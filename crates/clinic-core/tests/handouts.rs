@@ -334,7 +334,7 @@ fn recommendations_say_why_and_match_conditions_and_recent_treatments() {
         extraction.reasons,
         vec![Reason::RecentVisit {
             treatment: "拔除".into(),
-            days_ago: 3
+            days: 3
         }]
     );
     // An extraction months ago is not a reason any more.

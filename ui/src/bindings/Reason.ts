@@ -3,4 +3,4 @@
 /**
  * Why a topic is recommended.
  */
-export type Reason = { "kind": "condition", name: string, chronic: boolean, } | { "kind": "recentVisit", treatment: string, days_ago: number, } | { "kind": "ageGroup", group: string, } | { "kind": "smoking", habit: string, } | { "kind": "work", pattern: string, };
+export type Reason = { "kind": "condition", name: string, chronic: boolean, } | { "kind": "recentVisit", treatment: string, days: number, } | { "kind": "ageGroup", group: string, } | { "kind": "smoking", habit: string, } | { "kind": "work", pattern: string, };

@@ -10,6 +10,7 @@ export function installFakeBackend(scenario) {
     passphrase: "correct horse battery",
     patients: [],
     visits: [],
+    handoutsGiven: [],
     fail: {},
     searchDelayMs: {},
     ...scenario,
@@ -298,6 +299,31 @@ export function installFakeBackend(scenario) {
         columns: header.map((h, i) => ({ header: h, field: mapping[i], samples: rows.map((r) => r.cells[i]).filter(Boolean).slice(0, 3) })),
         report: { readAs: "UTF-8", totalRows: rows.length, newVisits: created, problems, imported: headers["dry-run"] === "false" },
       };
+    },
+    // A library of three topics; a chronic condition named 高血压/高血壓/Hypertension recommends one.
+    handout_topics: () => [
+      { id: "tooth-extraction", titleZhCn: "拔牙后注意事项", titleZhTw: "拔牙後注意事項", titleEn: "After a Tooth Extraction" },
+      { id: "hypertension-home-care", titleZhCn: "高血压居家护理与血压记录", titleZhTw: "高血壓居家照護與血壓紀錄", titleEn: "High Blood Pressure: Home Care and Blood-Pressure Diary" },
+      { id: "eating-out", titleZhCn: "外出就餐也能吃得健康", titleZhTw: "外食也能吃得健康", titleEn: "Eating Out, Eating Well" },
+    ],
+    handout_recommend: ({ patientId }) => {
+      needUnlocked();
+      const p = findPatient(patientId);
+      const chronic = (p.conditions ?? []).filter((c) => /高血[压壓]|hypertension/i.test(c.name));
+      return chronic.length
+        ? [{ topic: "hypertension-home-care", reasons: chronic.map((c) => ({ kind: "condition", name: c.name, chronic: c.chronic })), plain: false }]
+        : [];
+    },
+    handout_given: ({ patientId }) => {
+      needUnlocked();
+      return s.handoutsGiven.filter((g) => g.patientId === patientId).map(({ patientId: _, ...g }) => g);
+    },
+    handout_to_downloads: ({ patientId, topic, language, plain, paper }) => {
+      needUnlocked();
+      const p = findPatient(patientId);
+      const lang = language ?? p.preferredLanguage ?? "zh-CN";
+      s.handoutsGiven.unshift({ patientId, topic, language: lang, plain: plain ?? false, givenAt: now(), givenBy: "owner" });
+      return `/home/clinic/Downloads/${topic}-${p.name}-${paper}.pdf`;
     },
     import_template_to_downloads: ({ language, kind }) => `/home/clinic/Downloads/${kind}-template-${language}.csv`,
     visit_list: ({ patientId }) => {

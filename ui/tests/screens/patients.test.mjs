@@ -221,6 +221,39 @@ test("import past visits: patients found by phone, an unknown one listed, the vi
     assert.equal(await byTestId(page, "visit-row").count(), 1);
   }));
 
+test("handouts: recommended with the reason, saved as PDF, then listed as given (zh-TW)", () =>
+  withApp(
+    { patients: [patient(9, { name: "陳美玲", age: 68, preferredLanguage: "zh-TW", conditions: [{ name: "高血壓", icd10: "I10", chronic: true, since: null }] })] },
+    { locale: "zh-TW" },
+    async ({ page, calls, shot }) => {
+      await page.locator('[data-testid="patient-row"]', { hasText: "陳美玲" }).click();
+      await page.locator(".n-tabs-tab", { hasText: "衛教單張" }).click();
+      const rec = byTestId(page, "handout-recommendation");
+      await rec.getByText("高血壓居家照護與血壓紀錄").waitFor();
+      await rec.getByText("慢性病：高血壓").waitFor();
+      await page.getByText("還沒有發過單張。").waitFor();
+      await byTestId(page, "handout-paper").getByText("A5").click();
+      await byTestId(page, "handout-print-hypertension-home-care").click();
+      await page.getByText("已儲存到 /home/clinic/Downloads/hypertension-home-care-陳美玲-a5.pdf").waitFor();
+      await byTestId(page, "handout-given-row").getByText("高血壓居家照護與血壓紀錄").waitFor();
+      await shot("handouts-zh-TW");
+      // Any other topic, in English and plain language.
+      await byTestId(page, "handout-topic").click();
+      await page.locator(".n-base-select-option", { hasText: "外食也能吃得健康" }).click();
+      await byTestId(page, "handout-language").click();
+      await page.locator(".n-base-select-option", { hasText: "English" }).click();
+      await byTestId(page, "handout-reading").click();
+      await page.locator(".n-base-select-option", { hasText: "淺白版" }).click();
+      await byTestId(page, "handout-print").click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="handout-given-row"]').length === 2);
+      const sent = (await calls()).filter((c) => c.cmd === "handout_to_downloads").map((c) => c.args);
+      assert.deepEqual(sent.map(({ topic, language, plain, paper }) => ({ topic, language, plain, paper })), [
+        { topic: "hypertension-home-care", language: null, plain: null, paper: "a5" },
+        { topic: "eating-out", language: "en", plain: true, paper: "a5" },
+      ]);
+    },
+  ));
+
 test("import: a file that is not a table is refused with a clear message", () =>
   withApp({ ...clinic, fail: { import_patients: { code: "BAD_FILE", message: "malformed" } } }, async ({ page, shot }) => {
     await byTestId(page, "import-patients").click();

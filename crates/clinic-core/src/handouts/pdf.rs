@@ -20,7 +20,9 @@ use super::template::{Block, Template};
 use crate::patients::Language;
 
 /// Paper sizes a clinic's printer takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum Paper {
     A4,
     A5,

@@ -60,10 +60,11 @@ pub enum Reason {
         name: String,
         chronic: bool,
     },
-    /// A recent visit's treatment or diagnosis.
+    /// A recent visit's treatment or diagnosis, `days` ago (one word: ts-rs does not apply
+    /// serde's renames to fields inside enum variants).
     RecentVisit {
         treatment: String,
-        days_ago: u32,
+        days: u32,
     },
     AgeGroup {
         group: String,
@@ -143,7 +144,7 @@ pub(crate) fn reasons(
                 .unwrap_or_default();
             out.push(Reason::RecentVisit {
                 treatment: word,
-                days_ago: (now - v.at).num_days().max(0) as u32,
+                days: (now - v.at).num_days().max(0) as u32,
             });
         }
     }
