@@ -494,6 +494,39 @@ fn a_batch_prints_many_patients_in_one_pdf_reports_progress_and_can_be_stopped()
         )
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Cancelled);
+    // An empty batch is refused, and a bad topic anywhere in it stops the whole batch.
+    let empty = c
+        .execute(
+            &owner,
+            RenderBatch {
+                items: vec![],
+                paper: Paper::A4,
+                progress: None,
+                cancel: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        (empty.code, empty.field.as_deref()),
+        (ErrorCode::Validation, Some("items"))
+    );
+    let bad = c
+        .execute(
+            &owner,
+            RenderBatch {
+                items: vec![item(zhang, "eating-out"), item(chen, "astrology")],
+                paper: Paper::A4,
+                progress: None,
+                cancel: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("topic"));
+    assert_eq!(
+        (given(zhang), given(chen)),
+        (1, 2),
+        "nothing recorded for a failed batch"
+    );
     assert_eq!(
         (given(zhang), given(chen)),
         (1, 2),
