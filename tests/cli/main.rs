@@ -941,3 +941,113 @@ fn handout_topics_render_and_the_clinic_details_on_it() {
     let text = String::from_utf8(text.stdout).unwrap().replace(' ', "");
     assert!(text.contains("林志明") && text.contains("陳美玲"), "{text}");
 }
+
+#[test]
+fn handout_template_show_edit_save_preview_reset_and_the_logo() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let which = ["--topic", "eating-out", "--lang", "en", "--plain"];
+    let original = ok(clinic(
+        d,
+        &[&["handout", "template", "show"][..], &which].concat(),
+    ));
+    assert!(original.starts_with("# "), "{original}");
+    // The owner edits a copy in any editor and saves it.
+    let draft = d.join("eating-out.en.plain.md");
+    let edited = format!("{original}\nAsk {{{{doctor}}}} about salt at your next visit.\n");
+    std::fs::write(&draft, &edited).unwrap();
+    let preview = ok(clinic(
+        d,
+        &[
+            "handout",
+            "template",
+            "preview",
+            "--file",
+            draft.to_str().unwrap(),
+            "--lang",
+            "en",
+        ],
+    ));
+    assert!(preview.contains("page(s)"), "{preview}");
+    let saved = ok(clinic(
+        d,
+        &[
+            &["handout", "template", "save"][..],
+            &which,
+            &["--file", draft.to_str().unwrap()],
+        ]
+        .concat(),
+    ));
+    assert!(saved.contains("the clinic's copy is printed"), "{saved}");
+    assert_eq!(
+        ok(clinic(
+            d,
+            &[&["handout", "template", "show"][..], &which].concat()
+        )),
+        edited
+    );
+    let listed = ok(clinic(d, &["handout", "template", "list"]));
+    assert_eq!(listed.trim(), "eating-out\ten\tplain");
+
+    // A mistake: refused with the reason (exit 3), and the saved copy stays.
+    std::fs::write(&draft, "# Eating out\n\nHello {{patient.nickname}}\n").unwrap();
+    let bad = clinic(
+        d,
+        &[
+            &["handout", "template", "save"][..],
+            &which,
+            &["--file", draft.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("unknown placeholder"),
+        "{}",
+        stderr(&bad)
+    );
+    assert_eq!(
+        ok(clinic(
+            d,
+            &[&["handout", "template", "show"][..], &which].concat()
+        )),
+        edited
+    );
+    let reset = ok(clinic(
+        d,
+        &[&["handout", "template", "reset"][..], &which].concat(),
+    ));
+    assert!(reset.contains("the built-in text"), "{reset}");
+    assert_eq!(
+        ok(clinic(
+            d,
+            &[&["handout", "template", "show"][..], &which].concat()
+        )),
+        original
+    );
+
+    // The logo: set from a file, shown, refused when not an image, removed.
+    let logo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clinic-core/tests/fixtures/logo.png");
+    let shown = ok(clinic(
+        d,
+        &["settings", "clinic", "--logo", logo.to_str().unwrap()],
+    ));
+    assert!(shown.contains("logo:    1 KB"), "{shown}");
+    let not_image = clinic(
+        d,
+        &["settings", "clinic", "--logo", draft.to_str().unwrap()],
+    );
+    assert_eq!(not_image.status.code(), Some(3), "{}", stderr(&not_image));
+    assert!(
+        stderr(&not_image).contains("PNG or JPEG"),
+        "{}",
+        stderr(&not_image)
+    );
+    let json = ok(clinic(d, &["--json", "settings", "clinic"]));
+    assert!(
+        json.contains("\"logoBytes\": 903") || json.contains("\"logoBytes\":903"),
+        "{json}"
+    );
+    let gone = ok(clinic(d, &["settings", "clinic", "--no-logo"]));
+    assert!(gone.contains("logo:    (none)"), "{gone}");
+}

@@ -18,7 +18,7 @@ use clinic_core::patients::{
     LinkFamily, ListPatients, MedicationInput, MergePatients, PatientInput, PhoneInput,
     RecordConsent, SearchPatients, UnlinkFamily, UpdatePatient,
 };
-use clinic_core::settings::{GetClinicProfile, SetClinicProfile};
+use clinic_core::settings::{GetClinicLogo, GetClinicProfile, SetClinicLogo, SetClinicProfile};
 use clinic_core::synth::{GenerateClinic, Region};
 use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
 use clinic_core::{keychain, Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
@@ -165,6 +165,61 @@ enum HandoutCommand {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// The clinic's own copies of the texts: show one, save an edited one (printed from
+    /// then on), reset to the built-in text, list the edited ones, or preview a draft
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+/// Which text: a topic in a language at a reading level.
+#[derive(Args)]
+struct TemplateWhich {
+    #[arg(long)]
+    topic: String,
+    /// zh-CN, zh-TW or en
+    #[arg(long, default_value = "zh-CN")]
+    lang: String,
+    /// The plain-language text
+    #[arg(long)]
+    plain: bool,
+}
+
+#[derive(Subcommand)]
+enum TemplateCommand {
+    /// Print the text as it is printed now (the clinic's copy, else the built-in one) —
+    /// the starting point for an edit
+    Show {
+        #[command(flatten)]
+        which: TemplateWhich,
+    },
+    /// Save FILE (Markdown, see the README) as the clinic's text for this topic, language
+    /// and reading level; a text with a mistake is refused and the old one kept
+    Save {
+        #[command(flatten)]
+        which: TemplateWhich,
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    /// Drop the clinic's copy: the built-in text is printed again
+    Reset {
+        #[command(flatten)]
+        which: TemplateWhich,
+    },
+    /// The texts the clinic has edited
+    List,
+    /// Check a draft without saving it: its title and how many pages it prints on
+    Preview {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// zh-CN, zh-TW or en
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+        #[arg(long)]
+        plain: bool,
+        /// a4 or a5
+        #[arg(long, default_value = "a4")]
+        paper: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -177,6 +232,12 @@ enum SettingsCommand {
         address: Option<String>,
         #[arg(long)]
         phone: Option<String>,
+        /// A PNG or JPEG (at most 1 MB) printed at the top of every handout
+        #[arg(long, conflicts_with = "no_logo")]
+        logo: Option<std::path::PathBuf>,
+        /// Remove the logo
+        #[arg(long)]
+        no_logo: bool,
     },
 }
 
@@ -728,11 +789,24 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             clinic_core::export::save(&path, &handout.pdf)?;
             out.handout(&path, &handout);
         }
+        Command::Handout(HandoutCommand::Template(command)) => {
+            template_command(clinic, &actor, out, command)?
+        }
         Command::Settings(SettingsCommand::Clinic {
             name,
             address,
             phone,
+            logo,
+            no_logo,
         }) => {
+            if let Some(file) = logo {
+                let bytes = std::fs::read(&file).map_err(|e| {
+                    ClinicError::new(ErrorCode::Io, format!("{}: {e}", file.display()))
+                })?;
+                clinic.execute(&actor, SetClinicLogo(Some(bytes)))?;
+            } else if no_logo {
+                clinic.execute(&actor, SetClinicLogo(None))?;
+            }
             let mut profile = clinic.execute(&actor, GetClinicProfile)?;
             if name.is_some() || address.is_some() || phone.is_some() {
                 profile.name = name.unwrap_or(profile.name);
@@ -740,7 +814,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 profile.phone = phone.unwrap_or(profile.phone);
                 profile = clinic.execute(&actor, SetClinicProfile(profile))?;
             }
-            out.clinic_profile(&profile);
+            let logo = clinic.execute(&actor, GetClinicLogo)?.map(|b| b.len());
+            out.clinic_profile(&profile, logo);
         }
         Command::Generate {
             patients,
@@ -916,4 +991,71 @@ fn read_import_file(file: &std::path::Path, encoding: &str) -> Result<clinic_cor
 /// Blank parts of an entry are unset, not empty text.
 fn some(part: &str) -> Option<String> {
     (!part.is_empty()).then(|| part.to_string())
+}
+
+fn parse_language(code: &str) -> Result<Language> {
+    Language::parse(code).ok_or_else(|| {
+        ClinicError::validation("lang", ValidationRule::UnknownValue, "zh-CN, zh-TW or en")
+    })
+}
+
+fn parse_paper(text: &str) -> Result<Paper> {
+    Paper::parse(text)
+        .ok_or_else(|| ClinicError::validation("paper", ValidationRule::UnknownValue, "a4 or a5"))
+}
+
+fn read_text(file: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(file)
+        .map_err(|e| ClinicError::new(ErrorCode::Io, format!("{}: {e}", file.display())))
+}
+
+/// `clinic handout template …`
+fn template_command(
+    clinic: &Clinic,
+    actor: &Actor,
+    out: &Output,
+    command: TemplateCommand,
+) -> Result<()> {
+    use clinic_core::handouts::{
+        GetTemplate, ListEditedTemplates, PreviewTemplate, ResetTemplate, SaveTemplate, TemplateKey,
+    };
+    let key = |w: TemplateWhich| -> Result<TemplateKey> {
+        Ok(TemplateKey {
+            topic: w.topic,
+            language: parse_language(&w.lang)?,
+            plain: w.plain,
+        })
+    };
+    match command {
+        TemplateCommand::Show { which } => {
+            out.template(&clinic.execute(actor, GetTemplate(key(which)?))?)
+        }
+        TemplateCommand::Save { which, file } => {
+            let source = read_text(&file)?;
+            let key = key(which)?;
+            out.template_saved(&clinic.execute(actor, SaveTemplate { key, source })?);
+        }
+        TemplateCommand::Reset { which } => {
+            out.template_saved(&clinic.execute(actor, ResetTemplate(key(which)?))?)
+        }
+        TemplateCommand::List => out.templates_edited(&clinic.execute(actor, ListEditedTemplates)?),
+        TemplateCommand::Preview {
+            file,
+            lang,
+            plain,
+            paper,
+        } => {
+            let preview = clinic.execute(
+                actor,
+                PreviewTemplate {
+                    source: read_text(&file)?,
+                    language: parse_language(&lang)?,
+                    plain,
+                    paper: parse_paper(&paper)?,
+                },
+            )?;
+            out.template_preview(&preview);
+        }
+    }
+    Ok(())
 }

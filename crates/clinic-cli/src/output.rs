@@ -175,13 +175,73 @@ impl Output {
         );
     }
 
-    pub fn clinic_profile(&self, p: &clinic_core::settings::ClinicProfile) {
+    /// `logo`: the stored logo's size in bytes, if there is one.
+    pub fn clinic_profile(&self, p: &clinic_core::settings::ClinicProfile, logo: Option<usize>) {
         if self.json {
-            return self.print_json(p);
+            let mut value = serde_json::to_value(p).unwrap_or_default();
+            value["logoBytes"] = serde_json::json!(logo);
+            return self.print_json(&value);
         }
         println!("name:    {}", p.name);
         println!("address: {}", p.address);
         println!("phone:   {}", p.phone);
+        match logo {
+            Some(bytes) => println!("logo:    {} KB", bytes.div_ceil(1024)),
+            None => println!("logo:    (none)"),
+        }
+    }
+
+    /// A text to edit: the Markdown itself (JSON adds whose copy it is).
+    pub fn template(&self, t: &clinic_core::handouts::TemplateText) {
+        if self.json {
+            return self.print_json(t);
+        }
+        print!("{}", t.source);
+        if !t.source.ends_with('\n') {
+            println!();
+        }
+    }
+
+    pub fn template_saved(&self, t: &clinic_core::handouts::TemplateText) {
+        if self.json {
+            return self.print_json(t);
+        }
+        let whose = if t.edited {
+            "the clinic's copy"
+        } else {
+            "the built-in text"
+        };
+        let level = if t.plain { "plain" } else { "standard" };
+        println!(
+            "{} {} {level}: {whose} is printed from now on",
+            t.topic,
+            t.language.code()
+        );
+    }
+
+    pub fn templates_edited(&self, keys: &[clinic_core::handouts::TemplateKey]) {
+        if self.json {
+            return self.print_json(&keys);
+        }
+        if keys.is_empty() {
+            println!("No edited texts: every handout prints the built-in text.");
+        }
+        for k in keys {
+            let level = if k.plain { "plain" } else { "standard" };
+            println!("{}\t{}\t{level}", k.topic, k.language.code());
+        }
+    }
+
+    pub fn template_preview(&self, p: &clinic_core::handouts::TemplatePreview) {
+        if self.json {
+            return self.print_json(p);
+        }
+        println!(
+            "{} — {} page(s), {} blocks; fine to save",
+            p.title,
+            p.pages,
+            p.blocks.len()
+        );
     }
 
     pub fn exported(&self, path: &Path, bytes: usize) {

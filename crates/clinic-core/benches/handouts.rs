@@ -15,6 +15,15 @@ fn main() {
         clinic_name: "康健牙科诊所".into(),
         clinic_contact: "上海市徐汇区漕溪北路 88 号 · 021-5555 0000".into(),
         patient_line: "张伟明 · 46 岁 · 2026-11-24".into(),
+        // With a logo, as a clinic that set one prints.
+        logo: Some(std::sync::Arc::new(
+            printpdf::RawImage::decode_from_bytes(
+                include_bytes!("../tests/fixtures/logo.png"),
+                &mut Vec::new(),
+            )
+            .expect("logo"),
+        )),
+        title: "Handout".into(),
     };
     let mut jobs = Vec::new();
     for topic in topics().expect("topics") {

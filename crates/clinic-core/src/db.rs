@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_full_profile.sql"),
     include_str!("../migrations/0007_visit_stats.sql"),
     include_str!("../migrations/0008_handouts.sql"),
+    include_str!("../migrations/0009_handout_templates.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -1,4 +1,4 @@
-//! The clinic's own details, printed at the top and foot of every handout.
+//! The clinic's own details and logo, printed at the top and foot of every handout.
 
 use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
-use crate::error::Result;
+use crate::error::{ClinicError, Result, ValidationRule};
 use crate::validate;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -62,5 +62,73 @@ impl Operation for SetClinicProfile {
             [&name, &address, &phone],
         )?;
         load(tx)
+    }
+}
+
+/// The largest logo accepted: a header logo needs a few hundred pixels, not a photo.
+pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
+
+/// The clinic's logo as stored (PNG or JPEG), if it has one.
+pub struct GetClinicLogo;
+
+impl Operation for GetClinicLogo {
+    type Output = Option<Vec<u8>>;
+    fn action(&self) -> Action {
+        Action::SettingsRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Option<Vec<u8>>> {
+        load_logo(tx)
+    }
+}
+
+pub(crate) fn load_logo(tx: &Transaction<'_>) -> Result<Option<Vec<u8>>> {
+    Ok(
+        tx.query_row("SELECT logo FROM clinic_profile WHERE id = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The logo decoded for drawing; a stored logo that no longer decodes is left off the page
+/// rather than stopping every handout.
+pub(crate) fn decode_logo(bytes: &[u8]) -> Result<printpdf::RawImage> {
+    printpdf::RawImage::decode_from_bytes(bytes, &mut Vec::new()).map_err(|e| {
+        ClinicError::validation(
+            "logo",
+            ValidationRule::InvalidFormat,
+            format!("the logo must be a PNG or JPEG image ({e})"),
+        )
+    })
+}
+
+/// Sets (or with `None` removes) the logo printed on every handout: a PNG or JPEG of at
+/// most 1 MB; anything else is refused and the old logo kept.
+pub struct SetClinicLogo(pub Option<Vec<u8>>);
+
+impl Operation for SetClinicLogo {
+    type Output = ();
+    fn action(&self) -> Action {
+        Action::SettingsWrite
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<()> {
+        if let Some(bytes) = &self.0 {
+            if bytes.len() > MAX_LOGO_BYTES {
+                return Err(ClinicError::validation(
+                    "logo",
+                    ValidationRule::TooLong,
+                    format!(
+                        "the logo is {} KB; at most {} KB",
+                        bytes.len() / 1024,
+                        MAX_LOGO_BYTES / 1024
+                    ),
+                ));
+            }
+            decode_logo(bytes)?;
+        }
+        tx.execute(
+            "UPDATE clinic_profile SET logo = ?1 WHERE id = 1",
+            [&self.0],
+        )?;
+        Ok(())
     }
 }

@@ -12,6 +12,7 @@ fn frame(name: &str) -> PageFrame {
         clinic_name: "康健牙科诊所".into(),
         clinic_contact: "上海市徐汇区漕溪北路 88 号 · 021-5555 0000".into(),
         patient_line: format!("{name} · 46 岁 · 2026-11-24"),
+        ..Default::default()
     }
 }
 
@@ -38,7 +39,6 @@ fn a_chinese_handout_reads_back_with_its_text_and_a_subset_font() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.pdf");
     std::fs::write(&file, &pdf).unwrap();
-    std::fs::write("/tmp/ho/h.pdf", &pdf).unwrap();
     let text = tool("pdftotext", &["-layout"], &file);
     let squeezed = text.replace(' ', "");
     for words in [
@@ -206,7 +206,6 @@ fn a_patients_handout_has_their_name_and_the_title_in_their_language_and_is_reco
         let squeeze = |s: &str| s.replace([' ', '\n', '-'], "");
         assert!(squeeze(&text).contains("陳美玲"), "{text}");
         assert!(squeeze(&text).contains(&squeeze(title)), "{title}:\n{text}");
-        std::fs::copy(&file, format!("/tmp/ho/hyper-{}.pdf", language.code())).ok();
     }
     let given = c
         .execute(&owner, ListHandoutsGiven { patient_id: id })
@@ -532,4 +531,273 @@ fn a_batch_prints_many_patients_in_one_pdf_reports_progress_and_can_be_stopped()
         (1, 2),
         "a stopped batch writes nothing"
     );
+}
+
+fn render_for(c: &Clinic, id: uuid::Uuid, topic: &str, language: Language) -> Vec<u8> {
+    c.execute(
+        &Actor::owner(),
+        RenderHandout {
+            patient_id: id,
+            topic: topic.into(),
+            language: Some(language),
+            plain: Some(false),
+            paper: clinic_core::handouts::pdf::Paper::A4,
+        },
+    )
+    .unwrap()
+    .pdf
+}
+
+#[test]
+fn a_clinics_edited_text_is_printed_until_reset_and_a_broken_edit_keeps_the_last_good_one() {
+    use clinic_core::handouts::pdf::Paper;
+    use clinic_core::handouts::{
+        GetTemplate, ListEditedTemplates, PreviewTemplate, ResetTemplate, SaveTemplate, TemplateKey,
+    };
+    let (_tmp, c, id) = clinic_with_patient(PatientInput {
+        name: "张伟明".into(),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let owner = Actor::owner();
+    let key = TemplateKey {
+        topic: "tooth-extraction".into(),
+        language: Language::ZhCn,
+        plain: false,
+    };
+    let original = c.execute(&owner, GetTemplate(key.clone())).unwrap();
+    assert!(!original.edited && original.updated_at.is_none());
+    assert_eq!(
+        original.source,
+        builtin("tooth-extraction", Language::ZhCn, false).unwrap()
+    );
+
+    // Copy, edit, save: printed from now on, in that language only.
+    let mine = original.source.replacen(
+        "\n## ",
+        "\n本诊所夜间急诊电话：{{clinic.phone}}（{{doctor}}值班）。\n\n## ",
+        1,
+    );
+    let saved = c
+        .execute(
+            &owner,
+            SaveTemplate {
+                key: key.clone(),
+                source: mine.replace('\n', "\r\n"),
+            },
+        )
+        .unwrap();
+    assert!(saved.edited && saved.updated_by.as_deref() == Some(owner.name.as_str()));
+    assert!(!saved.source.contains('\r'), "kept with plain newlines");
+    let text = tool(
+        "pdftotext",
+        &[],
+        &write(
+            dir.path(),
+            "mine.pdf",
+            &render_for(&c, id, "tooth-extraction", Language::ZhCn),
+        ),
+    )
+    .replace([' ', '\n'], "");
+    assert!(text.contains("本诊所夜间急诊电话：021-55550000"), "{text}");
+    let en = tool(
+        "pdftotext",
+        &[],
+        &write(
+            dir.path(),
+            "en.pdf",
+            &render_for(&c, id, "tooth-extraction", Language::En),
+        ),
+    );
+    assert!(!en.contains("本诊所"), "{en}");
+    assert_eq!(
+        c.execute(&owner, ListEditedTemplates).unwrap(),
+        vec![key.clone()]
+    );
+
+    // A mistake is refused with a clear message and the saved copy stays as it was.
+    for (broken, rule) in [
+        (
+            mine.replace("{{clinic.phone}}", "{{clinic.fax}}"),
+            "unknown placeholder",
+        ),
+        ("没有标题的单张\n".to_string(), "title"),
+        ("# 只有标题\n".to_string(), "some text"),
+        (format!("{mine}\n<script>x</script>\n"), "HTML"),
+    ] {
+        let e = c
+            .execute(
+                &owner,
+                SaveTemplate {
+                    key: key.clone(),
+                    source: broken.clone(),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Validation, "{broken}");
+        assert!(e.message.contains(rule), "{rule}: {}", e.message);
+        let preview = c
+            .execute(
+                &owner,
+                PreviewTemplate {
+                    source: broken,
+                    language: Language::ZhCn,
+                    plain: false,
+                    paper: Paper::A4,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(preview.message, e.message);
+    }
+    assert_eq!(c.execute(&owner, GetTemplate(key.clone())).unwrap(), saved);
+
+    // The live preview: filled for a sample patient, with the pages it would print on.
+    let preview = c
+        .execute(
+            &owner,
+            PreviewTemplate {
+                source: mine.clone(),
+                language: Language::ZhCn,
+                plain: false,
+                paper: Paper::A4,
+            },
+        )
+        .unwrap();
+    assert_eq!(preview.title, "拔牙后注意事项");
+    let all = serde_json::to_string(&preview.blocks).unwrap();
+    assert!(
+        all.contains("021-5555 0000") && all.contains("李医生"),
+        "{all}"
+    );
+    assert!(all.contains(r#""kind":"heading""#), "{all}");
+    let a5 = c
+        .execute(
+            &owner,
+            PreviewTemplate {
+                source: mine,
+                language: Language::ZhCn,
+                plain: true,
+                paper: Paper::A5,
+            },
+        )
+        .unwrap();
+    assert!(
+        a5.pages > preview.pages,
+        "{} vs {}",
+        a5.pages,
+        preview.pages
+    );
+
+    // Front desk may print but not change the clinic's texts.
+    let e = c.execute(&desk(), ResetTemplate(key.clone())).unwrap_err();
+    assert_eq!(e.code, ErrorCode::PermissionDenied);
+    let e = c
+        .execute(
+            &owner,
+            SaveTemplate {
+                key: TemplateKey {
+                    topic: "astrology".into(),
+                    ..key.clone()
+                },
+                source: saved.source.clone(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("topic"));
+
+    // Reset: the built-in text again.
+    let back = c.execute(&owner, ResetTemplate(key.clone())).unwrap();
+    assert_eq!(back, original);
+    assert!(c.execute(&owner, ListEditedTemplates).unwrap().is_empty());
+    let text = tool(
+        "pdftotext",
+        &[],
+        &write(
+            dir.path(),
+            "back.pdf",
+            &render_for(&c, id, "tooth-extraction", Language::ZhCn),
+        ),
+    );
+    assert!(!text.contains("本诊所"), "{text}");
+}
+
+#[test]
+fn the_clinics_logo_is_printed_in_the_header_and_a_bad_image_is_refused() {
+    use clinic_core::settings::{GetClinicLogo, SetClinicLogo};
+    let (_tmp, c, id) = clinic_with_patient(PatientInput {
+        name: "張美玲".into(),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let owner = Actor::owner();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let images = |pdf: &[u8]| -> Vec<String> {
+        let file = write(dir.path(), "logo.pdf", pdf);
+        let out = Command::new("pdfimages")
+            .arg("-list")
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .skip(2)
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(images(&render_for(&c, id, "eating-out", Language::ZhTw)).is_empty());
+
+    for name in ["logo.png", "logo.jpg"] {
+        let bytes = std::fs::read(fixtures.join(name)).unwrap();
+        c.execute(&owner, SetClinicLogo(Some(bytes.clone())))
+            .unwrap();
+        assert_eq!(c.execute(&owner, GetClinicLogo).unwrap(), Some(bytes));
+        let pdf = render_for(&c, id, "eating-out", Language::ZhTw);
+        // Once in the file, drawn on every page (180 × 180 pixels; a PNG's transparency
+        // comes as a second, "smask" image).
+        let found: Vec<String> = images(&pdf)
+            .into_iter()
+            .filter(|l| l.split_whitespace().nth(2) == Some("image"))
+            .collect();
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        assert!(found[0].contains(" 180   180 "), "{found:?}");
+        assert!(pdf.len() < 300 * 1024, "{} bytes", pdf.len());
+        let info = Command::new("pdfinfo")
+            .arg(write(dir.path(), "i.pdf", &pdf))
+            .output()
+            .unwrap();
+        let info = String::from_utf8_lossy(&info.stdout);
+        // Document properties: the handout and the patient, made now (not in 1970).
+        assert!(
+            info.contains("張美玲") && info.contains("康健牙科诊所"),
+            "{info}"
+        );
+        assert!(!info.contains("1970"), "{info}");
+    }
+
+    // Not an image, or too big: refused, and the logo stays.
+    let kept = c.execute(&owner, GetClinicLogo).unwrap();
+    for bad in [
+        b"%PDF-1.7 not a picture".to_vec(),
+        vec![0x89; 2 * 1024 * 1024],
+    ] {
+        let e = c.execute(&owner, SetClinicLogo(Some(bad))).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::Validation, Some("logo"))
+        );
+    }
+    assert_eq!(c.execute(&owner, GetClinicLogo).unwrap(), kept);
+    let e = c.execute(&desk(), SetClinicLogo(None)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::PermissionDenied);
+
+    c.execute(&owner, SetClinicLogo(None)).unwrap();
+    assert_eq!(c.execute(&owner, GetClinicLogo).unwrap(), None);
+    assert!(images(&render_for(&c, id, "eating-out", Language::ZhTw)).is_empty());
+}
+
+fn desk() -> Actor {
+    Actor {
+        name: "前台小林".into(),
+        role: clinic_core::access::Role::FrontDesk,
+    }
 }

@@ -7,6 +7,7 @@
 
 mod fonts;
 mod layout;
+pub mod library;
 pub mod pdf;
 pub mod recommend;
 pub mod template;
@@ -24,77 +25,12 @@ use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
 use crate::patients::profile::Education;
 use crate::patients::{self, Language};
+pub use library::{
+    builtin, topics, GetTemplate, ListEditedTemplates, PreviewTemplate, ResetTemplate,
+    SaveTemplate, TemplateKey, TemplatePreview, TemplateText, Topic,
+};
 use pdf::{PageFrame, Paper};
 pub use recommend::{age_group, Reason, RecommendHandouts, Recommendation};
-
-/// Every built-in text: (topic, language, plain, Markdown).
-macro_rules! library {
-    ($($topic:literal),* $(,)?) => {
-        &[$(
-            ($topic, Language::ZhCn, false, include_str!(concat!("../../handouts/", $topic, "/zh-CN.md"))),
-            ($topic, Language::ZhCn, true, include_str!(concat!("../../handouts/", $topic, "/zh-CN.plain.md"))),
-            ($topic, Language::ZhTw, false, include_str!(concat!("../../handouts/", $topic, "/zh-TW.md"))),
-            ($topic, Language::ZhTw, true, include_str!(concat!("../../handouts/", $topic, "/zh-TW.plain.md"))),
-            ($topic, Language::En, false, include_str!(concat!("../../handouts/", $topic, "/en.md"))),
-            ($topic, Language::En, true, include_str!(concat!("../../handouts/", $topic, "/en.plain.md"))),
-        )*]
-    };
-}
-
-const LIBRARY: &[(&str, Language, bool, &str)] = library!(
-    "tooth-extraction",
-    "root-canal",
-    "orthodontic-care",
-    "scaling-gum-care",
-    "child-brushing-fluoride",
-    "diabetes-diet-exercise",
-    "hypertension-home-care",
-    "quit-smoking",
-    "senior-falls-medicines",
-    "teen-habits",
-    "office-posture",
-    "eating-out",
-);
-
-/// The text of a built-in topic.
-pub fn builtin(topic: &str, language: Language, plain: bool) -> Option<&'static str> {
-    LIBRARY
-        .iter()
-        .find(|(t, l, p, _)| *t == topic && *l == language && *p == plain)
-        .map(|(_, _, _, text)| *text)
-}
-
-/// A topic as the library lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Topic {
-    pub id: String,
-    /// The standard text's title in zh-CN, zh-TW and English.
-    pub title_zh_cn: String,
-    pub title_zh_tw: String,
-    pub title_en: String,
-}
-
-/// Every built-in topic, in library order.
-pub fn topics() -> Result<Vec<Topic>> {
-    let mut ids: Vec<&str> = LIBRARY.iter().map(|(t, ..)| *t).collect();
-    ids.dedup();
-    ids.into_iter()
-        .map(|id| {
-            let title = |language| -> Result<String> {
-                let text = builtin(id, language, false).unwrap_or_default();
-                Ok(template::parse(text)?.title)
-            };
-            Ok(Topic {
-                id: id.to_string(),
-                title_zh_cn: title(Language::ZhCn)?,
-                title_zh_tw: title(Language::ZhTw)?,
-                title_en: title(Language::En)?,
-            })
-        })
-        .collect()
-}
 
 /// One topic printed for one patient. Language and reading level default to the
 /// patient's own (preferred language; plain language for little schooling).
@@ -129,7 +65,7 @@ impl Operation for RenderHandout {
         Action::HandoutPrint
     }
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<RenderedHandout> {
-        let clinic = crate::settings::load(tx)?;
+        let clinic = Branding::load(tx)?;
         let item = BatchItem {
             patient_id: self.patient_id,
             topic: self.topic,
@@ -196,7 +132,7 @@ impl Operation for RenderBatch {
                 "a batch needs at least one patient and topic",
             ));
         }
-        let clinic = crate::settings::load(tx)?;
+        let clinic = Branding::load(tx)?;
         let total = self.items.len() as u32;
         let mut laid = Vec::with_capacity(self.items.len());
         for (i, item) in self.items.iter().enumerate() {
@@ -229,14 +165,34 @@ impl Operation for RenderBatch {
     }
 }
 
+/// The clinic's details and its logo, decoded once for all the handouts of a batch.
+struct Branding {
+    profile: crate::settings::ClinicProfile,
+    logo: Option<std::sync::Arc<printpdf::RawImage>>,
+}
+
+impl Branding {
+    fn load(tx: &Transaction<'_>) -> Result<Branding> {
+        let logo = crate::settings::load_logo(tx)?
+            // A stored logo that no longer decodes is left off rather than stopping printing.
+            .and_then(|bytes| crate::settings::decode_logo(&bytes).ok())
+            .map(std::sync::Arc::new);
+        Ok(Branding {
+            profile: crate::settings::load(tx)?,
+            logo,
+        })
+    }
+}
+
 /// One patient's handout laid out and recorded as given: (pages, title, language, plain).
 fn prepare(
     tx: &Transaction<'_>,
     item: &BatchItem,
     paper: Paper,
-    clinic: &crate::settings::ClinicProfile,
+    brand: &Branding,
     by: &Actor,
 ) -> Result<(pdf::Laid, String, Language, bool)> {
+    let clinic = &brand.profile;
     let patient = patients::load(tx, item.patient_id)?;
     let language = item
         .language
@@ -246,16 +202,7 @@ fn prepare(
         patient.education,
         Some(Education::None | Education::Primary)
     ));
-    let source = builtin(&item.topic, language, plain).ok_or_else(|| {
-        ClinicError::validation(
-            "topic",
-            ValidationRule::UnknownValue,
-            format!(
-                "no handout topic {:?}: see `clinic handout topics`",
-                item.topic
-            ),
-        )
-    })?;
+    let source = library::text(tx, &item.topic, language, plain)?;
     let latest: Option<(Option<String>, Option<String>)> = tx
         .query_row(
             "SELECT doctor, treatment FROM visit WHERE patient_id = ?1 AND archived_at IS NULL
@@ -285,7 +232,7 @@ fn prepare(
     set("clinic.address", Some(clinic.address.clone()));
     set("today", Some(today.clone()));
     // Appointments arrive with the reminders issue; until then the line is left to write on.
-    let filled = template::fill(source, &values)?;
+    let filled = template::fill(&source, &values)?;
     let parsed = template::parse(&filled)?;
     let patient_line = [
         Some(patient.name.clone()),
@@ -305,6 +252,8 @@ fn prepare(
         clinic_name: clinic.name.clone(),
         clinic_contact: contact,
         patient_line,
+        logo: brand.logo.clone(),
+        title: format!("{} · {}", parsed.title, patient.name),
     };
     let laid = pdf::lay_out(&parsed, language, plain, paper, &frame);
     tx.execute(

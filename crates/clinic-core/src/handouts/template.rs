@@ -29,8 +29,10 @@ pub const PLACEHOLDERS: [&str; 10] = [
     "blank",
 ];
 
-/// One block of a handout, in reading order.
-#[derive(Debug, Clone, PartialEq)]
+/// One block of a handout, in reading order (the editor's preview shows these).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", content = "value", rename_all = "camelCase")]
+#[ts(export)]
 pub enum Block {
     Heading(String),
     Paragraph(String),

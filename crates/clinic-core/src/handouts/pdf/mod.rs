@@ -7,11 +7,12 @@
 //! the foot of a page).
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use printpdf::{
     Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rgb, TextItem, TextRenderingMode,
+    PdfSaveOptions, Point, Pt, RawImage, Rgb, TextItem, TextRenderingMode, XObjectId,
+    XObjectTransform,
 };
 
 mod table;
@@ -78,6 +79,25 @@ pub struct PageFrame {
     pub clinic_contact: String,
     /// "张伟明 · 46 岁 · 2026-11-24", top right.
     pub patient_line: String,
+    /// The clinic's logo, top left before its name (decoded once for a whole batch).
+    pub logo: Option<Arc<RawImage>>,
+    /// The PDF's title and author in its document properties.
+    pub title: String,
+}
+
+/// The logo's height on the page; a very wide logo is narrowed to `LOGO_MAX_WIDTH`.
+const LOGO_HEIGHT: f32 = 20.0;
+const LOGO_MAX_WIDTH: f32 = 110.0;
+
+/// The logo's size in pt, keeping its shape.
+fn logo_size(image: &RawImage) -> (f32, f32) {
+    let (w, h) = (image.width.max(1) as f32, image.height.max(1) as f32);
+    let width = LOGO_HEIGHT * w / h;
+    if width <= LOGO_MAX_WIDTH {
+        (width, LOGO_HEIGHT)
+    } else {
+        (LOGO_MAX_WIDTH, LOGO_MAX_WIDTH * h / w)
+    }
 }
 
 /// Everything drawn, in pt from the page's top-left (converted when drawn).
@@ -97,6 +117,13 @@ enum Mark {
         x2: f32,
         y2: f32,
         width: f32,
+    },
+    /// The handout's logo, its top-left corner at (x, top).
+    Logo {
+        x: f32,
+        top: f32,
+        width: f32,
+        height: f32,
     },
 }
 
@@ -339,8 +366,20 @@ fn framed(laid: &Laid) -> Vec<Vec<Mark>> {
     for (i, marks) in pages.iter_mut().enumerate() {
         let (l, r) = (p.margin, p.width - p.margin);
         let head = p.margin + 12.0;
+        let mut name_x = l;
+        if let Some(logo) = &frame.logo {
+            let (width, height) = logo_size(logo);
+            // Centred on the name's line, resting just above the rule.
+            marks.push(Mark::Logo {
+                x: l,
+                top: head + 4.0 - height,
+                width,
+                height,
+            });
+            name_x += width + 6.0;
+        }
         marks.push(Mark::Text {
-            x: l,
+            x: name_x,
             baseline: head,
             size: 12.0,
             text: frame.clinic_name.clone(),
@@ -415,7 +454,33 @@ pub fn draw_all(docs: &[Laid]) -> Vec<u8> {
             }
         }
     }
-    let mut doc = PdfDocument::new("Handout");
+    let first = docs.first().map(|d| &d.frame);
+    let title = match docs.len() {
+        1 => first.map(|f| f.title.clone()).unwrap_or_default(),
+        n => format!(
+            "{} × {n}",
+            first.map(|f| f.clinic_name.as_str()).unwrap_or("")
+        ),
+    };
+    let mut doc = PdfDocument::new(title.trim());
+    // Document properties: who made it and when (not the 1970 default).
+    let now = printpdf::OffsetDateTime::from_unix_timestamp(chrono::Utc::now().timestamp())
+        .unwrap_or_else(|_| printpdf::OffsetDateTime::now_utc());
+    doc.metadata.info.creation_date = now;
+    doc.metadata.info.modification_date = now;
+    doc.metadata.info.metadata_date = now;
+    doc.metadata.info.author = first.map(|f| f.clinic_name.clone()).unwrap_or_default();
+    doc.metadata.info.creator = "Clinic CRM".to_string();
+    doc.metadata.info.producer = "Clinic CRM (printpdf)".to_string();
+    // Each distinct logo once (a batch shares one).
+    let mut logos: Vec<(Arc<RawImage>, XObjectId)> = Vec::new();
+    for laid in docs {
+        if let Some(logo) = &laid.frame.logo {
+            if !logos.iter().any(|(l, _)| Arc::ptr_eq(l, logo)) {
+                logos.push((logo.clone(), doc.add_image(logo)));
+            }
+        }
+    }
     let mut ids: Vec<(Face, FontId)> = Vec::new();
     for face in [Face::Sc, Face::Tc] {
         if used.contains(&(face as u8)) {
@@ -443,8 +508,9 @@ pub fn draw_all(docs: &[Laid]) -> Vec<u8> {
     let every_page = docs
         .iter()
         .zip(&framed)
-        .flat_map(|(laid, pages)| pages.iter().map(move |marks| (&laid.pages, marks)));
-    for (p, marks) in every_page {
+        .flat_map(|(laid, pages)| pages.iter().map(move |marks| (laid, marks)));
+    for (laid, marks) in every_page {
+        let p = &laid.pages;
         let mut ops = Vec::new();
         for m in marks {
             match m {
@@ -476,6 +542,30 @@ pub fn draw_all(docs: &[Laid]) -> Vec<u8> {
                                 },
                             ],
                             is_closed: false,
+                        },
+                    });
+                }
+                Mark::Logo {
+                    x,
+                    top,
+                    width,
+                    height,
+                } => {
+                    let Some(logo) = &laid.frame.logo else {
+                        continue;
+                    };
+                    let Some((_, id)) = logos.iter().find(|(l, _)| Arc::ptr_eq(l, logo)) else {
+                        continue;
+                    };
+                    // At this dpi the image's pixels come out exactly `width` × `height` pt.
+                    let dpi = logo.width.max(1) as f32 * 72.0 / width;
+                    ops.push(Op::UseXobject {
+                        id: id.clone(),
+                        transform: XObjectTransform {
+                            translate_x: Some(Pt(*x)),
+                            translate_y: Some(Pt(p.height - top - height)),
+                            dpi: Some(dpi),
+                            ..Default::default()
                         },
                     });
                 }
