@@ -4,7 +4,9 @@
 use clinic_core::export::{self, Export, ExportFormat, ExportWhat};
 use clinic_core::handouts::pdf::Paper;
 use clinic_core::handouts::{
-    HandoutGiven, ListHandoutsGiven, RecommendHandouts, Recommendation, RenderHandout, Topic,
+    BatchItem, BatchProgress, GetTemplate, HandoutGiven, ListEditedTemplates, ListHandoutsGiven,
+    PreviewTemplate, RecommendHandouts, Recommendation, RenderBatch, RenderHandout, ResetTemplate,
+    SaveTemplate, TemplateKey, TemplatePreview, TemplateText, Topic,
 };
 use clinic_core::import::{
     ImportField, ImportFile, ImportOutcome, ImportProgress, ImportVisitsFile, TextEncoding,
@@ -14,6 +16,9 @@ use clinic_core::patients::{
     parse_id, ArchivePatient, CreatePatient, DuplicateCandidate, FindDuplicates, GetPatient,
     Language, LinkFamily, ListPatients, MergePatients, Patient, PatientInput, PatientSummary,
     RecordConsent, SearchPatients, UnlinkFamily, UpdatePatient,
+};
+use clinic_core::settings::{
+    ClinicProfile, GetClinicLogo, GetClinicProfile, SetClinicLogo, SetClinicProfile,
 };
 use clinic_core::visits::{AddVisit, ListVisits, UpdateVisit, Visit, VisitInput};
 use clinic_core::{AppStatus, ClinicError, ErrorCode, ValidationRule};
@@ -372,10 +377,129 @@ pub fn handout_to_downloads(
         plain,
         paper,
     })?;
-    // Characters a file name may not hold on Windows become "-".
-    let safe = |s: &str| s.replace(['/', '\\', ':', '*', '?', '"', '<', '>', '|'], "-");
-    let name = format!("{}-{}.pdf", safe(&handout.title), safe(&patient.name));
+    let name = format!(
+        "{}-{}.pdf",
+        safe_file_name(&handout.title),
+        safe_file_name(&patient.name)
+    );
     let path = export::path_in_downloads(&name)?;
     export::save(&path, &handout.pdf)?;
     Ok(path.display().to_string())
+}
+
+/// A file name for the Downloads folder: characters Windows forbids become "-".
+fn safe_file_name(s: &str) -> String {
+    s.replace(['/', '\\', ':', '*', '?', '"', '<', '>', '|'], "-")
+}
+
+/// Many handouts in one PDF in the Downloads folder; answers the file's path. Progress goes
+/// to the window as `handout-batch-progress` events ([`BatchProgress`]);
+/// [`handout_batch_cancel`] stops it, and then nothing is saved or recorded.
+#[tauri::command]
+pub async fn handout_batch_to_downloads<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    items: Vec<BatchItem>,
+    paper: Paper,
+) -> Reply<String> {
+    let cancel = state.new_batch();
+    let batch = state.execute(RenderBatch {
+        items,
+        paper,
+        progress: Some(Box::new(move |p: BatchProgress| {
+            let _ = app.emit("handout-batch-progress", p);
+        })),
+        cancel: Some(cancel),
+    })?;
+    let stamp = chrono::Local::now().format("%Y-%m-%d-%H%M");
+    let path = export::path_in_downloads(&format!("handouts-{stamp}.pdf"))?;
+    export::save(&path, &batch.pdf)?;
+    Ok(path.display().to_string())
+}
+
+/// Stops the batch being printed (it answers `CANCELLED`).
+#[tauri::command]
+pub fn handout_batch_cancel(state: State<'_, AppState>) {
+    state.cancel_batch();
+}
+
+/// The text the editor opens for a topic, language and reading level.
+#[tauri::command]
+pub fn handout_template_get(state: State<'_, AppState>, key: TemplateKey) -> Reply<TemplateText> {
+    state.execute(GetTemplate(key))
+}
+
+/// Saves the clinic's own copy (printed from now on); a text with a mistake is refused.
+#[tauri::command]
+pub fn handout_template_save(
+    state: State<'_, AppState>,
+    key: TemplateKey,
+    source: String,
+) -> Reply<TemplateText> {
+    state.execute(SaveTemplate { key, source })
+}
+
+/// Back to the built-in text.
+#[tauri::command]
+pub fn handout_template_reset(state: State<'_, AppState>, key: TemplateKey) -> Reply<TemplateText> {
+    state.execute(ResetTemplate(key))
+}
+
+/// Which texts the clinic has edited.
+#[tauri::command]
+pub fn handout_templates_edited(state: State<'_, AppState>) -> Reply<Vec<TemplateKey>> {
+    state.execute(ListEditedTemplates)
+}
+
+/// The live preview of a draft (not saved).
+#[tauri::command]
+pub fn handout_template_preview(
+    state: State<'_, AppState>,
+    source: String,
+    language: Language,
+    plain: bool,
+    paper: Paper,
+) -> Reply<TemplatePreview> {
+    state.execute(PreviewTemplate {
+        source,
+        language,
+        plain,
+        paper,
+    })
+}
+
+#[tauri::command]
+pub fn settings_clinic_get(state: State<'_, AppState>) -> Reply<ClinicProfile> {
+    state.execute(GetClinicProfile)
+}
+
+#[tauri::command]
+pub fn settings_clinic_set(
+    state: State<'_, AppState>,
+    profile: ClinicProfile,
+) -> Reply<ClinicProfile> {
+    state.execute(SetClinicProfile(profile))
+}
+
+/// The logo's bytes (an empty answer: no logo).
+#[tauri::command]
+pub fn settings_logo_get(state: State<'_, AppState>) -> Reply<tauri::ipc::Response> {
+    let logo = state.execute(GetClinicLogo)?.unwrap_or_default();
+    Ok(tauri::ipc::Response::new(logo))
+}
+
+/// Sets the logo from the image's raw bytes in the body; an empty body removes it.
+#[tauri::command]
+pub fn settings_logo_set(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Reply<()> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(ClinicError::new(
+            ErrorCode::BadFile,
+            "the image must be sent as raw bytes",
+        ));
+    };
+    let logo = (!bytes.is_empty()).then(|| bytes.clone());
+    state.execute(SetClinicLogo(logo))
 }

@@ -2,7 +2,8 @@
 //! and the keychain used to remember the key.
 
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use clinic_core::keychain::{self, KeyCache};
 use clinic_core::{
@@ -13,6 +14,8 @@ pub struct AppState {
     dir: PathBuf,
     clinic: RwLock<Option<Clinic>>,
     cache: Box<dyn KeyCache>,
+    /// The stop flag of the handout batch being printed, if any.
+    batch: Mutex<Arc<AtomicBool>>,
 }
 
 impl AppState {
@@ -21,6 +24,7 @@ impl AppState {
             dir,
             clinic: RwLock::new(None),
             cache,
+            batch: Mutex::new(Arc::new(AtomicBool::new(false))),
         }
     }
 
@@ -92,5 +96,19 @@ impl AppState {
             .as_ref()
             .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
         clinic.execute(&Actor::owner(), op)
+    }
+
+    /// A fresh stop flag for a new batch (one batch at a time from the window).
+    pub fn new_batch(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        *self.batch.lock().unwrap_or_else(|e| e.into_inner()) = flag.clone();
+        flag
+    }
+
+    pub fn cancel_batch(&self) {
+        self.batch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .store(true, Ordering::Relaxed);
     }
 }

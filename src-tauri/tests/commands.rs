@@ -312,3 +312,127 @@ fn first_run_then_patients_and_visits_over_ipc() {
     let again = call(&h, "patient_get", json!({"id": id})).unwrap();
     assert_eq!(again["name"], "张伟明");
 }
+
+#[test]
+fn handout_templates_logo_and_a_batch_through_ipc() {
+    let h = harness();
+    call(
+        &h,
+        "setup_clinic",
+        json!({"passphrase": "correct horse battery"}),
+    )
+    .unwrap();
+    let profile = call(
+        &h,
+        "settings_clinic_set",
+        json!({"profile": {"name": "康健牙科", "address": "台北市", "phone": "02-2345-6789"}}),
+    )
+    .unwrap();
+    assert_eq!(call(&h, "settings_clinic_get", json!({})).unwrap(), profile);
+
+    // The logo travels as raw bytes both ways; an empty body removes it.
+    let logo_bytes = |h: &Harness| -> Vec<u8> {
+        let request = InvokeRequest {
+            cmd: "settings_logo_get".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({})),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        match get_ipc_response(&h.window, request).unwrap() {
+            tauri::ipc::InvokeResponseBody::Raw(bytes) => bytes,
+            other => panic!("expected raw bytes, got {other:?}"),
+        }
+    };
+    assert!(logo_bytes(&h).is_empty());
+    let png = include_bytes!("../../crates/clinic-core/tests/fixtures/logo.png");
+    call_raw(&h, "settings_logo_set", png, &[]).unwrap();
+    assert_eq!(logo_bytes(&h), png);
+    let bad = call_raw(&h, "settings_logo_set", b"GIF89a nonsense", &[]).unwrap_err();
+    assert_eq!(
+        (bad["code"].as_str(), bad["field"].as_str()),
+        (Some("VALIDATION"), Some("logo"))
+    );
+    assert_eq!(logo_bytes(&h), png);
+    call_raw(&h, "settings_logo_set", b"", &[]).unwrap();
+    assert!(logo_bytes(&h).is_empty());
+
+    // Templates: open, preview a draft, save, list, reset.
+    let key = json!({"topic": "quit-smoking", "language": "zh-TW", "plain": false});
+    let text = call(&h, "handout_template_get", json!({"key": key})).unwrap();
+    assert_eq!(text["edited"], false);
+    let draft = format!(
+        "{}\n本診所戒菸門診：{{{{clinic.phone}}}}\n",
+        text["source"].as_str().unwrap()
+    );
+    let preview = call(
+        &h,
+        "handout_template_preview",
+        json!({"source": draft, "language": "zh-TW", "plain": false, "paper": "a4"}),
+    )
+    .unwrap();
+    assert!(preview["pages"].as_u64().unwrap() >= 1);
+    assert!(preview.to_string().contains("02-2345-6789"), "{preview}");
+    let broken = call(
+        &h,
+        "handout_template_preview",
+        json!({"source": "{{oops}}", "language": "zh-TW", "plain": false, "paper": "a4"}),
+    )
+    .unwrap_err();
+    assert_eq!(broken["code"], "VALIDATION");
+    let saved = call(
+        &h,
+        "handout_template_save",
+        json!({"key": key, "source": draft}),
+    )
+    .unwrap();
+    assert_eq!(saved["edited"], true);
+    assert_eq!(
+        call(&h, "handout_templates_edited", json!({})).unwrap(),
+        json!([key])
+    );
+    let reset = call(&h, "handout_template_reset", json!({"key": key})).unwrap();
+    assert_eq!(reset, text);
+
+    // A batch of two patients into one PDF in Downloads.
+    let mut ids = Vec::new();
+    for name in ["陳美玲", "林志明"] {
+        let p = call(
+            &h,
+            "patient_create",
+            json!({"input": {"name": name}, "allowDuplicate": false}),
+        )
+        .unwrap();
+        ids.push(p["id"].as_str().unwrap().to_string());
+    }
+    let items: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"patientId": id, "topic": "eating-out", "language": "zh-TW", "plain": null}))
+        .collect();
+    let path = call(
+        &h,
+        "handout_batch_to_downloads",
+        json!({"items": items, "paper": "a5"}),
+    )
+    .unwrap();
+    let path = path.as_str().unwrap();
+    assert!(
+        path.contains("handouts-") && path.ends_with(".pdf"),
+        "{path}"
+    );
+    assert_eq!(&std::fs::read(path).unwrap()[..5], b"%PDF-");
+    for id in &ids {
+        let given = call(&h, "handout_given", json!({"patientId": id})).unwrap();
+        assert_eq!(given[0]["topic"], "eating-out");
+    }
+    let empty = call(
+        &h,
+        "handout_batch_to_downloads",
+        json!({"items": [], "paper": "a4"}),
+    )
+    .unwrap_err();
+    assert_eq!(empty["code"], "VALIDATION");
+    call(&h, "handout_batch_cancel", json!({})).unwrap();
+}
