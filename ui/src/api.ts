@@ -22,6 +22,11 @@ import type { Topic } from "./bindings/Topic";
 import type { Recommendation } from "./bindings/Recommendation";
 import type { HandoutGiven } from "./bindings/HandoutGiven";
 import type { Paper } from "./bindings/Paper";
+import type { BatchItem } from "./bindings/BatchItem";
+import type { TemplateKey } from "./bindings/TemplateKey";
+import type { TemplateText } from "./bindings/TemplateText";
+import type { TemplatePreview } from "./bindings/TemplatePreview";
+import type { ClinicProfile } from "./bindings/ClinicProfile";
 
 /** What an import file holds (the Tauri command's `ImportKind`). */
 export type ImportKind = "patients" | "visits";
@@ -78,6 +83,22 @@ export const api = {
   /** Saves the PDF into Downloads; answers its path. Null language/plain: the patient's own. */
   handoutToDownloads: (patientId: string, topic: string, language: Language | null, plain: boolean | null, paper: Paper) =>
     call<string>("handout_to_downloads", { patientId, topic, language, plain, paper }),
+  /** Many handouts in one PDF in Downloads; progress arrives as `handout-batch-progress`
+   *  events; answers the file's path (or CANCELLED after `handoutBatchCancel`). */
+  handoutBatchToDownloads: (items: BatchItem[], paper: Paper) => call<string>("handout_batch_to_downloads", { items, paper }),
+  handoutBatchCancel: () => call<null>("handout_batch_cancel"),
+  handoutTemplateGet: (key: TemplateKey) => call<TemplateText>("handout_template_get", { key }),
+  handoutTemplateSave: (key: TemplateKey, source: string) => call<TemplateText>("handout_template_save", { key, source }),
+  handoutTemplateReset: (key: TemplateKey) => call<TemplateText>("handout_template_reset", { key }),
+  handoutTemplatesEdited: () => call<TemplateKey[]>("handout_templates_edited"),
+  handoutTemplatePreview: (source: string, language: Language, plain: boolean, paper: Paper) =>
+    call<TemplatePreview>("handout_template_preview", { source, language, plain, paper }),
+  settingsClinicGet: () => call<ClinicProfile>("settings_clinic_get"),
+  settingsClinicSet: (profile: ClinicProfile) => call<ClinicProfile>("settings_clinic_set", { profile }),
+  /** The logo's bytes; empty when there is none. */
+  settingsLogoGet: async () => new Uint8Array(await call<ArrayBuffer | number[]>("settings_logo_get")),
+  /** Sets the logo (PNG or JPEG bytes); empty bytes remove it. */
+  settingsLogoSet: (bytes: Uint8Array) => call<null>("settings_logo_set", bytes),
   /** The file travels as raw bytes; a dry run unless `dryRun` is false. */
   importPatients: (file: Uint8Array, encoding: TextEncoding, mapping: (ImportField | null)[] | null, dryRun: boolean) =>
     sendFile<ImportOutcome>("import_patients", file, encoding, mapping, dryRun),

@@ -11,6 +11,10 @@ export function installFakeBackend(scenario) {
     patients: [],
     visits: [],
     handoutsGiven: [],
+    templates: {},
+    clinic: { name: "", address: "", phone: "" },
+    logo: [],
+    batchStepMs: 0,
     fail: {},
     searchDelayMs: {},
     ...scenario,
@@ -325,6 +329,38 @@ export function installFakeBackend(scenario) {
       s.handoutsGiven.unshift({ patientId, topic, language: lang, plain: plain ?? false, givenAt: now(), givenBy: "owner" });
       return `/home/clinic/Downloads/${topic}-${p.name}-${paper}.pdf`;
     },
+    // Texts: a built-in one per key, the clinic's copies in `templates` (key "topic/lang/plain").
+    handout_template_get: ({ key }) => templateText(key),
+    handout_templates_edited: () => Object.keys(s.templates).sort().map((k) => {
+      const [topic, language, plain] = k.split("/");
+      return { topic, language, plain: plain === "true" };
+    }),
+    handout_template_save: ({ key, source }) => {
+      checkTemplate(source);
+      s.templates[templateId(key)] = { source, updatedAt: now(), updatedBy: "owner" };
+      return templateText(key);
+    },
+    handout_template_reset: ({ key }) => {
+      delete s.templates[templateId(key)];
+      return templateText(key);
+    },
+    handout_template_preview: ({ source, paper }) => previewOf(source, paper),
+    settings_clinic_get: () => s.clinic,
+    settings_clinic_set: ({ profile }) => {
+      if (profile.name.length > 80) throw err("VALIDATION", "name is too long", "name", "too_long");
+      s.clinic = { ...profile };
+      return s.clinic;
+    },
+    // Raw bytes both ways, like the real command: the page gets an ArrayBuffer.
+    settings_logo_get: () => new Uint8Array(s.logo).buffer,
+    settings_logo_set: (bytes) => {
+      const b = Array.from(bytes);
+      const png = b[0] === 0x89 && b[1] === 0x50;
+      const jpeg = b[0] === 0xff && b[1] === 0xd8;
+      if (b.length && !png && !jpeg) throw err("VALIDATION", "the logo must be a PNG or JPEG image", "logo", "invalid_format");
+      s.logo = b;
+      return null;
+    },
     import_template_to_downloads: ({ language, kind }) => `/home/clinic/Downloads/${kind}-template-${language}.csv`,
     visit_list: ({ patientId }) => {
       needUnlocked();
@@ -332,6 +368,44 @@ export function installFakeBackend(scenario) {
       return s.visits.filter((v) => v.patientId === patientId).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
     },
   };
+
+  const PLACEHOLDERS = ["patient.name", "patient.age", "doctor", "clinic.name", "clinic.phone", "clinic.address", "next_appointment", "today", "visit.treatment", "blank"];
+  const templateId = (k) => `${k.topic}/${k.language}/${k.plain}`;
+  function templateText(key) {
+    const topic = commands.handout_topics().find((x) => x.id === key.topic);
+    if (!topic) throw err("VALIDATION", `no handout topic "${key.topic}"`, "topic", "unknown_value");
+    const mine = s.templates[templateId(key)];
+    const title = key.language === "zh-CN" ? topic.titleZhCn : key.language === "zh-TW" ? topic.titleZhTw : topic.titleEn;
+    const builtin = `# ${title}\n\n{{patient.name}}，${key.plain ? "plain" : "standard"} text.\n\n## 1\n\n- one\n- two\n\n> call {{clinic.phone}}\n`;
+    return { ...key, source: mine?.source ?? builtin, edited: !!mine, updatedAt: mine?.updatedAt ?? null, updatedBy: mine?.updatedBy ?? null };
+  }
+  // The core's checks, as far as the screens need them: known placeholders, a title, a body.
+  function checkTemplate(source) {
+    for (const m of source.matchAll(/\{\{([^}]*)\}\}/g)) {
+      if (!PLACEHOLDERS.includes(m[1].trim()))
+        throw err("VALIDATION", `unknown placeholder {{${m[1].trim()}}}; known: ${PLACEHOLDERS.join(", ")}`, "template", "unknown_value");
+    }
+    if (!/^# \S/m.test(source)) throw err("VALIDATION", "a handout needs a title: a first line `# Title`", "template", "required");
+  }
+  function previewOf(source, paper) {
+    checkTemplate(source);
+    const sample = { "patient.name": "王小明", "clinic.phone": s.clinic.phone || "021-5555 0000", doctor: "李医生" };
+    const filled = source.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, k) => sample[k] ?? "________");
+    let title = "";
+    const blocks = [];
+    for (const line of filled.split("\n")) {
+      if (!line.trim()) continue;
+      if (line.startsWith("# ") && !title) title = line.slice(2);
+      else if (line.startsWith("## ")) blocks.push({ kind: "heading", value: line.slice(3) });
+      else if (line.startsWith("> ")) blocks.push({ kind: "note", value: line.slice(2) });
+      else if (line.startsWith("- ")) {
+        const last = blocks[blocks.length - 1];
+        if (last?.kind === "list") last.value.items.push(line.slice(2));
+        else blocks.push({ kind: "list", value: { ordered: false, items: [line.slice(2)] } });
+      } else blocks.push({ kind: "paragraph", value: line });
+    }
+    return { title, blocks, pages: Math.max(1, Math.ceil(filled.length / (paper === "a5" ? 700 : 1400))) };
+  }
 
   // Events (as the event plugin delivers them): listeners by event name.
   const listeners = {};
@@ -363,6 +437,29 @@ export function installFakeBackend(scenario) {
     return result;
   };
 
+  // A batch reports progress after each handout and stops when told to, like the core.
+  let batchStop = false;
+  commands.handout_batch_cancel = () => {
+    batchStop = true;
+    return null;
+  };
+  commands.handout_batch_to_downloads = async ({ items, paper }) => {
+    needUnlocked();
+    if (!items.length) throw err("VALIDATION", "a batch needs at least one patient and topic", "items", "required");
+    batchStop = false;
+    for (let i = 0; i < items.length; i++) {
+      // Rendering a handout takes a moment (batchStepMs); a stop is seen before the next.
+      if (s.batchStepMs) await sleep(s.batchStepMs);
+      if (batchStop) throw err("CANCELLED", `the batch was stopped after ${i} of ${items.length} handouts; nothing was saved`);
+      emit("handout-batch-progress", { done: i + 1, total: items.length });
+    }
+    for (const it of items) {
+      const p = findPatient(it.patientId);
+      s.handoutsGiven.unshift({ patientId: it.patientId, topic: it.topic, language: p.preferredLanguage ?? "zh-CN", plain: false, givenAt: now(), givenBy: "owner" });
+    }
+    return `/home/clinic/Downloads/handouts-2026-11-24-0930-${paper}.pdf`;
+  };
+
   window.__fakeBackend = { state: s, calls };
   window.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
@@ -375,7 +472,7 @@ export function installFakeBackend(scenario) {
       const raw = args instanceof Uint8Array;
       calls.push({ cmd, args: raw ? { bytes: args.length, headers: options.headers } : JSON.parse(JSON.stringify(args)) });
       // Serialise like IPC does: the page never shares objects with the backend.
-      const clone = (v) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+      const clone = (v) => (v === undefined ? null : v instanceof ArrayBuffer ? v.slice(0) : JSON.parse(JSON.stringify(v)));
       if (s.fail[cmd]) throw clone(s.fail[cmd]);
       const handler = commands[cmd];
       if (!handler) throw `command ${cmd} not found`;
