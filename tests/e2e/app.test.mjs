@@ -2,7 +2,7 @@
 // WebKitWebDriver, typing and clicking as a receptionist would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +14,8 @@ const app = process.env.CLINIC_APP_BIN ?? path.join(process.env.CARGO_TARGET_DIR
 const shots = path.join(import.meta.dirname, "artifacts");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "clinic-e2e-"));
 const PASS = "e2e passphrase 2026";
+// Where the window saves PDFs and exports (instead of ~/Downloads).
+const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "clinic-e2e-downloads-"));
 
 let driver;
 before(async () => {
@@ -21,6 +23,7 @@ before(async () => {
   // The app reads these; WebKitWebDriver passes the environment on to it.
   process.env.CLINIC_DATA_DIR = dataDir;
   process.env.CLINIC_KEYCHAIN = "off";
+  process.env.CLINIC_EXPORT_DIR = downloads;
   driver = spawn("tauri-driver", ["--port", "4444", "--native-driver", "/usr/bin/WebKitWebDriver"], {
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -54,11 +57,22 @@ async function shot(b, name) {
   await b.saveScreenshot(path.join(shots, `${name}.png`));
 }
 
+/** Clicks the option with `label` in the open menu (a closed menu may linger hidden in the
+ *  page with the same label: the language switch has "English" too). */
+async function clickOption(b, xpathTest) {
+  let shown;
+  await b.waitUntil(async () => {
+    for (const o of await b.$$(`//div[contains(@class,"n-base-select-option") and ${xpathTest}]`)) {
+      if (await o.isDisplayed()) return (shown = o);
+    }
+    return false;
+  }, { timeout: 5000, timeoutMsg: `no option ${xpathTest} shown` });
+  await shown.click();
+}
+
 async function chooseOption(b, testid, label) {
   await (await $t(b, testid)).click();
-  const option = await b.$(`//div[contains(@class,"n-base-select-option") and normalize-space(.)="${label}"]`);
-  await option.waitForDisplayed({ timeout: 5000 });
-  await option.click();
+  await clickOption(b, `normalize-space(.)="${label}"`);
 }
 
 let current;
@@ -72,6 +86,94 @@ test("first run, register a patient and a visit, restart, find them again", asyn
     await current?.deleteSession().catch(() => {});
   }
 });
+
+/** Text of a PDF (poppler), spaces and line breaks squeezed out. */
+function pdfText(file) {
+  const out = spawnSync("pdftotext", [file, "-"], { encoding: "utf8" });
+  assert.equal(out.status, 0, out.stderr);
+  return out.stdout.replace(/\s+/g, "");
+}
+
+/** The newest PDF in the downloads folder, waiting for it to appear. */
+async function newestPdf(b, before) {
+  let found = [];
+  await b.waitUntil(() => {
+    found = fs.readdirSync(downloads).filter((f) => f.endsWith(".pdf") && !before.includes(f));
+    return found.length === 1;
+  }, { timeout: 15000 });
+  return path.join(downloads, found[0]);
+}
+
+/** Settings (name, logo), the clinic's own text, a handout from the patient page, a batch. */
+async function handouts(b) {
+  const pdfs = () => fs.readdirSync(downloads).filter((f) => f.endsWith(".pdf"));
+  // Settings: the clinic's name and logo.
+  await (await $t(b, "nav-settings")).click();
+  const name = await $t(b, "settings-name");
+  await name.waitForDisplayed({ timeout: 10000 });
+  await (await name.$("input")).setValue("Kang Jian Dental");
+  await (await $t(b, "settings-save")).click();
+  const logo = path.join(root, "crates/clinic-core/tests/fixtures/logo.png");
+  await (await $t(b, "settings-logo-file")).addValue(logo);
+  await (await (await $t(b, "settings-logo")).$("img")).waitForDisplayed({ timeout: 10000 });
+  await shot(b, "10-settings-en");
+
+  // The library: append a sentence to the English text and save it.
+  await (await $t(b, "nav-handouts")).click();
+  await (await $t(b, "library-topic-eating-out")).waitForClickable({ timeout: 10000 });
+  await (await $t(b, "library-topic-eating-out")).click();
+  await b.waitUntil(async () => /Eating Out, Eating Well/.test(await (await $t(b, "template-preview")).getText()), { timeout: 10000 });
+  const source = await (await $t(b, "template-source")).$("textarea");
+  await source.click();
+  await b.keys(["Control", "End"]);
+  await source.addValue("\n\nAsk for our salt-free menu card at {{clinic.name}}.\n");
+  await b.waitUntil(async () => /salt-free menu card at Kang Jian Dental/.test(await (await $t(b, "template-preview")).getText()), { timeout: 10000 });
+  await shot(b, "11-handout-library-en");
+  await (await $t(b, "template-save")).click();
+  await b.waitUntil(async () => /Edited/.test(await (await $t(b, "library-topic-eating-out")).getText()), { timeout: 10000 });
+
+  // Back on 王芳's page: her handout carries the clinic's sentence, name and logo.
+  await (await $t(b, "nav-patients")).click();
+  await type(b, "patient-search", "wf");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await (await $t(b, "patient-search")).addValue("\uE007");
+  await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
+  await (await b.$('//div[contains(@class,"n-tabs-tab") and normalize-space(.)="Handouts"]')).click();
+  // The list scrolls (only the visible options exist): type to narrow it, as staff do.
+  await (await $t(b, "handout-topic")).click();
+  await b.keys("Eating".split(""));
+  await clickOption(b, 'normalize-space(.)="Eating Out, Eating Well"');
+  await chooseOption(b, "handout-language", "English");
+  await chooseOption(b, "handout-reading", "Standard");
+  let before = pdfs();
+  await (await $t(b, "handout-print")).click();
+  const single = await newestPdf(b, before);
+  const text = pdfText(single);
+  for (const words of ["王芳", "EatingOut,EatingWell", "salt-freemenucardatKangJianDental", "KangJianDental"]) {
+    assert.ok(text.includes(words), `${words} missing from the PDF: ${text.slice(0, 400)}`);
+  }
+  const images = spawnSync("pdfimages", ["-list", single], { encoding: "utf8" }).stdout;
+  assert.match(images, /image\s+180\s+180/, images);
+  await (await $t(b, "handout-given-row")).waitForDisplayed({ timeout: 10000 });
+
+  // A batch for two patients, one topic for both.
+  await (await $t(b, "nav-handouts")).click();
+  await (await b.$('//div[contains(@class,"n-tabs-tab") and normalize-space(.)="Batch printing"]')).click();
+  for (const [query, who] of [["wf", "王芳"], ["zwm", "张伟明"]]) {
+    await (await $t(b, "batch-patient")).click();
+    await b.keys(query.split(""));
+    await clickOption(b, `contains(normalize-space(.),"${who}")`);
+    await b.waitUntil(async () => (await b.$$('[data-testid="batch-row"]')).length === (who === "王芳" ? 1 : 2), { timeout: 10000 });
+  }
+  await chooseOption(b, "batch-topic", "After a Tooth Extraction"); // near the top of the list
+  await shot(b, "12-handout-batch-en");
+  before = pdfs();
+  await (await $t(b, "batch-print")).click();
+  const batch = await newestPdf(b, before);
+  const both = pdfText(batch);
+  assert.ok(both.includes("王芳") && both.includes("张伟明"), both.slice(0, 400));
+  await b.waitUntil(async () => (await b.$$('[data-testid="batch-row"]')).length === 0, { timeout: 10000 });
+}
 
 async function scenario() {
   // --- first run ---
@@ -174,6 +276,8 @@ async function scenario() {
   await shot(b, "07-patient-page-zh-TW");
   await chooseOption(b, "language-switch", "English");
   await shot(b, "08-patient-page-en");
+
+  await handouts(b);
   await b.deleteSession();
   current = null;
   await sleep(500);
