@@ -115,7 +115,8 @@ pub(super) fn table(
             width: 0.9,
         });
     };
-    let log_height = lh * 1.4;
+    // Rows written in by hand (a pen, often an older hand): at least 9 mm.
+    let log_height = (lh * 1.4).max(super::mm(9.0));
     let first_row = if log_rows > 0 { log_height } else { lh + pad };
     p.ensure(header_height(p) + first_row);
     top_rule(p);
