@@ -1051,3 +1051,75 @@ fn handout_template_show_edit_save_preview_reset_and_the_logo() {
     let gone = ok(clinic(d, &["settings", "clinic", "--no-logo"]));
     assert!(gone.contains("logo:    (none)"), "{gone}");
 }
+
+#[test]
+fn backup_create_list_verify_restore_from_the_command_line() {
+    let tmp = initialized();
+    let d = tmp.path();
+    ok(clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "张伟明",
+            "--phone",
+            "13812345678",
+        ],
+    ));
+    // No folder yet: say so.
+    let none = clinic(d, &["backup", "create"]);
+    assert_eq!(none.status.code(), Some(3), "{}", stderr(&none));
+    let missing = clinic(d, &["backup", "create", "--to", "/media/no-usb-here"]);
+    assert_eq!(missing.status.code(), Some(13), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("USB"), "{}", stderr(&missing));
+
+    let usb = tempfile::tempdir().unwrap();
+    let made = ok(clinic(
+        d,
+        &["backup", "create", "--to", usb.path().to_str().unwrap()],
+    ));
+    assert!(made.starts_with("Backed up and verified: "), "{made}");
+    // The folder is remembered.
+    ok(clinic(d, &["patient", "add", "--name", "王芳"]));
+    let again = ok(clinic(d, &["--json", "backup", "create"]));
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["counts"]["patients"], 2);
+    let listed = ok(clinic(d, &["--json", "backup", "list"]));
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let files = listed["backups"].as_array().unwrap();
+    assert!(!files.is_empty(), "{listed}");
+    let first = made.trim_start_matches("Backed up and verified: ");
+    let first = first[..first.find(" (").unwrap()].to_string();
+
+    let verified = ok(clinic(d, &["backup", "verify", &first]));
+    assert!(
+        verified.contains("good") && verified.contains("1 patients"),
+        "{verified}"
+    );
+    let wrong = clinic_with(
+        d,
+        &["backup", "verify", &first],
+        Some("not the passphrase"),
+        None,
+    );
+    assert_eq!(wrong.status.code(), Some(5), "{}", stderr(&wrong));
+    let junk = usb.path().join("junk.clinicbackup");
+    std::fs::write(&junk, b"not a backup").unwrap();
+    let bad = clinic(d, &["backup", "verify", junk.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(12), "{}", stderr(&bad));
+
+    // Restore the first backup (one patient) on a new computer and over this clinic.
+    let fresh = tempfile::tempdir().unwrap();
+    let restored = ok(clinic(fresh.path(), &["backup", "restore", &first]));
+    assert!(restored.contains("1 patients"), "{restored}");
+    let there = ok(clinic(fresh.path(), &["--json", "patient", "list"]));
+    assert!(
+        there.contains("张伟明") && !there.contains("王芳"),
+        "{there}"
+    );
+    let over = ok(clinic(d, &["backup", "restore", &first]));
+    assert!(over.contains("kept in"), "{over}");
+    let now = ok(clinic(d, &["--json", "patient", "list"]));
+    assert!(!now.contains("王芳"), "{now}");
+}

@@ -62,6 +62,9 @@ enum Command {
     /// Bring patients in from a CSV or XLSX file (dry run first with --dry-run)
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Encrypted backups: write one (verified before it counts), list, verify, restore
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// Education handouts: list the topics, print one for a patient as PDF
     #[command(subcommand)]
     Handout(HandoutCommand),
@@ -83,6 +86,26 @@ enum Command {
         #[arg(long, default_value = "mixed")]
         region: String,
     },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Write a verified backup into DIR (remembered for next time) or the remembered folder
+    Create {
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// The backups in DIR (or the remembered folder), newest first
+    List {
+        #[arg(long = "in")]
+        folder: Option<PathBuf>,
+    },
+    /// Check a backup completely (checksum, encryption and integrity checks) with the
+    /// passphrase it was made under; nothing is changed
+    Verify { file: PathBuf },
+    /// Replace this computer's clinic with the backup (checked first; the current data is
+    /// kept in a safety-<time> folder). The passphrase is the one the backup was made under
+    Restore { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -470,8 +493,20 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::DiskFull => 9,
         ErrorCode::Duplicate => 10,
         ErrorCode::Cancelled => 11,
+        ErrorCode::BackupInvalid => 12,
+        ErrorCode::FolderMissing | ErrorCode::FolderReadOnly => 13,
         ErrorCode::Io | ErrorCode::Storage => 1,
     }
+}
+
+/// The passphrase a backup was made under (CLINIC_PASSPHRASE or stdin).
+fn backup_passphrase() -> Result<String> {
+    read_passphrase("Passphrase of the backup: ").ok_or_else(|| {
+        ClinicError::new(
+            ErrorCode::Locked,
+            "no passphrase: set CLINIC_PASSPHRASE or pipe it on stdin",
+        )
+    })
 }
 
 /// CLINIC_PASSPHRASE, else one line of stdin (without echo on a terminal).
@@ -539,8 +574,70 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         out.exported(file, bytes.len());
         return Ok(());
     }
+    // Verify and restore read the backup's own key file; restore needs the clinic closed.
+    match &cli.command {
+        Command::Backup(BackupCommand::Verify { file }) => {
+            let passphrase = backup_passphrase()?;
+            out.backup_verified(
+                file,
+                &clinic_core::backup::verify_with_passphrase(file, &passphrase)?,
+            );
+            return Ok(());
+        }
+        Command::Backup(BackupCommand::Restore { file }) => {
+            let passphrase = backup_passphrase()?;
+            let report = clinic_core::backup::restore(&dir, file, &passphrase)?;
+            // This computer remembers the key from now on (where a keychain works).
+            let (clinic, key) = Clinic::unlock_with_passphrase(&dir, &passphrase)?;
+            let _ = cache.store(clinic.clinic_id(), &key);
+            out.restored(&report);
+            return Ok(());
+        }
+        Command::Backup(BackupCommand::List {
+            folder: Some(folder),
+        }) => {
+            let (files, problems) = clinic_core::backup::list(folder)?;
+            out.backups(&files, &problems);
+            return Ok(());
+        }
+        _ => {}
+    }
     let clinic = &Clinic::unlock(&dir, cache.as_ref(), || read_passphrase("Passphrase: "))?;
     match cli.command {
+        Command::Backup(BackupCommand::Create { to }) => {
+            use clinic_core::backup::{GetBackupFolder, SetBackupFolder};
+            let folder = match to {
+                Some(f) => f,
+                None => clinic
+                    .execute(&actor, GetBackupFolder)?
+                    .map(PathBuf::from)
+                    .ok_or_else(|| {
+                        ClinicError::validation(
+                            "to",
+                            ValidationRule::Required,
+                            "no backup folder yet: name one with --to DIR (it is remembered)",
+                        )
+                    })?,
+            };
+            let report = clinic.backup_to(&actor, &folder)?;
+            let absolute = std::fs::canonicalize(&folder).unwrap_or(folder);
+            clinic.execute(&actor, SetBackupFolder(absolute.display().to_string()))?;
+            out.backup_written(&report);
+        }
+        Command::Backup(BackupCommand::List { folder: None }) => {
+            let folder = clinic
+                .execute(&actor, clinic_core::backup::GetBackupFolder)?
+                .ok_or_else(|| {
+                    ClinicError::validation(
+                        "in",
+                        ValidationRule::Required,
+                        "no backup folder yet: name one with --in DIR",
+                    )
+                })?;
+            let (files, problems) = clinic_core::backup::list(std::path::Path::new(&folder))?;
+            out.backups(&files, &problems);
+        }
+        Command::Backup(_) => unreachable!("handled above"),
         Command::Init => unreachable!("handled above"),
         Command::Patient(cmd) => match cmd {
             PatientCommand::Add {

@@ -411,4 +411,65 @@ impl Output {
             );
         }
     }
+
+    pub fn backup_written(&self, r: &clinic_core::backup::BackupReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        println!(
+            "Backed up and verified: {} ({} KB; {} patients, {} visits) in {:.1} s",
+            r.path,
+            r.bytes.div_ceil(1024),
+            r.counts.patients,
+            r.counts.visits,
+            r.millis as f64 / 1000.0
+        );
+    }
+
+    pub fn backup_verified(&self, file: &Path, v: &clinic_core::backup::VerifiedBackup) {
+        if self.json {
+            return self.print_json(v);
+        }
+        println!(
+            "{}: good — made {}, {} patients, {} visits, {} handouts given",
+            file.display(),
+            v.created_at,
+            v.counts.patients,
+            v.counts.visits,
+            v.counts.handouts_given
+        );
+    }
+
+    pub fn restored(&self, r: &clinic_core::backup::RestoreReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        println!(
+            "Restored the backup made {}: {} patients, {} visits",
+            r.backup.created_at, r.backup.counts.patients, r.backup.counts.visits
+        );
+        if let Some(safety) = &r.safety_copy {
+            println!("The data it replaced is kept in {safety}");
+        }
+    }
+
+    pub fn backups(&self, files: &[clinic_core::backup::BackupFile], problems: &[String]) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "backups": files, "problems": problems }));
+        }
+        if files.is_empty() {
+            println!("No backups here.");
+        }
+        for f in files {
+            println!(
+                "{}\t{} KB\t{}",
+                f.created_at,
+                f.bytes.div_ceil(1024),
+                f.path
+            );
+        }
+        for p in problems {
+            eprintln!("not a usable backup: {p}");
+        }
+    }
 }

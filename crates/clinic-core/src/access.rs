@@ -52,6 +52,8 @@ pub enum Action {
     SettingsRead,
     /// The clinic's name, address and phone.
     SettingsWrite,
+    /// Copying the whole clinic out to a backup file (the owner's job).
+    Backup,
 }
 
 impl Action {
@@ -64,13 +66,15 @@ impl Action {
 }
 
 /// The permission table. Front desk registers patients and visits but does not archive
-/// records; doctors and the owner may do everything defined so far.
+/// records; doctors may do everything but backups, which are the owner's.
 pub fn authorize(actor: &Actor, action: Action) -> Result<()> {
     let allowed = match (actor.role, action) {
-        (Role::Owner, _) | (Role::Doctor, _) => true,
+        (Role::Owner, _) => true,
+        (Role::Doctor, Action::Backup) => false,
+        (Role::Doctor, _) => true,
         (
             Role::FrontDesk,
-            Action::PatientArchive | Action::PatientMerge | Action::SettingsWrite,
+            Action::PatientArchive | Action::PatientMerge | Action::SettingsWrite | Action::Backup,
         ) => false,
         (Role::FrontDesk, _) => true,
     };

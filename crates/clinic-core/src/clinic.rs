@@ -59,6 +59,8 @@ pub struct Clinic {
     conn: Mutex<Connection>,
     dir: PathBuf,
     clinic_id: String,
+    /// Kept for a second, read-only connection (an online backup); wiped on drop.
+    key: DbKey,
 }
 
 impl std::fmt::Debug for Clinic {
@@ -111,6 +113,7 @@ impl Clinic {
                 conn: Mutex::new(conn),
                 dir: dir.to_path_buf(),
                 clinic_id,
+                key: key.clone(),
             },
             key,
         ))
@@ -125,6 +128,7 @@ impl Clinic {
             conn: Mutex::new(db::open_plain(&dir.join(DB_FILE))?),
             dir: dir.to_path_buf(),
             clinic_id: "benchmark".into(),
+            key: DbKey::generate(),
         })
     }
 
@@ -171,6 +175,7 @@ impl Clinic {
             conn: Mutex::new(conn),
             dir: dir.to_path_buf(),
             clinic_id: key_file.clinic_id().to_string(),
+            key: key.clone(),
         })
     }
 
@@ -217,6 +222,10 @@ impl Clinic {
 
     pub fn clinic_id(&self) -> &str {
         &self.clinic_id
+    }
+
+    pub(crate) fn key(&self) -> &DbKey {
+        &self.key
     }
 
     /// The one door: permission check, then the operation in one transaction (all or nothing).

@@ -47,6 +47,12 @@ pub enum ErrorCode {
     Duplicate,
     /// Staff stopped a long job (a batch of handouts); nothing was written.
     Cancelled,
+    /// A backup file is damaged, truncated or not a Clinic CRM backup; nothing was changed.
+    BackupInvalid,
+    /// The backup folder is not there (a USB disk not plugged in, a network share gone).
+    FolderMissing,
+    /// The backup folder cannot be written to (read-only disk or no permission).
+    FolderReadOnly,
 }
 
 impl ErrorCode {
@@ -70,6 +76,9 @@ impl ErrorCode {
             ErrorCode::Storage => "STORAGE",
             ErrorCode::Duplicate => "DUPLICATE",
             ErrorCode::Cancelled => "CANCELLED",
+            ErrorCode::BackupInvalid => "BACKUP_INVALID",
+            ErrorCode::FolderMissing => "FOLDER_MISSING",
+            ErrorCode::FolderReadOnly => "FOLDER_READ_ONLY",
         }
     }
 }

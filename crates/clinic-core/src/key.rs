@@ -222,13 +222,23 @@ impl KeyFile {
             }
             Err(e) => return Err(e.into()),
         };
+        Self::from_text(&text, &path.display().to_string())
+    }
+
+    /// The file's text (JSON), as written to disk and carried inside a backup.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string_pretty(&self.inner).expect("key file serialises")
+    }
+
+    /// Reads a key file's text; `origin` names it in errors.
+    pub fn from_text(text: &str, origin: &str) -> Result<Self> {
         let not_ours = || {
             ClinicError::new(
                 ErrorCode::KeyFileInvalid,
-                format!("{} is not a Clinic CRM key file", path.display()),
+                format!("{origin} is not a Clinic CRM key file"),
             )
         };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| not_ours())?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|_| not_ours())?;
         if value.get("format").and_then(|v| v.as_str()) != Some(FORMAT_TAG) {
             return Err(not_ours());
         }
@@ -247,7 +257,6 @@ impl KeyFile {
 
     /// Written atomically (temp file, fsync, rename): a crash never leaves half a key file.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(&self.inner).expect("key file serialises");
-        write_atomically(path, text.as_bytes())
+        write_atomically(path, self.to_text().as_bytes())
     }
 }

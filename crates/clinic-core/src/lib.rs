@@ -3,6 +3,7 @@
 //! [`Clinic::execute`], the one door every command goes through.
 
 pub mod access;
+pub mod backup;
 pub mod clinic;
 mod db;
 pub mod error;

@@ -385,6 +385,9 @@ const en = {
     STORAGE: "Something went wrong while saving. Nothing was saved.",
     DUPLICATE: "This patient may already be registered. Nothing was saved.",
     CANCELLED: "Stopped. Nothing was saved.",
+    BACKUP_INVALID: "This backup file is damaged or is not a Clinic CRM backup. Nothing was changed.",
+    FOLDER_MISSING: "The backup folder is not there. Is the USB disk plugged in?",
+    FOLDER_READ_ONLY: "The backup folder cannot be written to (a read-only disk, or no permission).",
   },
   rule: {
     required: "{field} is required.",

@@ -384,6 +384,9 @@ const zhCN: Messages = {
     STORAGE: "保存时出错，未保存任何内容。",
     DUPLICATE: "该患者可能已经登记过，尚未保存。",
     CANCELLED: "已停止，没有保存任何内容。",
+    BACKUP_INVALID: "此备份文件已损坏或不是诊所客户管理的备份，未做任何更改。",
+    FOLDER_MISSING: "找不到备份文件夹。U 盘插好了吗？",
+    FOLDER_READ_ONLY: "备份文件夹无法写入（只读磁盘或没有权限）。",
   },
   rule: {
     required: "请填写{field}。",

@@ -384,6 +384,9 @@ const zhTW: Messages = {
     STORAGE: "儲存時發生錯誤，未儲存任何內容。",
     DUPLICATE: "這位病患可能已經登記過，尚未儲存。",
     CANCELLED: "已停止，沒有儲存任何內容。",
+    BACKUP_INVALID: "此備份檔案已損壞或不是診所客戶管理的備份，未做任何變更。",
+    FOLDER_MISSING: "找不到備份資料夾。USB 隨身碟插好了嗎？",
+    FOLDER_READ_ONLY: "備份資料夾無法寫入（唯讀磁碟或沒有權限）。",
   },
   rule: {
     required: "請填寫{field}。",

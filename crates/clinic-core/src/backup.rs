@@ -1,0 +1,593 @@
+//! Backups: one file per backup holding an encrypted, consistent snapshot of the live
+//! database and the passphrase-wrapped key file (never the raw key), verified right after it
+//! is written; and restore, which never touches the current data until the backup has been
+//! checked, and keeps the current data as a safety copy.
+//!
+//! The file: `CLINICBK`, a little-endian u32 header length, a JSON header (format, clinic
+//! id, time, schema version, the database's size and SHA-256, the key file), then the
+//! SQLCipher database itself. Nothing in the header names a patient or counts them: a lost
+//! USB disk tells a finder only that it holds an encrypted clinic backup.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::access::{authorize, Action, Actor};
+use crate::clinic::{folder_state, Clinic, FolderState, DB_FILE, KEY_FILE};
+use crate::db::{APPLICATION_ID, SCHEMA_VERSION};
+use crate::error::{ClinicError, ErrorCode, Result};
+use crate::key::{DbKey, KeyFile};
+
+const MAGIC: &[u8; 8] = b"CLINICBK";
+const FORMAT: u32 = 1;
+/// Backup files end in `.clinicbackup`.
+pub const EXTENSION: &str = "clinicbackup";
+/// A header is a few KB; anything larger is not ours.
+const MAX_HEADER: u32 = 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    format: u32,
+    clinic_id: String,
+    created_at: String,
+    schema_version: i64,
+    app_version: String,
+    db_bytes: u64,
+    db_sha256: String,
+    key_file: String,
+}
+
+/// What a backup holds, counted inside the encrypted database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BackupCounts {
+    pub patients: u64,
+    pub visits: u64,
+    pub handouts_given: u64,
+}
+
+fn counts(conn: &Connection) -> rusqlite::Result<BackupCounts> {
+    let n = |table: &str| -> rusqlite::Result<u64> {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|v| v as u64)
+    };
+    Ok(BackupCounts {
+        patients: n("patient")?,
+        visits: n("visit")?,
+        handouts_given: n("handout_given")?,
+    })
+}
+
+/// A backup written and checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BackupReport {
+    pub path: String,
+    pub bytes: u64,
+    pub created_at: String,
+    pub counts: BackupCounts,
+    /// Time taken to write and verify, in milliseconds.
+    pub millis: u64,
+}
+
+/// A backup file that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VerifiedBackup {
+    pub clinic_id: String,
+    pub created_at: String,
+    pub schema_version: i64,
+    pub counts: BackupCounts,
+}
+
+fn invalid(file: &Path, why: impl std::fmt::Display) -> ClinicError {
+    ClinicError::new(
+        ErrorCode::BackupInvalid,
+        format!("{} is not a usable backup: {why}", file.display()),
+    )
+}
+
+/// A file in the system's temp folder, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(label: &str) -> TempFile {
+        TempFile(std::env::temp_dir().join(format!(
+            "clinic-{label}-{}-{}.db",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        )))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+fn keyed(path: &Path, key: &DbKey, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal().as_str()))?;
+    Ok(conn)
+}
+
+/// Opens a database copy with `key` and runs both integrity checks; answers its schema
+/// version and counts. `file` names the backup in errors.
+fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64, BackupCounts)> {
+    let conn = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let header = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    if let Err(e) = header {
+        return Err(
+            if e.sqlite_error_code() == Some(rusqlite::ffi::ErrorCode::NotADatabase) {
+                invalid(file, "its database does not open with its key (damaged)")
+            } else {
+                e.into()
+            },
+        );
+    }
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if app_id != APPLICATION_ID {
+        return Err(invalid(file, "it does not hold a Clinic CRM database"));
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(ClinicError::new(
+            ErrorCode::SchemaTooNew,
+            format!(
+                "{} was made by a newer Clinic CRM (schema {version}; this one reads up to {SCHEMA_VERSION}): update the app first",
+                file.display()
+            ),
+        ));
+    }
+    // Every page's HMAC, then SQLite's own structure check.
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+    let problems: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some(first) = problems.first() {
+        return Err(invalid(file, format!("encryption check failed: {first}")));
+    }
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(invalid(file, format!("integrity check failed: {ok}")));
+    }
+    Ok((version, counts(&conn)?))
+}
+
+/// Reads a backup's header; the database follows at the returned offset.
+fn read_header(file: &Path, reader: &mut impl Read) -> Result<Header> {
+    let mut magic = [0u8; 8];
+    reader
+        .read_exact(&mut magic)
+        .map_err(|_| invalid(file, "it is empty or too short"))?;
+    if &magic != MAGIC {
+        return Err(invalid(file, "it is not a Clinic CRM backup file"));
+    }
+    let mut len = [0u8; 4];
+    reader
+        .read_exact(&mut len)
+        .map_err(|_| invalid(file, "it is truncated"))?;
+    let len = u32::from_le_bytes(len);
+    if len > MAX_HEADER {
+        return Err(invalid(file, "its header is damaged"));
+    }
+    let mut text = vec![0u8; len as usize];
+    reader
+        .read_exact(&mut text)
+        .map_err(|_| invalid(file, "it is truncated"))?;
+    let header: Header =
+        serde_json::from_slice(&text).map_err(|_| invalid(file, "its header is damaged"))?;
+    if header.format != FORMAT {
+        return Err(invalid(
+            file,
+            format!(
+                "backup format {} is not one this version reads",
+                header.format
+            ),
+        ));
+    }
+    Ok(header)
+}
+
+/// Copies the database out of a backup into `to`, checking its size and checksum.
+fn extract(file: &Path, to: &Path) -> Result<Header> {
+    let mut reader = BufReader::new(File::open(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ClinicError::new(
+            ErrorCode::NotFound,
+            format!("no backup file {}", file.display()),
+        ),
+        _ => e.into(),
+    })?);
+    let header = read_header(file, &mut reader)?;
+    let mut out = BufWriter::new(File::create(to)?);
+    let mut hasher = Sha256::new();
+    let mut left = header.db_bytes;
+    let mut buf = vec![0u8; 1 << 20];
+    while left > 0 {
+        let want = buf.len().min(left as usize);
+        let got = reader.read(&mut buf[..want])?;
+        if got == 0 {
+            return Err(invalid(file, "it is truncated"));
+        }
+        hasher.update(&buf[..got]);
+        out.write_all(&buf[..got])?;
+        left -= got as u64;
+    }
+    if reader.read(&mut [0u8; 1])? != 0 {
+        return Err(invalid(file, "it has extra bytes at the end"));
+    }
+    out.flush()?;
+    if hex::encode(hasher.finalize()) != header.db_sha256 {
+        return Err(invalid(file, "its contents do not match their checksum"));
+    }
+    Ok(header)
+}
+
+/// The key file carried in a backup, to unwrap with the passphrase of the day it was made.
+pub fn key_file_of(file: &Path) -> Result<KeyFile> {
+    let mut reader = BufReader::new(File::open(file)?);
+    let header = read_header(file, &mut reader)?;
+    KeyFile::from_text(&header.key_file, &file.display().to_string())
+}
+
+/// Checks a backup file completely with `key`: header, checksum, both integrity checks.
+pub fn verify(file: &Path, key: &DbKey) -> Result<VerifiedBackup> {
+    let tmp = TempFile::new("verify");
+    let header = extract(file, &tmp.0)?;
+    let (schema_version, counts) = check_database(&tmp.0, key, file)?;
+    Ok(VerifiedBackup {
+        clinic_id: header.clinic_id,
+        created_at: header.created_at,
+        schema_version,
+        counts,
+    })
+}
+
+/// `verify` with the passphrase the backup was made under.
+pub fn verify_with_passphrase(file: &Path, passphrase: &str) -> Result<VerifiedBackup> {
+    let key = key_file_of(file)?.unwrap_key(passphrase)?;
+    verify(file, &key)
+}
+
+fn folder_error(folder: &Path, e: std::io::Error) -> ClinicError {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => ClinicError::new(
+            ErrorCode::FolderMissing,
+            format!(
+                "the backup folder {} is not there (is the USB disk plugged in?)",
+                folder.display()
+            ),
+        ),
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => ClinicError::new(
+            ErrorCode::FolderReadOnly,
+            format!(
+                "the backup folder {} cannot be written to",
+                folder.display()
+            ),
+        ),
+        _ => e.into(),
+    }
+}
+
+/// A name a file system takes: the clinic's name (or "clinic") and the time.
+fn file_name(clinic_name: &str, at: chrono::DateTime<Utc>) -> String {
+    let name: String = clinic_name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_matches('-');
+    let name = if name.is_empty() { "clinic" } else { name };
+    format!(
+        "{name}-{}.{EXTENSION}",
+        at.with_timezone(&chrono::Local).format("%Y-%m-%d-%H%M%S")
+    )
+}
+
+impl Clinic {
+    /// Writes a backup into `folder` while staff keep working (a second, read-only
+    /// connection reads one consistent snapshot), then reads it back from `folder` and
+    /// verifies it; only a verified backup gets its final name.
+    pub fn backup_to(&self, actor: &Actor, folder: &Path) -> Result<BackupReport> {
+        authorize(actor, Action::Backup)?;
+        let started = Instant::now();
+        let meta = std::fs::metadata(folder).map_err(|e| folder_error(folder, e))?;
+        if !meta.is_dir() {
+            return Err(ClinicError::new(
+                ErrorCode::FolderMissing,
+                format!("{} is not a folder", folder.display()),
+            ));
+        }
+        let clinic_name = self.execute(actor, crate::settings::GetClinicProfile)?.name;
+
+        // The snapshot: one read transaction on a second connection, copied in one step.
+        let snapshot = TempFile::new("backup");
+        let source = keyed(
+            &self.dir().join(DB_FILE),
+            self.key(),
+            OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        source.execute_batch("BEGIN")?;
+        let (source_counts, schema_version) = {
+            let c = counts(&source)?;
+            let v: i64 = source.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            (c, v)
+        };
+        {
+            let mut dest = keyed(
+                &snapshot.0,
+                self.key(),
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            )?;
+            {
+                let backup = rusqlite::backup::Backup::new(&source, &mut dest)?;
+                backup.step(-1)?;
+            }
+            // A single file, readable without a -wal beside it.
+            dest.execute_batch("PRAGMA journal_mode = DELETE;")?;
+        }
+        source.execute_batch("COMMIT")?;
+        drop(source);
+
+        // Checksum, then the backup file under a temporary name in the destination.
+        let mut hasher = Sha256::new();
+        let mut db = File::open(&snapshot.0)?;
+        let db_bytes = std::io::copy(&mut db, &mut hasher)?;
+        let now = Utc::now();
+        let header = Header {
+            format: FORMAT,
+            clinic_id: self.clinic_id().to_string(),
+            created_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            schema_version,
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
+            db_bytes,
+            db_sha256: hex::encode(hasher.finalize()),
+            key_file: KeyFile::read(&self.dir().join(KEY_FILE))?.to_text(),
+        };
+        let name = file_name(&clinic_name, now);
+        let path = folder.join(&name);
+        let partial = folder.join(format!(".{name}.partial"));
+        let written = (|| -> Result<u64> {
+            let file = File::create(&partial).map_err(|e| folder_error(folder, e))?;
+            let mut out = BufWriter::new(file);
+            let text = serde_json::to_vec(&header).expect("header serialises");
+            out.write_all(MAGIC)?;
+            out.write_all(&(text.len() as u32).to_le_bytes())?;
+            out.write_all(&text)?;
+            let mut db = File::open(&snapshot.0)?;
+            std::io::copy(&mut db, &mut out)?;
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            Ok(file.metadata()?.len())
+        })();
+        let bytes = match written {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        drop(snapshot);
+
+        // Read back from the destination: what the disk holds is what gets checked.
+        let checked = verify(&partial, self.key()).and_then(|v| {
+            if v.counts == source_counts {
+                Ok(v)
+            } else {
+                Err(invalid(
+                    &partial,
+                    format!(
+                        "it holds {:?} but the clinic held {source_counts:?}",
+                        v.counts
+                    ),
+                ))
+            }
+        });
+        if let Err(e) = checked {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        std::fs::rename(&partial, &path)?;
+        if let Ok(d) = File::open(folder) {
+            let _ = d.sync_all();
+        }
+        Ok(BackupReport {
+            path: path.display().to_string(),
+            bytes,
+            created_at: header.created_at,
+            counts: source_counts,
+            millis: started.elapsed().as_millis() as u64,
+        })
+    }
+}
+
+/// A restore done: what is live now, and where the data it replaced was kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RestoreReport {
+    pub backup: VerifiedBackup,
+    /// The folder holding the replaced database and key file, if there was a clinic here.
+    pub safety_copy: Option<String>,
+}
+
+/// Replaces the clinic in `dir` (if any) with the backup in `file`, unlocked with the
+/// passphrase the backup was made under. The backup is checked completely first; the
+/// current database, its journal and key file are moved into `dir/safety-<time>/` (kept,
+/// never deleted); if anything fails after that, they are moved back. The clinic in `dir`
+/// must be closed.
+pub fn restore(dir: &Path, file: &Path, passphrase: &str) -> Result<RestoreReport> {
+    let key_file = key_file_of(file)?;
+    let key = key_file.unwrap_key(passphrase)?;
+    std::fs::create_dir_all(dir)?;
+    // Unpacked beside the live file (same disk: the final rename is atomic) and checked.
+    let incoming = dir.join(format!("{DB_FILE}.restoring"));
+    let _ = std::fs::remove_file(&incoming);
+    let checked = extract(file, &incoming).and_then(|header| {
+        let (schema_version, counts) = check_database(&incoming, &key, file)?;
+        Ok(VerifiedBackup {
+            clinic_id: header.clinic_id,
+            created_at: header.created_at,
+            schema_version,
+            counts,
+        })
+    });
+    let backup = match checked {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = std::fs::remove_file(&incoming);
+            return Err(e);
+        }
+    };
+
+    // The current clinic goes aside whole: database, WAL (its latest writes), key file.
+    let present: Vec<&str> = [DB_FILE, "clinic.db-wal", "clinic.db-shm", KEY_FILE]
+        .into_iter()
+        .filter(|f| dir.join(f).exists())
+        .collect();
+    let safety = (folder_state(dir) != FolderState::Empty).then(|| {
+        dir.join(format!(
+            "safety-{}",
+            chrono::Local::now().format("%Y-%m-%d-%H%M%S")
+        ))
+    });
+    let moved: Result<Vec<&str>> = (|| {
+        let mut moved = Vec::new();
+        if let Some(safety) = &safety {
+            std::fs::create_dir_all(safety)?;
+            for f in &present {
+                std::fs::rename(dir.join(f), safety.join(f))?;
+                moved.push(*f);
+            }
+        }
+        Ok(moved)
+    })();
+    let put_back = |moved: &[&str]| {
+        if let Some(safety) = &safety {
+            for f in moved {
+                let _ = std::fs::rename(safety.join(f), dir.join(f));
+            }
+        }
+    };
+    let result = moved.and_then(|moved| {
+        let live = (|| -> Result<()> {
+            std::fs::rename(&incoming, dir.join(DB_FILE))?;
+            key_file.write(&dir.join(KEY_FILE))?;
+            // Opening brings an older backup's schema up to date.
+            drop(crate::db::open(&dir.join(DB_FILE), &key, false)?);
+            Ok(())
+        })();
+        if live.is_err() {
+            for f in [DB_FILE, "clinic.db-wal", "clinic.db-shm", KEY_FILE] {
+                let _ = std::fs::remove_file(dir.join(f));
+            }
+            put_back(&moved);
+        }
+        live
+    });
+    let _ = std::fs::remove_file(&incoming);
+    result?;
+    Ok(RestoreReport {
+        backup,
+        safety_copy: safety.map(|s| s.display().to_string()),
+    })
+}
+
+/// A backup file found in a folder, read from its header alone (no key needed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BackupFile {
+    pub path: String,
+    pub bytes: u64,
+    pub created_at: String,
+    pub clinic_id: String,
+    pub schema_version: i64,
+}
+
+/// The backup files in `folder`, newest first; a damaged one is listed by `problems`.
+pub fn list(folder: &Path) -> Result<(Vec<BackupFile>, Vec<String>)> {
+    let entries = std::fs::read_dir(folder).map_err(|e| folder_error(folder, e))?;
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some(EXTENSION) {
+            continue;
+        }
+        let header = File::open(&path)
+            .map_err(ClinicError::from)
+            .and_then(|f| read_header(&path, &mut BufReader::new(f)));
+        match header {
+            Ok(h) => found.push(BackupFile {
+                path: path.display().to_string(),
+                bytes: entry.metadata().map(|m| m.len()).unwrap_or(0),
+                created_at: h.created_at,
+                clinic_id: h.clinic_id,
+                schema_version: h.schema_version,
+            }),
+            Err(e) => problems.push(e.message),
+        }
+    }
+    found.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    Ok((found, problems))
+}
+
+/// The folder backups go to when none is named (the last one used).
+pub struct GetBackupFolder;
+
+impl crate::clinic::Operation for GetBackupFolder {
+    type Output = Option<String>;
+    fn action(&self) -> Action {
+        Action::SettingsRead
+    }
+    fn run(self, tx: &rusqlite::Transaction<'_>, _: &Actor) -> Result<Option<String>> {
+        Ok(
+            tx.query_row("SELECT folder FROM backup_setting WHERE id = 1", [], |r| {
+                r.get(0)
+            })?,
+        )
+    }
+}
+
+/// Remembers the backup folder.
+pub struct SetBackupFolder(pub String);
+
+impl crate::clinic::Operation for SetBackupFolder {
+    type Output = ();
+    fn action(&self) -> Action {
+        Action::Backup
+    }
+    fn run(self, tx: &rusqlite::Transaction<'_>, _: &Actor) -> Result<()> {
+        tx.execute(
+            "UPDATE backup_setting SET folder = ?1 WHERE id = 1",
+            [&self.0],
+        )?;
+        Ok(())
+    }
+}

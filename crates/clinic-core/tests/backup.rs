@@ -1,0 +1,229 @@
+//! Backups and restore on real encrypted files: written while the clinic is open, read back
+//! and verified, restored into an empty folder and over a clinic (with a safety copy), and
+//! refused — with nothing changed — when damaged, truncated, under another passphrase, from
+//! a newer version, or aimed at a folder that is not there.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use clinic_core::backup::{self, EXTENSION};
+use clinic_core::patients::{CreatePatient, ListPatients, PatientInput};
+use clinic_core::settings::{ClinicProfile, SetClinicProfile};
+use clinic_core::{Actor, Clinic, ErrorCode};
+
+fn add(c: &Clinic, name: &str, phone: &str) {
+    c.execute(
+        &Actor::owner(),
+        CreatePatient::new(PatientInput {
+            name: name.into(),
+            phone: Some(phone.into()),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+}
+
+fn names(c: &Clinic) -> Vec<String> {
+    let mut n: Vec<String> = c
+        .execute(
+            &Actor::owner(),
+            ListPatients {
+                include_archived: true,
+                limit: 100,
+                offset: 0,
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    n.sort();
+    n
+}
+
+/// A clinic with two patients and a backup of it in its own folder.
+fn backed_up() -> (tempfile::TempDir, Clinic, tempfile::TempDir, PathBuf) {
+    let (tmp, c) = common::clinic();
+    c.execute(
+        &Actor::owner(),
+        SetClinicProfile(ClinicProfile {
+            name: "康健牙科/诊所".into(),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    add(&c, "张伟明", "13812345678");
+    add(&c, "陳美玲", "0912345678");
+    let usb = tempfile::tempdir().unwrap();
+    let report = c.backup_to(&Actor::owner(), usb.path()).unwrap();
+    (tmp, c, usb, PathBuf::from(report.path))
+}
+
+fn flip_byte(file: &Path, at_from_end: u64) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let i = bytes.len() - at_from_end as usize;
+    bytes[i] ^= 0x5a;
+    std::fs::write(file, bytes).unwrap();
+}
+
+#[test]
+fn a_backup_is_one_encrypted_verified_file_named_for_the_clinic_and_the_time() {
+    let (_tmp, c, usb, file) = backed_up();
+    let name = file.file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.starts_with("康健牙科-诊所-") && name.ends_with(&format!(".{EXTENSION}")),
+        "{name}"
+    );
+    // Nothing else left in the folder (no partial file).
+    assert_eq!(std::fs::read_dir(usb.path()).unwrap().count(), 1);
+    // No name, phone or search key in clear.
+    let bytes = std::fs::read(&file).unwrap();
+    for secret in ["张伟明", "13812345678", "zhangweiming", "陳美玲"] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in clear"
+        );
+    }
+    // It carries the wrapped key file, never the raw key.
+    let key = {
+        let kf = clinic_core::key::KeyFile::read(&c.dir().join(clinic_core::KEY_FILE)).unwrap();
+        kf.unwrap_key(common::PASS).unwrap()
+    };
+    let raw_hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!String::from_utf8_lossy(&bytes).contains(&raw_hex));
+    let v = backup::verify_with_passphrase(&file, common::PASS).unwrap();
+    assert_eq!((v.counts.patients, v.counts.visits), (2, 0));
+    assert_eq!(v.clinic_id, c.clinic_id());
+    let (listed, problems) = backup::list(usb.path()).unwrap();
+    assert!(problems.is_empty());
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].bytes, bytes.len() as u64);
+    // Staff keep working: the clinic is still open and writable afterwards.
+    add(&c, "王芳", "13600002222");
+    assert_eq!(names(&c).len(), 3);
+}
+
+#[test]
+fn restore_on_a_new_computer_and_over_a_clinic_keeps_a_safety_copy() {
+    let (_tmp, c, _usb, file) = backed_up();
+    add(&c, "王芳", "13600002222"); // after the backup
+
+    // A new computer: an empty folder.
+    let fresh = tempfile::tempdir().unwrap();
+    let dir = fresh.path().join("data");
+    let r = backup::restore(&dir, &file, common::PASS).unwrap();
+    assert!(r.safety_copy.is_none());
+    assert_eq!(r.backup.counts.patients, 2);
+    let (restored, _) = Clinic::unlock_with_passphrase(&dir, common::PASS).unwrap();
+    assert_eq!(names(&restored), ["张伟明", "陳美玲"]);
+    drop(restored);
+
+    // Over the clinic itself (closed first): back to the backup; the newer data kept aside.
+    let home = c.dir().to_path_buf();
+    drop(c);
+    let r = backup::restore(&home, &file, common::PASS).unwrap();
+    let safety = PathBuf::from(r.safety_copy.unwrap());
+    assert!(
+        safety.join(clinic_core::DB_FILE).exists() && safety.join(clinic_core::KEY_FILE).exists()
+    );
+    let (back, _) = Clinic::unlock_with_passphrase(&home, common::PASS).unwrap();
+    assert_eq!(names(&back), ["张伟明", "陳美玲"]);
+    drop(back);
+    // The safety copy is a whole clinic: it opens and still has 王芳.
+    let (aside, _) = Clinic::unlock_with_passphrase(&safety, common::PASS).unwrap();
+    assert_eq!(names(&aside), ["张伟明", "王芳", "陳美玲"]);
+}
+
+#[test]
+fn a_damaged_truncated_foreign_or_locked_backup_is_refused_and_nothing_changes() {
+    let (_tmp, c, usb, file) = backed_up();
+    add(&c, "王芳", "13600002222");
+    let home = c.dir().to_path_buf();
+    drop(c);
+    let before: Vec<(String, Vec<u8>)> = std::fs::read_dir(&home)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    let same_as_before = || {
+        let mut now: Vec<(String, Vec<u8>)> = std::fs::read_dir(&home)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        let mut was = before.clone();
+        now.sort();
+        was.sort();
+        assert!(now == was, "the clinic's folder changed");
+    };
+
+    let copy = |name: &str| {
+        let p = usb.path().join(name);
+        std::fs::copy(&file, &p).unwrap();
+        p
+    };
+    let flipped = copy("flipped.clinicbackup");
+    flip_byte(&flipped, 5000);
+    let truncated = copy("truncated.clinicbackup");
+    let len = std::fs::metadata(&truncated).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&truncated)
+        .unwrap()
+        .set_len(len - 4096)
+        .unwrap();
+    let foreign = usb.path().join("holiday.clinicbackup");
+    std::fs::write(&foreign, b"PK\x03\x04 a zip file, not ours").unwrap();
+
+    for bad in [&flipped, &truncated, &foreign] {
+        let e = backup::restore(&home, bad, common::PASS).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BackupInvalid, "{bad:?}: {e}");
+        same_as_before();
+    }
+    let e = backup::verify_with_passphrase(&flipped, common::PASS).unwrap_err();
+    assert!(e.message.contains("checksum"), "{e}");
+    let e = backup::verify_with_passphrase(&truncated, common::PASS).unwrap_err();
+    assert!(e.message.contains("truncated"), "{e}");
+
+    let e = backup::restore(&home, &file, "not the passphrase").unwrap_err();
+    assert_eq!(e.code, ErrorCode::WrongPassphrase);
+    same_as_before();
+
+    let (listed, problems) = backup::list(usb.path()).unwrap();
+    assert_eq!(
+        listed.len(),
+        3,
+        "the intact one and the two damaged past their header"
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let (c, _) = Clinic::unlock_with_passphrase(&home, common::PASS).unwrap();
+    assert_eq!(names(&c).len(), 3);
+}
+
+#[test]
+fn a_missing_folder_is_said_plainly_and_front_desk_may_not_back_up() {
+    let (_tmp, c) = common::clinic();
+    let gone = Path::new("/media/usb-that-is-not-plugged-in");
+    let e = c.backup_to(&Actor::owner(), gone).unwrap_err();
+    assert_eq!(e.code, ErrorCode::FolderMissing);
+    assert!(e.message.contains("USB"), "{e}");
+    let desk = Actor {
+        name: "前台".into(),
+        role: clinic_core::access::Role::FrontDesk,
+    };
+    let usb = tempfile::tempdir().unwrap();
+    let e = c.backup_to(&desk, usb.path()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::PermissionDenied);
+    assert_eq!(std::fs::read_dir(usb.path()).unwrap().count(), 0);
+}
