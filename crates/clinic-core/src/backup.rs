@@ -412,6 +412,14 @@ impl Clinic {
             let _ = std::fs::remove_file(&partial);
             return Err(e);
         }
+        // Two backups in one second must not overwrite each other: "-2", "-3"…
+        let mut path = path;
+        let mut n = 2;
+        while path.exists() {
+            let stem = name.trim_end_matches(&format!(".{EXTENSION}"));
+            path = folder.join(format!("{stem}-{n}.{EXTENSION}"));
+            n += 1;
+        }
         std::fs::rename(&partial, &path)?;
         if let Ok(d) = File::open(folder) {
             let _ = d.sync_all();

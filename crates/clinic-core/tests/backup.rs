@@ -102,6 +102,11 @@ fn a_backup_is_one_encrypted_verified_file_named_for_the_clinic_and_the_time() {
     // Staff keep working: the clinic is still open and writable afterwards.
     add(&c, "王芳", "13600002222");
     assert_eq!(names(&c).len(), 3);
+    // Backups in the same second get their own names; none is overwritten.
+    let a = c.backup_to(&Actor::owner(), usb.path()).unwrap();
+    let b = c.backup_to(&Actor::owner(), usb.path()).unwrap();
+    assert_ne!(a.path, b.path);
+    assert_eq!(backup::list(usb.path()).unwrap().0.len(), 3);
 }
 
 #[test]
