@@ -1,6 +1,10 @@
 //! Thin adapters: parse ids, call the core, return its types. Errors cross IPC as
 //! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
 
+use clinic_core::backup::{
+    self, BackupListing, BackupReport, BackupStatus, GetBackupFolder, GetBackupStatus,
+    SetBackupFolder,
+};
 use clinic_core::export::{self, Export, ExportFormat, ExportWhat};
 use clinic_core::handouts::pdf::Paper;
 use clinic_core::handouts::{
@@ -502,4 +506,34 @@ pub fn settings_logo_set(
     };
     let logo = (!bytes.is_empty()).then(|| bytes.clone());
     state.execute(SetClinicLogo(logo))
+}
+
+/// The backup folder (checked now), the last good backup and the last attempt.
+#[tauri::command]
+pub fn backup_status(state: State<'_, AppState>) -> Reply<BackupStatus> {
+    state.execute(GetBackupStatus)
+}
+
+/// A verified backup into `folder` (remembered), or into the remembered folder.
+#[tauri::command]
+pub async fn backup_now(state: State<'_, AppState>, folder: Option<String>) -> Reply<BackupReport> {
+    let folder = match folder {
+        Some(f) if !f.trim().is_empty() => f.trim().to_string(),
+        _ => state.execute(GetBackupFolder)?.ok_or_else(|| {
+            ClinicError::validation(
+                "folder",
+                ValidationRule::Required,
+                "choose a backup folder first",
+            )
+        })?,
+    };
+    let report = state.backup_to(std::path::Path::new(&folder))?;
+    state.execute(SetBackupFolder(folder))?;
+    Ok(report)
+}
+
+/// The backups in `folder`, newest first.
+#[tauri::command]
+pub fn backup_list(folder: String) -> Reply<BackupListing> {
+    backup::listing(std::path::Path::new(&folder))
 }

@@ -46,6 +46,9 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             commands::settings_clinic_set,
             commands::settings_logo_get,
             commands::settings_logo_set,
+            commands::backup_status,
+            commands::backup_now,
+            commands::backup_list,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

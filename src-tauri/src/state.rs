@@ -111,4 +111,13 @@ impl AppState {
             .unwrap_or_else(|e| e.into_inner())
             .store(true, Ordering::Relaxed);
     }
+
+    /// A backup of the open clinic, as the signed-in actor.
+    pub fn backup_to(&self, folder: &std::path::Path) -> Result<clinic_core::backup::BackupReport> {
+        let guard = self.clinic.read().unwrap_or_else(|e| e.into_inner());
+        let clinic = guard
+            .as_ref()
+            .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
+        clinic.backup_to(&Actor::owner(), folder)
+    }
 }

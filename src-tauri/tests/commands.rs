@@ -436,3 +436,36 @@ fn handout_templates_logo_and_a_batch_through_ipc() {
     assert_eq!(empty["code"], "VALIDATION");
     call(&h, "handout_batch_cancel", json!({})).unwrap();
 }
+
+#[test]
+fn backups_through_ipc_status_now_list() {
+    let h = harness();
+    call(
+        &h,
+        "setup_clinic",
+        json!({"passphrase": "correct horse battery"}),
+    )
+    .unwrap();
+    let status = call(&h, "backup_status", json!({})).unwrap();
+    assert_eq!(status["folderCheck"], "unset");
+    let none = call(&h, "backup_now", json!({"folder": null})).unwrap_err();
+    assert_eq!(none["code"], "VALIDATION");
+    let missing = call(&h, "backup_now", json!({"folder": "/media/no-usb-here"})).unwrap_err();
+    assert_eq!(missing["code"], "FOLDER_MISSING");
+
+    let usb = tempfile::tempdir().unwrap();
+    let folder = usb.path().display().to_string();
+    let report = call(&h, "backup_now", json!({"folder": folder})).unwrap();
+    assert!(
+        report["path"].as_str().unwrap().ends_with(".clinicbackup"),
+        "{report}"
+    );
+    // Remembered: the next one needs no folder.
+    call(&h, "backup_now", json!({"folder": null})).unwrap();
+    let status = call(&h, "backup_status", json!({})).unwrap();
+    assert_eq!(status["folder"], folder);
+    assert_eq!(status["folderCheck"], "ready");
+    assert_eq!(status["lastGood"]["ok"], true);
+    let listed = call(&h, "backup_list", json!({"folder": folder})).unwrap();
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 2, "{listed}");
+}

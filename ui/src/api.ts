@@ -27,6 +27,9 @@ import type { TemplateKey } from "./bindings/TemplateKey";
 import type { TemplateText } from "./bindings/TemplateText";
 import type { TemplatePreview } from "./bindings/TemplatePreview";
 import type { ClinicProfile } from "./bindings/ClinicProfile";
+import type { BackupStatus } from "./bindings/BackupStatus";
+import type { BackupReport } from "./bindings/BackupReport";
+import type { BackupListing } from "./bindings/BackupListing";
 
 /** What an import file holds (the Tauri command's `ImportKind`). */
 export type ImportKind = "patients" | "visits";
@@ -99,6 +102,10 @@ export const api = {
   settingsLogoGet: async () => new Uint8Array(await call<ArrayBuffer | number[]>("settings_logo_get")),
   /** Sets the logo (PNG or JPEG bytes); empty bytes remove it. */
   settingsLogoSet: (bytes: Uint8Array) => call<null>("settings_logo_set", bytes),
+  backupStatus: () => call<BackupStatus>("backup_status"),
+  /** A verified backup into `folder` (remembered), or the remembered folder when null. */
+  backupNow: (folder: string | null) => call<BackupReport>("backup_now", { folder }),
+  backupList: (folder: string) => call<BackupListing>("backup_list", { folder }),
   /** The file travels as raw bytes; a dry run unless `dryRun` is false. */
   importPatients: (file: Uint8Array, encoding: TextEncoding, mapping: (ImportField | null)[] | null, dryRun: boolean) =>
     sendFile<ImportOutcome>("import_patients", file, encoding, mapping, dryRun),

@@ -50,8 +50,11 @@ struct Header {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct BackupCounts {
+    #[ts(type = "number")]
     pub patients: u64,
+    #[ts(type = "number")]
     pub visits: u64,
+    #[ts(type = "number")]
     pub handouts_given: u64,
 }
 
@@ -75,10 +78,12 @@ fn counts(conn: &Connection) -> rusqlite::Result<BackupCounts> {
 #[ts(export)]
 pub struct BackupReport {
     pub path: String,
+    #[ts(type = "number")]
     pub bytes: u64,
     pub created_at: String,
     pub counts: BackupCounts,
     /// Time taken to write and verify, in milliseconds.
+    #[ts(type = "number")]
     pub millis: u64,
 }
 
@@ -313,8 +318,30 @@ impl Clinic {
     /// Writes a backup into `folder` while staff keep working (a second, read-only
     /// connection reads one consistent snapshot), then reads it back from `folder` and
     /// verifies it; only a verified backup gets its final name.
+    /// Every attempt is logged: a good one with its file, a failed one with its reason.
     pub fn backup_to(&self, actor: &Actor, folder: &Path) -> Result<BackupReport> {
         authorize(actor, Action::Backup)?;
+        let result = self.write_backup(actor, folder);
+        let entry = match &result {
+            Ok(r) => RecordBackup {
+                folder: folder.display().to_string(),
+                file: Some(r.path.clone()),
+                bytes: Some(r.bytes),
+                error: None,
+            },
+            Err(e) => RecordBackup {
+                folder: folder.display().to_string(),
+                file: None,
+                bytes: None,
+                error: Some(e.clone()),
+            },
+        };
+        // The log lives in the clinic's own file: a full or missing USB disk does not stop it.
+        self.execute(actor, entry)?;
+        result
+    }
+
+    fn write_backup(&self, actor: &Actor, folder: &Path) -> Result<BackupReport> {
         let started = Instant::now();
         let meta = std::fs::metadata(folder).map_err(|e| folder_error(folder, e))?;
         if !meta.is_dir() {
@@ -532,10 +559,26 @@ pub fn restore(dir: &Path, file: &Path, passphrase: &str) -> Result<RestoreRepor
 #[ts(export)]
 pub struct BackupFile {
     pub path: String,
+    #[ts(type = "number")]
     pub bytes: u64,
     pub created_at: String,
     pub clinic_id: String,
     pub schema_version: i64,
+}
+
+/// The backup files of a folder, and why any other `.clinicbackup` there is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BackupListing {
+    pub backups: Vec<BackupFile>,
+    pub problems: Vec<String>,
+}
+
+/// [`list`] as one value (for the window).
+pub fn listing(folder: &Path) -> Result<BackupListing> {
+    let (backups, problems) = list(folder)?;
+    Ok(BackupListing { backups, problems })
 }
 
 /// The backup files in `folder`, newest first; a damaged one is listed by `problems`.
@@ -597,5 +640,162 @@ impl crate::clinic::Operation for SetBackupFolder {
             [&self.0],
         )?;
         Ok(())
+    }
+}
+
+/// One attempt, for the log.
+struct RecordBackup {
+    folder: String,
+    file: Option<String>,
+    bytes: Option<u64>,
+    error: Option<ClinicError>,
+}
+
+impl crate::clinic::Operation for RecordBackup {
+    type Output = ();
+    fn action(&self) -> Action {
+        Action::Backup
+    }
+    fn run(self, tx: &rusqlite::Transaction<'_>, by: &Actor) -> Result<()> {
+        tx.execute(
+            "INSERT INTO backup_log (at, folder, file, bytes, ok, error_code, message, by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+                self.folder,
+                self.file,
+                self.bytes.map(|b| b as i64),
+                self.error.is_none(),
+                self.error.as_ref().map(|e| e.code.as_str()),
+                self.error.as_ref().map(|e| e.message.clone()),
+                by.name,
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// A logged backup attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BackupEntry {
+    pub at: String,
+    pub folder: String,
+    pub file: Option<String>,
+    #[ts(type = "number | null")]
+    pub bytes: Option<u64>,
+    pub ok: bool,
+    /// The error's code (`FOLDER_MISSING`, `DISK_FULL`…) when it failed.
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub by: String,
+}
+
+/// Whether the remembered folder can take a backup right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum FolderCheck {
+    /// No folder chosen yet.
+    Unset,
+    Ready,
+    /// Not there (the USB disk is not plugged in).
+    Missing,
+    ReadOnly,
+}
+
+/// The owner's safety net at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BackupStatus {
+    pub folder: Option<String>,
+    pub folder_check: FolderCheck,
+    pub last_good: Option<BackupEntry>,
+    pub last_attempt: Option<BackupEntry>,
+}
+
+/// Checks a folder by writing and removing a small probe file.
+pub fn check_folder(folder: &Path) -> FolderCheck {
+    if !folder.is_dir() {
+        return FolderCheck::Missing;
+    }
+    let probe = folder.join(format!(".clinic-probe-{}", std::process::id()));
+    match File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            FolderCheck::Ready
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FolderCheck::Missing,
+        Err(_) => FolderCheck::ReadOnly,
+    }
+}
+
+fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<BackupEntry> {
+    Ok(BackupEntry {
+        at: r.get(0)?,
+        folder: r.get(1)?,
+        file: r.get(2)?,
+        bytes: r.get::<_, Option<i64>>(3)?.map(|b| b as u64),
+        ok: r.get(4)?,
+        error_code: r.get(5)?,
+        message: r.get(6)?,
+        by: r.get(7)?,
+    })
+}
+
+const ENTRY_COLUMNS: &str = "at, folder, file, bytes, ok, error_code, message, by";
+
+/// The remembered folder (checked now), the last good backup and the last attempt.
+pub struct GetBackupStatus;
+
+impl crate::clinic::Operation for GetBackupStatus {
+    type Output = BackupStatus;
+    fn action(&self) -> Action {
+        Action::SettingsRead
+    }
+    fn run(self, tx: &rusqlite::Transaction<'_>, by: &Actor) -> Result<BackupStatus> {
+        use rusqlite::OptionalExtension;
+        let folder = GetBackupFolder.run(tx, by)?;
+        let last = |filter: &str| -> Result<Option<BackupEntry>> {
+            Ok(tx
+                .query_row(
+                    &format!(
+                        "SELECT {ENTRY_COLUMNS} FROM backup_log {filter} ORDER BY id DESC LIMIT 1"
+                    ),
+                    [],
+                    entry,
+                )
+                .optional()?)
+        };
+        Ok(BackupStatus {
+            folder_check: folder
+                .as_deref()
+                .map(|f| check_folder(Path::new(f)))
+                .unwrap_or(FolderCheck::Unset),
+            folder,
+            last_good: last("WHERE ok = 1")?,
+            last_attempt: last("")?,
+        })
+    }
+}
+
+/// The latest attempts, newest first.
+pub struct ListBackupLog {
+    pub limit: u32,
+}
+
+impl crate::clinic::Operation for ListBackupLog {
+    type Output = Vec<BackupEntry>;
+    fn action(&self) -> Action {
+        Action::SettingsRead
+    }
+    fn run(self, tx: &rusqlite::Transaction<'_>, _: &Actor) -> Result<Vec<BackupEntry>> {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM backup_log ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([self.limit], entry)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

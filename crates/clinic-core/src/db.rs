@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_handouts.sql"),
     include_str!("../migrations/0009_handout_templates.sql"),
     include_str!("../migrations/0010_backup_folder.sql"),
+    include_str!("../migrations/0011_backup_log.sql"),
 ];
 
 /// The schema version this build writes and understands.

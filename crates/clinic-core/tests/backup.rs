@@ -232,3 +232,105 @@ fn a_missing_folder_is_said_plainly_and_front_desk_may_not_back_up() {
     assert_eq!(e.code, ErrorCode::PermissionDenied);
     assert_eq!(std::fs::read_dir(usb.path()).unwrap().count(), 0);
 }
+
+/// A backup file put together by hand (the format is documented in backup.rs), holding
+/// `db` under the clinic's key file.
+fn handmade_backup(dir: &Path, db: &[u8], out: &Path) {
+    use sha2::{Digest, Sha256};
+    let header = serde_json::json!({
+        "format": 1,
+        "clinicId": clinic_core::Clinic::clinic_id_of(dir).unwrap(),
+        "createdAt": "2031-01-01T00:00:00Z",
+        "schemaVersion": clinic_core::SCHEMA_VERSION + 1,
+        "appVersion": "9.0.0",
+        "dbBytes": db.len(),
+        "dbSha256": hex::encode(Sha256::digest(db)),
+        "keyFile": std::fs::read_to_string(dir.join(clinic_core::KEY_FILE)).unwrap(),
+    });
+    let text = serde_json::to_vec(&header).unwrap();
+    let mut bytes = b"CLINICBK".to_vec();
+    bytes.extend((text.len() as u32).to_le_bytes());
+    bytes.extend(text);
+    bytes.extend(db);
+    std::fs::write(out, bytes).unwrap();
+}
+
+#[test]
+fn a_backup_from_a_newer_version_is_refused_before_anything_changes() {
+    let (tmp, c, key) = common::clinic_and_key();
+    add(&c, "张伟明", "13812345678");
+    let home = c.dir().to_path_buf();
+    drop(c);
+    // A copy of the database as a newer app would have left it.
+    let newer = tmp.path().join("newer.db");
+    {
+        let conn = common::raw(&home, &key);
+        conn.execute_batch(&format!("VACUUM INTO '{}';", newer.display()))
+            .unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(&newer).unwrap();
+        let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{hex}'\"; PRAGMA journal_mode = DELETE; PRAGMA user_version = {};",
+            clinic_core::SCHEMA_VERSION + 1
+        ))
+        .unwrap();
+    }
+    let usb = tempfile::tempdir().unwrap();
+    let file = usb.path().join("from-the-future.clinicbackup");
+    handmade_backup(&home, &std::fs::read(&newer).unwrap(), &file);
+    let e = backup::verify_with_passphrase(&file, common::PASS).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SchemaTooNew, "{e}");
+    let before = std::fs::read(home.join(clinic_core::DB_FILE)).unwrap();
+    let e = backup::restore(&home, &file, common::PASS).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SchemaTooNew);
+    assert_eq!(
+        std::fs::read(home.join(clinic_core::DB_FILE)).unwrap(),
+        before
+    );
+    assert!(!home.join("clinic.db.restoring").exists());
+    let (c, _) = Clinic::unlock_with_passphrase(&home, common::PASS).unwrap();
+    assert_eq!(names(&c), ["张伟明"]);
+}
+
+#[test]
+fn every_attempt_is_logged_and_the_status_says_when_the_folder_is_gone() {
+    use clinic_core::backup::{FolderCheck, GetBackupStatus, ListBackupLog, SetBackupFolder};
+    let (_tmp, c) = common::clinic();
+    let owner = Actor::owner();
+    let s = c.execute(&owner, GetBackupStatus).unwrap();
+    assert_eq!(
+        (s.folder_check, s.last_good.is_none()),
+        (FolderCheck::Unset, true)
+    );
+
+    let usb = tempfile::tempdir().unwrap();
+    c.execute(&owner, SetBackupFolder(usb.path().display().to_string()))
+        .unwrap();
+    let good = c.backup_to(&owner, usb.path()).unwrap();
+    let missing = usb.path().join("unplugged");
+    c.backup_to(&owner, &missing).unwrap_err();
+
+    let s = c.execute(&owner, GetBackupStatus).unwrap();
+    assert_eq!(s.folder_check, FolderCheck::Ready);
+    let last_good = s.last_good.unwrap();
+    assert_eq!(last_good.file.as_deref(), Some(good.path.as_str()));
+    assert_eq!(last_good.bytes, Some(good.bytes));
+    let last = s.last_attempt.unwrap();
+    assert!(!last.ok);
+    assert_eq!(last.error_code.as_deref(), Some("FOLDER_MISSING"));
+    assert_eq!(
+        c.execute(&owner, ListBackupLog { limit: 10 })
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The USB disk is pulled out: the status says so before anyone tries.
+    let gone = usb.path().to_path_buf();
+    drop(usb);
+    assert!(!gone.exists());
+    let s = c.execute(&owner, GetBackupStatus).unwrap();
+    assert_eq!(s.folder_check, FolderCheck::Missing);
+}

@@ -3,4 +3,4 @@
 /**
  * What a backup holds, counted inside the encrypted database.
  */
-export type BackupCounts = { patients: bigint, visits: bigint, handoutsGiven: bigint, };
+export type BackupCounts = { patients: number, visits: number, handoutsGiven: number, };

@@ -4,8 +4,8 @@ import type { BackupCounts } from "./BackupCounts";
 /**
  * A backup written and checked.
  */
-export type BackupReport = { path: string, bytes: bigint, createdAt: string, counts: BackupCounts, 
+export type BackupReport = { path: string, bytes: number, createdAt: string, counts: BackupCounts, 
 /**
  * Time taken to write and verify, in milliseconds.
  */
-millis: bigint, };
+millis: number, };

@@ -319,6 +319,17 @@ const en = {
     logoSaved: "The logo is saved.",
     logoRemoved: "The logo is removed.",
   },
+  backup: {
+    title: "Backups",
+    hint: "An encrypted copy of everything, checked after it is written. Keep it on a USB disk or another computer's folder, away from this one.",
+    lastGood: "Last good backup: {when} · {size}",
+    never: "No backup yet.",
+    lastFailed: "The last attempt ({when}) failed:",
+    folderPlaceholder: "Folder for backups, e.g. /media/usb/clinic or E:\\Backups",
+    check: { unset: "No folder", ready: "Ready", missing: "Not there — plug in the USB disk", "read-only": "Cannot be written to" },
+    now: "Back up now",
+    done: "Backed up and verified: {path} ({patients} patients, {visits} visits)",
+  },
   export: {
     button: "Export",
     patientsCsv: "Patients — CSV (Excel)",

@@ -318,6 +318,17 @@ const zhCN: Messages = {
     logoSaved: "标识已保存。",
     logoRemoved: "标识已移除。",
   },
+  backup: {
+    title: "备份",
+    hint: "所有数据的加密副本，写入后立即校验。请保存在 U 盘或另一台电脑的文件夹中，不要只放在这台电脑上。",
+    lastGood: "最近一次成功备份：{when} · {size}",
+    never: "还没有备份。",
+    lastFailed: "最近一次备份（{when}）失败：",
+    folderPlaceholder: "备份文件夹，例如 /media/usb/clinic 或 E:\\备份",
+    check: { unset: "未选择文件夹", ready: "可用", missing: "找不到——请插入 U 盘", "read-only": "无法写入" },
+    now: "立即备份",
+    done: "已备份并校验：{path}（{patients} 位患者，{visits} 次就诊）",
+  },
   export: {
     button: "导出",
     patientsCsv: "患者 — CSV（Excel 可打开）",

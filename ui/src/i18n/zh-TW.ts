@@ -318,6 +318,17 @@ const zhTW: Messages = {
     logoSaved: "標誌已儲存。",
     logoRemoved: "標誌已移除。",
   },
+  backup: {
+    title: "備份",
+    hint: "所有資料的加密副本，寫入後立即檢查。請存放在 USB 隨身碟或另一台電腦的資料夾，不要只放在這台電腦。",
+    lastGood: "最近一次成功備份：{when} · {size}",
+    never: "還沒有備份。",
+    lastFailed: "最近一次備份（{when}）失敗：",
+    folderPlaceholder: "備份資料夾，例如 /media/usb/clinic 或 E:\\備份",
+    check: { unset: "未選擇資料夾", ready: "可用", missing: "找不到——請插入 USB 隨身碟", "read-only": "無法寫入" },
+    now: "立即備份",
+    done: "已備份並檢查：{path}（{patients} 位病患，{visits} 次就診）",
+  },
   export: {
     button: "匯出",
     patientsCsv: "病患 — CSV（Excel 可開啟）",

@@ -15,6 +15,9 @@ export function installFakeBackend(scenario) {
     clinic: { name: "", address: "", phone: "" },
     logo: [],
     batchStepMs: 0,
+    backupFolder: null,
+    backupLog: [],
+    backups: {},
     fail: {},
     searchDelayMs: {},
     ...scenario,
@@ -361,6 +364,28 @@ export function installFakeBackend(scenario) {
       s.logo = b;
       return null;
     },
+    // Backups: a folder under /media/ is a USB disk that is not plugged in.
+    backup_status: () => {
+      const check = !s.backupFolder ? "unset" : s.backupFolder.startsWith("/media/") ? "missing" : "ready";
+      const good = s.backupLog.filter((e) => e.ok);
+      return { folder: s.backupFolder, folderCheck: check, lastGood: good.at(-1) ?? null, lastAttempt: s.backupLog.at(-1) ?? null };
+    },
+    backup_now: ({ folder }) => {
+      const dir = folder ?? s.backupFolder;
+      if (!dir) throw err("VALIDATION", "choose a backup folder first", "folder", "required");
+      const at = now();
+      if (dir.startsWith("/media/")) {
+        s.backupLog.push({ at, folder: dir, file: null, bytes: null, ok: false, errorCode: "FOLDER_MISSING", message: "not there", by: "owner" });
+        throw err("FOLDER_MISSING", `the backup folder ${dir} is not there (is the USB disk plugged in?)`);
+      }
+      const path = `${dir}/clinic-${at.slice(0, 19).replace(/[T:]/g, "-")}.clinicbackup`;
+      const bytes = 1536000 + s.patients.length * 4096;
+      s.backupLog.push({ at, folder: dir, file: path, bytes, ok: true, errorCode: null, message: null, by: "owner" });
+      (s.backups[dir] ??= []).unshift({ path, bytes, createdAt: at, clinicId: "c1", schemaVersion: 11 });
+      s.backupFolder = dir;
+      return { path, bytes, createdAt: at, counts: { patients: s.patients.length, visits: s.visits.length, handoutsGiven: 0 }, millis: 420 };
+    },
+    backup_list: ({ folder }) => ({ backups: s.backups[folder] ?? [], problems: [] }),
     import_template_to_downloads: ({ language, kind }) => `/home/clinic/Downloads/${kind}-template-${language}.csv`,
     visit_list: ({ patientId }) => {
       needUnlocked();

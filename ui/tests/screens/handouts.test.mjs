@@ -138,3 +138,27 @@ test("settings: clinic details saved, a logo chosen and shown, a wrong file refu
     await byTestId(page, "settings-logo").getByText("No logo").waitFor();
     assert.equal((await backend()).logo.length, 0);
   }));
+
+test("settings: backups — none yet in red, a missing USB disk said plainly, then a good backup listed (zh-TW)", () =>
+  withApp(clinic, { locale: "zh-TW" }, async ({ page, shot, backend }) => {
+    await byTestId(page, "nav-settings").click();
+    const last = byTestId(page, "backup-last-good");
+    await last.getByText("還沒有備份。").waitFor();
+    assert.match(await last.getAttribute("class"), /stale/);
+
+    const folder = byTestId(page, "backup-folder").locator("input");
+    await folder.fill("/media/usb");
+    await byTestId(page, "backup-now").click();
+    await byTestId(page, "backup-problem").getByText("找不到備份資料夾。USB 隨身碟插好了嗎？").waitFor();
+    await byTestId(page, "backup-last-failed").getByText("找不到備份資料夾", { exact: false }).waitFor();
+
+    await folder.fill("/home/clinic/usb");
+    await byTestId(page, "backup-now").click();
+    await page.locator(".n-message", { hasText: "已備份並檢查：/home/clinic/usb/" }).waitFor();
+    await last.getByText("最近一次成功備份：", { exact: false }).waitFor();
+    assert.doesNotMatch(await last.getAttribute("class"), /stale/);
+    await byTestId(page, "backup-folder-check").getByText("可用").waitFor();
+    assert.equal(await byTestId(page, "backup-row").count(), 1);
+    assert.equal((await backend()).backupFolder, "/home/clinic/usb");
+    await shot("settings-backup-zh-TW");
+  }));

@@ -1,0 +1,76 @@
+//! Backup + verify and restore + verify of the benchmark clinic (100k patients, ~1M
+//! visits): `cargo bench -p clinic-core --bench backup` (BENCH_PATIENTS to change the size).
+//! Targets: backup + verify < 5 s, restore + verify < 10 s.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use clinic_core::backup;
+use clinic_core::synth::{GenerateClinic, Region};
+use clinic_core::{Actor, Clinic, KdfParams};
+
+const PASS: &str = "benchmark passphrase";
+
+fn main() {
+    let patients: u32 = std::env::var("BENCH_PATIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("clinic");
+    let usb = tmp.path().join("usb");
+    std::fs::create_dir_all(&usb).expect("usb folder");
+    let fast = KdfParams {
+        m_cost: 1024,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    let (clinic, _) = Clinic::initialize_with(&home, PASS, fast).expect("init");
+    let generated = clinic
+        .execute(
+            &Actor::owner(),
+            GenerateClinic {
+                patients,
+                mean_visits: 10,
+                seed: 1,
+                region: Region::Mixed,
+                until: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            },
+        )
+        .expect("generate");
+    let db = std::fs::metadata(home.join(clinic_core::DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "Backup benchmark: {} patients, {} visits, database {:.0} MiB (+ WAL)\n",
+        generated.patients,
+        generated.visits,
+        db as f64 / 1048576.0
+    );
+    println!("| | time |\n|---|---|");
+    let t = Instant::now();
+    let report = clinic.backup_to(&Actor::owner(), &usb).expect("backup");
+    println!(
+        "| backup + verify (snapshot, write, read back, checksum, both integrity checks, counts) | {:.2} s |",
+        t.elapsed().as_secs_f64()
+    );
+    println!(
+        "| backup file | {:.0} MiB |",
+        report.bytes as f64 / 1048576.0
+    );
+    drop(clinic);
+    let file = std::path::PathBuf::from(&report.path);
+    let t = Instant::now();
+    backup::verify_with_passphrase(&file, PASS).expect("verify");
+    println!(
+        "| verify alone (`clinic backup verify`) | {:.2} s |",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let r = backup::restore(&home, &file, PASS).expect("restore");
+    println!(
+        "| restore + verify over the clinic (safety copy kept) | {:.2} s |",
+        t.elapsed().as_secs_f64()
+    );
+    assert_eq!(r.backup.counts.patients, generated.patients);
+}
