@@ -173,6 +173,21 @@ async function handouts(b) {
   const both = pdfText(batch);
   assert.ok(both.includes("王芳") && both.includes("张伟明"), both.slice(0, 400));
   await b.waitUntil(async () => (await b.$$('[data-testid="batch-row"]')).length === 0, { timeout: 10000 });
+
+  // A backup to a "USB disk" folder from Settings: verified, listed, encrypted.
+  const usb = fs.mkdtempSync(path.join(os.tmpdir(), "clinic-e2e-usb-"));
+  await (await $t(b, "nav-settings")).click();
+  const folderInput = await (await $t(b, "backup-folder")).$("input");
+  await folderInput.waitForDisplayed({ timeout: 10000 });
+  await folderInput.setValue(usb);
+  await (await $t(b, "backup-now")).click();
+  await (await $t(b, "backup-row")).waitForDisplayed({ timeout: 30000 });
+  assert.match(await (await $t(b, "backup-last-good")).getText(), /Last good backup/);
+  const made = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));
+  assert.equal(made.length, 1, made.join(", "));
+  const backupBytes = fs.readFileSync(path.join(usb, made[0]));
+  assert.ok(!backupBytes.includes(Buffer.from("王芳")), "the backup holds a name in clear");
+  await shot(b, "13-settings-backup-en");
 }
 
 async function scenario() {
