@@ -115,7 +115,10 @@ async function handouts(b) {
   await (await $t(b, "settings-save")).click();
   const logo = path.join(root, "crates/clinic-core/tests/fixtures/logo.png");
   await (await $t(b, "settings-logo-file")).addValue(logo);
-  await (await (await $t(b, "settings-logo")).$("img")).waitForDisplayed({ timeout: 10000 });
+  const img = await (await $t(b, "settings-logo")).$("img");
+  await img.waitForDisplayed({ timeout: 10000 });
+  // Decoded by the window (not a broken-image box).
+  await b.waitUntil(async () => (await b.execute((el) => el.complete && el.naturalWidth, img)) === 180, { timeout: 10000, timeoutMsg: "the logo does not show" });
   await shot(b, "10-settings-en");
 
   // The library: append a sentence to the English text and save it.
@@ -177,6 +180,10 @@ async function handouts(b) {
   // A backup to a "USB disk" folder from Settings: verified, listed, encrypted.
   const usb = fs.mkdtempSync(path.join(os.tmpdir(), "clinic-e2e-usb-"));
   await (await $t(b, "nav-settings")).click();
+  // The logo read back from the clinic's file shows too.
+  const again = await (await $t(b, "settings-logo")).$("img");
+  await again.waitForDisplayed({ timeout: 10000 });
+  await b.waitUntil(async () => (await b.execute((el) => el.complete && el.naturalWidth, again)) === 180, { timeout: 10000, timeoutMsg: "the stored logo does not show" });
   const folderInput = await (await $t(b, "backup-folder")).$("input");
   await folderInput.waitForDisplayed({ timeout: 10000 });
   await folderInput.setValue(usb);
