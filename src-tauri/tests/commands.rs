@@ -32,19 +32,31 @@ fn harness() -> Harness {
     }
 }
 
-/// Invokes `cmd` as the UI would; `Ok` is the reply, `Err` the serialised error.
-fn call(h: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
+/// Invokes `cmd` with `body` and headers as the window would; the raw reply or the
+/// serialised error.
+fn invoke(
+    h: &Harness,
+    cmd: &str,
+    body: InvokeBody,
+    headers: tauri::http::HeaderMap,
+) -> Result<tauri::ipc::InvokeResponseBody, Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
         // the origin the embedded UI is served from on Linux and macOS
         url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
+        body,
+        headers,
         invoke_key: INVOKE_KEY.to_string(),
     };
-    get_ipc_response(&h.window, request).map(|b| b.deserialize::<Value>().unwrap())
+    get_ipc_response(&h.window, request)
+}
+
+/// Invokes `cmd` as the UI would; `Ok` is the reply, `Err` the serialised error.
+fn call(h: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke(h, cmd, InvokeBody::Json(args), Default::default())
+        .map(|b| b.deserialize::<Value>().unwrap())
 }
 
 /// Invokes `cmd` with a raw body and headers, as the import dialog sends a file.
@@ -58,16 +70,19 @@ fn call_raw(
     for (k, v) in headers {
         map.insert(*k, v.parse().unwrap());
     }
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Raw(body.to_vec()),
-        headers: map,
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(&h.window, request).map(|b| b.deserialize::<Value>().unwrap())
+    invoke(h, cmd, InvokeBody::Raw(body.to_vec()), map).map(|b| b.deserialize::<Value>().unwrap())
+}
+
+/// A harness with a clinic set up and open.
+fn unlocked() -> Harness {
+    let h = harness();
+    call(
+        &h,
+        "setup_clinic",
+        json!({"passphrase": "correct horse battery"}),
+    )
+    .unwrap();
+    h
 }
 
 #[test]
@@ -315,13 +330,7 @@ fn first_run_then_patients_and_visits_over_ipc() {
 
 #[test]
 fn handout_templates_logo_and_a_batch_through_ipc() {
-    let h = harness();
-    call(
-        &h,
-        "setup_clinic",
-        json!({"passphrase": "correct horse battery"}),
-    )
-    .unwrap();
+    let h = unlocked();
     let profile = call(
         &h,
         "settings_clinic_set",
@@ -332,16 +341,14 @@ fn handout_templates_logo_and_a_batch_through_ipc() {
 
     // The logo travels as raw bytes both ways; an empty body removes it.
     let logo_bytes = |h: &Harness| -> Vec<u8> {
-        let request = InvokeRequest {
-            cmd: "settings_logo_get".into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(json!({})),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        match get_ipc_response(&h.window, request).unwrap() {
+        match invoke(
+            h,
+            "settings_logo_get",
+            InvokeBody::Json(json!({})),
+            Default::default(),
+        )
+        .unwrap()
+        {
             tauri::ipc::InvokeResponseBody::Raw(bytes) => bytes,
             other => panic!("expected raw bytes, got {other:?}"),
         }
@@ -439,13 +446,7 @@ fn handout_templates_logo_and_a_batch_through_ipc() {
 
 #[test]
 fn backups_through_ipc_status_now_list() {
-    let h = harness();
-    call(
-        &h,
-        "setup_clinic",
-        json!({"passphrase": "correct horse battery"}),
-    )
-    .unwrap();
+    let h = unlocked();
     let status = call(&h, "backup_status", json!({})).unwrap();
     assert_eq!(status["folderCheck"], "unset");
     let none = call(&h, "backup_now", json!({"folder": null})).unwrap_err();

@@ -810,9 +810,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             paper,
             out: path,
         }) => {
-            let paper = Paper::parse(&paper).ok_or_else(|| {
-                ClinicError::validation("paper", ValidationRule::UnknownValue, "a4 or a5")
-            })?;
+            let paper = parse_paper(&paper)?;
             let mut items = Vec::new();
             for p in &patients {
                 let patient_id = parse_id("patient", p)?;
@@ -859,20 +857,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             paper,
             out: path,
         }) => {
-            let language = lang
-                .map(|l| {
-                    Language::parse(&l).ok_or_else(|| {
-                        ClinicError::validation(
-                            "lang",
-                            ValidationRule::UnknownValue,
-                            "zh-CN, zh-TW or en",
-                        )
-                    })
-                })
-                .transpose()?;
-            let paper = Paper::parse(&paper).ok_or_else(|| {
-                ClinicError::validation("paper", ValidationRule::UnknownValue, "a4 or a5")
-            })?;
+            let language = lang.as_deref().map(parse_language).transpose()?;
+            let paper = parse_paper(&paper)?;
             let handout = clinic.execute(
                 &actor,
                 RenderHandout {

@@ -27,6 +27,8 @@ use crate::key::{DbKey, KeyFile};
 
 const MAGIC: &[u8; 8] = b"CLINICBK";
 const FORMAT: u32 = 1;
+/// A clinic on disk: the database, its WAL (the latest writes) and index, the key file.
+const LIVE_FILES: [&str; 4] = [DB_FILE, "clinic.db-wal", "clinic.db-shm", KEY_FILE];
 /// Backup files end in `.clinicbackup`.
 pub const EXTENSION: &str = "clinicbackup";
 /// A header is a few KB; anything larger is not ours.
@@ -257,17 +259,23 @@ pub fn key_file_of(file: &Path) -> Result<KeyFile> {
     KeyFile::from_text(&header.key_file, &file.display().to_string())
 }
 
-/// Checks a backup file completely with `key`: header, checksum, both integrity checks.
-pub fn verify(file: &Path, key: &DbKey) -> Result<VerifiedBackup> {
-    let tmp = TempFile::new("verify");
-    let header = extract(file, &tmp.0)?;
-    let (schema_version, counts) = check_database(&tmp.0, key, file)?;
+/// Unpacks a backup's database into `to` and checks it completely with `key`: header,
+/// checksum, both integrity checks.
+fn unpack_and_check(file: &Path, to: &Path, key: &DbKey) -> Result<VerifiedBackup> {
+    let header = extract(file, to)?;
+    let (schema_version, counts) = check_database(to, key, file)?;
     Ok(VerifiedBackup {
         clinic_id: header.clinic_id,
         created_at: header.created_at,
         schema_version,
         counts,
     })
+}
+
+/// Checks a backup file completely with `key`: header, checksum, both integrity checks.
+pub fn verify(file: &Path, key: &DbKey) -> Result<VerifiedBackup> {
+    let tmp = TempFile::new("verify");
+    unpack_and_check(file, &tmp.0, key)
 }
 
 /// `verify` with the passphrase the backup was made under.
@@ -486,15 +494,7 @@ pub fn restore(dir: &Path, file: &Path, passphrase: &str) -> Result<RestoreRepor
     // Unpacked beside the live file (same disk: the final rename is atomic) and checked.
     let incoming = dir.join(format!("{DB_FILE}.restoring"));
     let _ = std::fs::remove_file(&incoming);
-    let checked = extract(file, &incoming).and_then(|header| {
-        let (schema_version, counts) = check_database(&incoming, &key, file)?;
-        Ok(VerifiedBackup {
-            clinic_id: header.clinic_id,
-            created_at: header.created_at,
-            schema_version,
-            counts,
-        })
-    });
+    let checked = unpack_and_check(file, &incoming, &key);
     let backup = match checked {
         Ok(b) => b,
         Err(e) => {
@@ -504,7 +504,7 @@ pub fn restore(dir: &Path, file: &Path, passphrase: &str) -> Result<RestoreRepor
     };
 
     // The current clinic goes aside whole: database, WAL (its latest writes), key file.
-    let present: Vec<&str> = [DB_FILE, "clinic.db-wal", "clinic.db-shm", KEY_FILE]
+    let present: Vec<&str> = LIVE_FILES
         .into_iter()
         .filter(|f| dir.join(f).exists())
         .collect();
@@ -541,7 +541,7 @@ pub fn restore(dir: &Path, file: &Path, passphrase: &str) -> Result<RestoreRepor
             Ok(())
         })();
         if live.is_err() {
-            for f in [DB_FILE, "clinic.db-wal", "clinic.db-shm", KEY_FILE] {
+            for f in LIVE_FILES {
                 let _ = std::fs::remove_file(dir.join(f));
             }
             put_back(&moved);

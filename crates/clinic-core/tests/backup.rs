@@ -60,6 +60,22 @@ fn backed_up() -> (tempfile::TempDir, Clinic, tempfile::TempDir, PathBuf) {
     (tmp, c, usb, PathBuf::from(report.path))
 }
 
+/// Every file of a folder with its bytes, by name.
+fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 fn flip_byte(file: &Path, at_from_end: u64) {
     let mut bytes = std::fs::read(file).unwrap();
     let i = bytes.len() - at_from_end as usize;
@@ -146,31 +162,9 @@ fn a_damaged_truncated_foreign_or_locked_backup_is_refused_and_nothing_changes()
     add(&c, "王芳", "13600002222");
     let home = c.dir().to_path_buf();
     drop(c);
-    let before: Vec<(String, Vec<u8>)> = std::fs::read_dir(&home)
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
+    let before = folder_bytes(&home);
     let same_as_before = || {
-        let mut now: Vec<(String, Vec<u8>)> = std::fs::read_dir(&home)
-            .unwrap()
-            .flatten()
-            .map(|e| {
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    std::fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect();
-        let mut was = before.clone();
-        now.sort();
-        was.sort();
-        assert!(now == was, "the clinic's folder changed");
+        assert!(folder_bytes(&home) == before, "the clinic's folder changed");
     };
 
     let copy = |name: &str| {
