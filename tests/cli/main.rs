@@ -1123,3 +1123,108 @@ fn backup_create_list_verify_restore_from_the_command_line() {
     let now = ok(clinic(d, &["--json", "patient", "list"]));
     assert!(!now.contains("王芳"), "{now}");
 }
+
+#[test]
+fn recovery_kit_at_init_new_passphrase_rotation_and_restore_with_the_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let kit = d.join("kit.pdf");
+    let made = ok(clinic(
+        d,
+        &[
+            "init",
+            "--recovery-kit",
+            kit.to_str().unwrap(),
+            "--lang",
+            "zh-TW",
+        ],
+    ));
+    let code = made
+        .lines()
+        .find_map(|l| l.strip_prefix("Recovery code: "))
+        .unwrap_or_else(|| panic!("{made}"))
+        .to_string();
+    assert_eq!(code.len(), 29, "{code}");
+    assert!(std::fs::read(&kit).unwrap().starts_with(b"%PDF"));
+    ok(clinic(d, &["patient", "add", "--name", "張美玲"]));
+    let status = ok(clinic(d, &["--json", "key", "status"]));
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["hasRecoveryCode"], true);
+
+    // A new passphrase from stdin, the old one from the environment.
+    ok(clinic_with(
+        d,
+        &["key", "passphrase"],
+        Some(PASS),
+        Some("a new passphrase\n"),
+    ));
+    let old = clinic(d, &["patient", "list"]);
+    assert_eq!(old.status.code(), Some(5), "{}", stderr(&old));
+    let listed = ok(clinic_with(
+        d,
+        &["patient", "list"],
+        Some("a new passphrase"),
+        None,
+    ));
+    assert!(listed.contains("張美玲"), "{listed}");
+
+    // Forgot it: the recovery code sets another one.
+    ok(clinic_with(
+        d,
+        &["key", "passphrase"],
+        Some(&code.to_lowercase()),
+        Some("third passphrase\n"),
+    ));
+    let usb = tempfile::tempdir().unwrap();
+    ok(clinic_with(
+        d,
+        &["backup", "create", "--to", usb.path().to_str().unwrap()],
+        Some("third passphrase"),
+        None,
+    ));
+
+    // Rotation: same passphrase and code afterwards, progress on stderr.
+    let rotated = clinic_with(d, &["key", "rotate"], Some(&code), None);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(
+        stderr(&rotated).contains("checking"),
+        "{}",
+        stderr(&rotated)
+    );
+    assert!(
+        stdout(&rotated).contains("1 patients"),
+        "{}",
+        stdout(&rotated)
+    );
+    let wrong = clinic_with(d, &["key", "rotate"], Some("not it at all"), None);
+    assert_eq!(wrong.status.code(), Some(5), "{}", stderr(&wrong));
+    ok(clinic_with(
+        d,
+        &["patient", "list"],
+        Some("third passphrase"),
+        None,
+    ));
+
+    // The backup restores on a new computer with the recovery code alone.
+    let file = std::fs::read_dir(usb.path())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let fresh = tempfile::tempdir().unwrap();
+    let restored = ok(clinic_with(
+        fresh.path(),
+        &["backup", "restore", file.to_str().unwrap()],
+        Some(&code),
+        None,
+    ));
+    assert!(restored.contains("1 patients"), "{restored}");
+    let there = ok(clinic_with(
+        fresh.path(),
+        &["patient", "list"],
+        Some(&code),
+        None,
+    ));
+    assert!(there.contains("張美玲"), "{there}");
+}

@@ -1,6 +1,7 @@
 //! `clinic`: the owner's scripted jobs on the same core as the app.
 //! Its commands, flags, JSON output and exit codes are a public interface: keep them stable.
 
+mod keys;
 mod output;
 
 use std::io::{BufRead, IsTerminal};
@@ -42,7 +43,17 @@ struct Cli {
 #[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
 enum Command {
     /// Create a new encrypted clinic file; the passphrase comes from CLINIC_PASSPHRASE or stdin
-    Init,
+    Init {
+        /// Also make the recovery code and write its one-page kit here as PDF
+        #[arg(long)]
+        recovery_kit: Option<PathBuf>,
+        /// The kit's language: zh-CN, zh-TW or en
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
+    /// The clinic's keys: recovery kit, passphrase, rotation of the database key
+    #[command(subcommand)]
+    Key(keys::KeyCommand),
     /// Register, edit, show, list and search patients
     #[command(subcommand)]
     Patient(PatientCommand),
@@ -499,18 +510,18 @@ fn exit_code(code: ErrorCode) -> u8 {
     }
 }
 
-/// The passphrase a backup was made under (CLINIC_PASSPHRASE or stdin).
+/// The passphrase a backup was made under, or the recovery code (CLINIC_PASSPHRASE or stdin).
 fn backup_passphrase() -> Result<String> {
-    read_passphrase("Passphrase of the backup: ").ok_or_else(|| {
+    read_passphrase("Passphrase (or recovery code) of the backup: ").ok_or_else(|| {
         ClinicError::new(
             ErrorCode::Locked,
-            "no passphrase: set CLINIC_PASSPHRASE or pipe it on stdin",
+            "no passphrase: set CLINIC_PASSPHRASE (the passphrase or the recovery code) or pipe it on stdin",
         )
     })
 }
 
 /// CLINIC_PASSPHRASE, else one line of stdin (without echo on a terminal).
-fn read_passphrase(prompt: &str) -> Option<String> {
+pub(crate) fn read_passphrase(prompt: &str) -> Option<String> {
     if let Ok(p) = std::env::var("CLINIC_PASSPHRASE") {
         return Some(p);
     }
@@ -528,17 +539,24 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
     let dir = cli.data_dir.unwrap_or_else(clinic_core::default_data_dir);
     let actor = Actor::owner();
     let cache = keychain::from_env();
-    if let Command::Init = cli.command {
+    if let Command::Init { recovery_kit, lang } = &cli.command {
         let passphrase = read_passphrase("New passphrase: ").ok_or_else(|| {
             ClinicError::new(
                 ErrorCode::Locked,
                 "no passphrase: set CLINIC_PASSPHRASE or pipe it on stdin",
             )
         })?;
+        parse_language(lang)?;
         let (clinic, key) = Clinic::initialize(&dir, &passphrase)?;
         let cached = cache.store(clinic.clinic_id(), &key).is_ok();
-        out.initialized(&dir, cached);
+        out.initialized(&dir, cached, recovery_kit.is_some());
+        if let Some(file) = recovery_kit {
+            keys::recovery_kit(&clinic, &passphrase, file, lang, "a4", out)?;
+        }
         return Ok(());
+    }
+    if let Command::Key(cmd) = cli.command {
+        return keys::run(cmd, &dir, cache.as_ref(), out);
     }
     // The handout library holds no patient data: no need to unlock.
     if let Command::Handout(HandoutCommand::Topics) = &cli.command {
@@ -638,7 +656,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             out.backups(&files, &problems);
         }
         Command::Backup(_) => unreachable!("handled above"),
-        Command::Init => unreachable!("handled above"),
+        Command::Init { .. } | Command::Key(_) => unreachable!("handled above"),
         Command::Patient(cmd) => match cmd {
             PatientCommand::Add {
                 fields,
@@ -1076,13 +1094,13 @@ fn some(part: &str) -> Option<String> {
     (!part.is_empty()).then(|| part.to_string())
 }
 
-fn parse_language(code: &str) -> Result<Language> {
+pub(crate) fn parse_language(code: &str) -> Result<Language> {
     Language::parse(code).ok_or_else(|| {
         ClinicError::validation("lang", ValidationRule::UnknownValue, "zh-CN, zh-TW or en")
     })
 }
 
-fn parse_paper(text: &str) -> Result<Paper> {
+pub(crate) fn parse_paper(text: &str) -> Result<Paper> {
     Paper::parse(text)
         .ok_or_else(|| ClinicError::validation("paper", ValidationRule::UnknownValue, "a4 or a5"))
 }

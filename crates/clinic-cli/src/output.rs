@@ -40,16 +40,75 @@ impl Output {
         }
     }
 
-    pub fn initialized(&self, dir: &Path, cached_in_keychain: bool) {
+    pub fn initialized(&self, dir: &Path, cached_in_keychain: bool, kit_follows: bool) {
         if self.json {
+            // With a kit, the kit's own JSON line follows.
             self.print_json(&serde_json::json!({ "dataDir": dir, "keychain": cached_in_keychain }));
         } else {
             println!("Created an encrypted clinic in {}", dir.display());
-            println!("Keep the passphrase safe: without it (or this computer's keychain) the data cannot be recovered.");
+            println!("Keep the passphrase safe: without it (or the recovery code) the data cannot be recovered.");
+            if !kit_follows {
+                println!("Make a recovery kit now: clinic key recovery-kit --out recovery-kit.pdf");
+            }
             if !cached_in_keychain {
                 println!("No keychain available: the passphrase will be asked for each time.");
             }
         }
+    }
+
+    /// The code is shown once, here and on the kit; it is never stored in clear.
+    pub fn recovery_kit(&self, file: &Path, code: &str) {
+        if self.json {
+            return self
+                .print_json(&serde_json::json!({ "recoveryKit": file, "recoveryCode": code }));
+        }
+        println!("Recovery code: {code}");
+        println!(
+            "The recovery kit is in {}: print it, keep it away from this computer, then delete the file.",
+            file.display()
+        );
+    }
+
+    pub fn key_status(&self, s: &clinic_core::security::KeyStatus) {
+        if self.json {
+            return self.print_json(s);
+        }
+        println!(
+            "Recovery code: {}",
+            if s.has_recovery_code {
+                "yes"
+            } else {
+                "none yet (clinic key recovery-kit --out FILE)"
+            }
+        );
+        println!(
+            "Database key: {}",
+            if s.rotated {
+                "rotated since set-up"
+            } else {
+                "the one made at set-up"
+            }
+        );
+    }
+
+    pub fn rotated(&self, r: &clinic_core::security::RotationReport, cached: bool) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "report": r, "keychain": cached }));
+        }
+        println!(
+            "The database is re-encrypted under a new key and checked ({} patients, {} visits) in {:.1} s.",
+            r.counts.patients,
+            r.counts.visits,
+            r.millis as f64 / 1000.0
+        );
+        println!("The passphrase and the recovery code are unchanged. Backups made before today still open with the passphrase they were made under.");
+    }
+
+    pub fn done(&self, message: &str) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "ok": true, "message": message }));
+        }
+        println!("{message}");
     }
 
     pub fn import_report(&self, r: &clinic_core::import::ImportReport) {

@@ -54,6 +54,8 @@ pub enum Action {
     SettingsWrite,
     /// Copying the whole clinic out to a backup file (the owner's job).
     Backup,
+    /// Changing the passphrase, making a recovery code, rotating the database key.
+    KeyManagement,
 }
 
 impl Action {
@@ -66,15 +68,19 @@ impl Action {
 }
 
 /// The permission table. Front desk registers patients and visits but does not archive
-/// records; doctors may do everything but backups, which are the owner's.
+/// records; doctors may do everything but backups and the keys, which are the owner's.
 pub fn authorize(actor: &Actor, action: Action) -> Result<()> {
     let allowed = match (actor.role, action) {
         (Role::Owner, _) => true,
-        (Role::Doctor, Action::Backup) => false,
+        (Role::Doctor, Action::Backup | Action::KeyManagement) => false,
         (Role::Doctor, _) => true,
         (
             Role::FrontDesk,
-            Action::PatientArchive | Action::PatientMerge | Action::SettingsWrite | Action::Backup,
+            Action::PatientArchive
+            | Action::PatientMerge
+            | Action::SettingsWrite
+            | Action::Backup
+            | Action::KeyManagement,
         ) => false,
         (Role::FrontDesk, _) => true,
     };

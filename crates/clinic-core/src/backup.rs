@@ -60,7 +60,7 @@ pub struct BackupCounts {
     pub handouts_given: u64,
 }
 
-fn counts(conn: &Connection) -> rusqlite::Result<BackupCounts> {
+pub(crate) fn counts(conn: &Connection) -> rusqlite::Result<BackupCounts> {
     let n = |table: &str| -> rusqlite::Result<u64> {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
             r.get::<_, i64>(0)
@@ -137,7 +137,7 @@ fn keyed(path: &Path, key: &DbKey, flags: OpenFlags) -> Result<Connection> {
 
 /// Opens a database copy with `key` and runs both integrity checks; answers its schema
 /// version and counts. `file` names the backup in errors.
-fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64, BackupCounts)> {
+pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64, BackupCounts)> {
     let conn = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let header = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -332,6 +332,7 @@ impl Clinic {
     /// Every attempt is logged: a good one with its file, a failed one with its reason.
     pub fn backup_to(&self, actor: &Actor, folder: &Path) -> Result<BackupReport> {
         authorize(actor, Action::Backup)?;
+        let _exclusive = crate::clinic::lock(&self.maintenance);
         let result = self.write_backup(actor, folder);
         let entry = match &result {
             Ok(r) => RecordBackup {
@@ -362,12 +363,13 @@ impl Clinic {
             ));
         }
         let clinic_name = self.execute(actor, crate::settings::GetClinicProfile)?.name;
+        let key = self.key();
 
         // The snapshot: one read transaction on a second connection, copied in one step.
         let snapshot = TempFile::new("backup");
         let source = keyed(
             &self.dir().join(DB_FILE),
-            self.key(),
+            &key,
             OpenFlags::SQLITE_OPEN_READ_ONLY,
         )?;
         source.execute_batch("BEGIN")?;
@@ -379,7 +381,7 @@ impl Clinic {
         {
             let mut dest = keyed(
                 &snapshot.0,
-                self.key(),
+                &key,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
             )?;
             {
@@ -433,7 +435,7 @@ impl Clinic {
         drop(snapshot);
 
         // Read back from the destination: what the disk holds is what gets checked.
-        let checked = verify(&partial, self.key()).and_then(|v| {
+        let checked = verify(&partial, &key).and_then(|v| {
             if v.counts == source_counts {
                 Ok(v)
             } else {

@@ -46,6 +46,8 @@ pub enum FolderState {
 }
 
 pub fn folder_state(dir: &Path) -> FolderState {
+    // A key rotation cut off by a crash is finished or undone before anything looks.
+    crate::security::finish_interrupted_rotation(dir);
     match (dir.join(KEY_FILE).exists(), dir.join(DB_FILE).exists()) {
         (false, false) => FolderState::Empty,
         (true, true) => FolderState::Ready,
@@ -59,8 +61,11 @@ pub struct Clinic {
     conn: Mutex<Connection>,
     dir: PathBuf,
     clinic_id: String,
-    /// Kept for a second, read-only connection (an online backup); wiped on drop.
-    key: DbKey,
+    /// Kept for a second, read-only connection (an online backup); wiped on drop. Behind a
+    /// lock because a key rotation replaces it.
+    key: Mutex<DbKey>,
+    /// Held by whole-file jobs (backup, key rotation) so they never overlap.
+    pub(crate) maintenance: Mutex<()>,
 }
 
 impl std::fmt::Debug for Clinic {
@@ -113,7 +118,8 @@ impl Clinic {
                 conn: Mutex::new(conn),
                 dir: dir.to_path_buf(),
                 clinic_id,
-                key: key.clone(),
+                key: Mutex::new(key.clone()),
+                maintenance: Mutex::new(()),
             },
             key,
         ))
@@ -128,7 +134,8 @@ impl Clinic {
             conn: Mutex::new(db::open_plain(&dir.join(DB_FILE))?),
             dir: dir.to_path_buf(),
             clinic_id: "benchmark".into(),
-            key: DbKey::generate(),
+            key: Mutex::new(DbKey::generate()),
+            maintenance: Mutex::new(()),
         })
     }
 
@@ -175,7 +182,8 @@ impl Clinic {
             conn: Mutex::new(conn),
             dir: dir.to_path_buf(),
             clinic_id: key_file.clinic_id().to_string(),
-            key: key.clone(),
+            key: Mutex::new(key.clone()),
+            maintenance: Mutex::new(()),
         })
     }
 
@@ -224,18 +232,26 @@ impl Clinic {
         &self.clinic_id
     }
 
-    pub(crate) fn key(&self) -> &DbKey {
-        &self.key
+    pub(crate) fn key(&self) -> DbKey {
+        lock(&self.key).clone()
+    }
+
+    /// After a key rotation: the new connection and key, swapped in together.
+    pub(crate) fn replace_connection(&self, conn: &mut Connection, new: Connection, key: &DbKey) {
+        *conn = new;
+        *lock(&self.key) = key.clone();
+    }
+
+    /// The connection, held for a whole-file job (a key rotation swaps the file under it).
+    pub(crate) fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        lock(&self.conn)
     }
 
     /// The one door: permission check, then the operation in one transaction (all or nothing).
     pub fn execute<O: Operation>(&self, actor: &Actor, op: O) -> Result<O::Output> {
         let action = op.action();
         authorize(actor, action)?;
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = lock(&self.conn);
         // IMMEDIATE takes the write lock up front, so a write never fails half-way on SQLITE_BUSY.
         let behavior = if action.is_write() {
             TransactionBehavior::Immediate
@@ -247,6 +263,12 @@ impl Clinic {
         tx.commit()?;
         Ok(output)
     }
+}
+
+/// A panic elsewhere must not lock the clinic for good: the data under the lock is a
+/// connection or a key, never a half-made value.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What the window shows first: set-up, the unlock prompt, or the clinic.

@@ -16,6 +16,7 @@ pub mod key;
 pub mod keychain;
 pub mod patients;
 pub mod search;
+pub mod security;
 pub mod settings;
 pub mod synth;
 mod validate;
@@ -27,4 +28,4 @@ pub use clinic::{
 };
 pub use db::SCHEMA_VERSION;
 pub use error::{ClinicError, ErrorCode, Result, ValidationRule};
-pub use key::{DbKey, KdfParams};
+pub use key::{DbKey, KdfParams, RecoveryCode};

@@ -8,39 +8,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use clinic_core::backup::{self, EXTENSION};
-use clinic_core::patients::{CreatePatient, ListPatients, PatientInput};
 use clinic_core::settings::{ClinicProfile, SetClinicProfile};
 use clinic_core::{Actor, Clinic, ErrorCode};
 
-fn add(c: &Clinic, name: &str, phone: &str) {
-    c.execute(
-        &Actor::owner(),
-        CreatePatient::new(PatientInput {
-            name: name.into(),
-            phone: Some(phone.into()),
-            ..Default::default()
-        }),
-    )
-    .unwrap();
-}
-
-fn names(c: &Clinic) -> Vec<String> {
-    let mut n: Vec<String> = c
-        .execute(
-            &Actor::owner(),
-            ListPatients {
-                include_archived: true,
-                limit: 100,
-                offset: 0,
-            },
-        )
-        .unwrap()
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
-    n.sort();
-    n
-}
+use common::{add_patient as add, patient_names as names};
 
 /// A clinic with two patients and a backup of it in its own folder.
 fn backed_up() -> (tempfile::TempDir, Clinic, tempfile::TempDir, PathBuf) {

@@ -45,3 +45,37 @@ pub fn first_release_file(dir: &std::path::Path, key: &DbKey) -> rusqlite::Conne
     conn.execute_batch("PRAGMA user_version = 1").unwrap();
     conn
 }
+
+/// Registers a patient as the owner.
+pub fn add_patient(c: &Clinic, name: &str, phone: &str) {
+    use clinic_core::patients::{CreatePatient, PatientInput};
+    c.execute(
+        &clinic_core::Actor::owner(),
+        CreatePatient::new(PatientInput {
+            name: name.into(),
+            phone: Some(phone.into()),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+}
+
+/// Every patient's name (archived too), sorted.
+pub fn patient_names(c: &Clinic) -> Vec<String> {
+    use clinic_core::patients::ListPatients;
+    let mut n: Vec<String> = c
+        .execute(
+            &clinic_core::Actor::owner(),
+            ListPatients {
+                include_archived: true,
+                limit: 1000,
+                offset: 0,
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    n.sort();
+    n
+}
