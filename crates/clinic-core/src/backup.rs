@@ -168,19 +168,43 @@ pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64
     // integrity_check walks every index against its table: with SQLite's small default
     // cache each page would be read and decrypted again and again.
     conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
-    // Every page's HMAC, then SQLite's own structure check.
-    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
-    let problems: Vec<String> = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    if let Some(first) = problems.first() {
-        return Err(invalid(file, format!("encryption check failed: {first}")));
-    }
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    if ok != "ok" {
-        return Err(invalid(file, format!("integrity check failed: {ok}")));
-    }
+    integrity(&conn).map_err(|why| invalid(file, why))?;
     Ok((version, counts(&conn)?))
+}
+
+/// Every page's HMAC (`cipher_integrity_check`), then SQLite's own structure check;
+/// the first problem found as text.
+fn integrity(conn: &Connection) -> std::result::Result<(), String> {
+    let run = || -> rusqlite::Result<Option<String>> {
+        let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+        let problems: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(first) = problems.first() {
+            return Ok(Some(format!("encryption check failed: {first}")));
+        }
+        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok((ok != "ok").then(|| format!("integrity check failed: {ok}")))
+    };
+    match run() {
+        Ok(None) => Ok(()),
+        Ok(Some(why)) => Err(why),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl Clinic {
+    /// Both integrity checks on the live file (after a crash, before trusting it).
+    pub fn check_integrity(&self, actor: &Actor) -> Result<()> {
+        authorize(actor, Action::SettingsRead)?;
+        let conn = self.connection();
+        integrity(&conn).map_err(|why| {
+            ClinicError::new(
+                ErrorCode::Storage,
+                format!("the clinic file {} is damaged: {why}", self.dir().display()),
+            )
+        })
+    }
 }
 
 /// Reads a backup's header; the database follows at the returned offset.

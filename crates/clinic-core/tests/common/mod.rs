@@ -62,13 +62,17 @@ pub fn add_patient(c: &Clinic, name: &str, phone: &str) {
 
 /// Every patient's name (archived too), sorted.
 pub fn patient_names(c: &Clinic) -> Vec<String> {
+    patient_names_limit(c, 1000)
+}
+
+pub fn patient_names_limit(c: &Clinic, limit: u32) -> Vec<String> {
     use clinic_core::patients::ListPatients;
     let mut n: Vec<String> = c
         .execute(
             &clinic_core::Actor::owner(),
             ListPatients {
                 include_archived: true,
-                limit: 1000,
+                limit,
                 offset: 0,
             },
         )
