@@ -527,7 +527,7 @@ pub async fn backup_now(state: State<'_, AppState>, folder: Option<String>) -> R
             )
         })?,
     };
-    let report = state.backup_to(std::path::Path::new(&folder))?;
+    let report = state.with_clinic(|c, actor| c.backup_to(actor, std::path::Path::new(&folder)))?;
     state.execute(SetBackupFolder(folder))?;
     Ok(report)
 }

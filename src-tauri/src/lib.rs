@@ -2,6 +2,7 @@
 //! No domain logic lives here; every data command goes through `Clinic::execute`.
 
 mod commands;
+mod key_commands;
 mod state;
 
 pub use state::AppState;
@@ -49,6 +50,13 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             commands::backup_status,
             commands::backup_now,
             commands::backup_list,
+            key_commands::backup_inspect,
+            key_commands::backup_restore,
+            key_commands::key_status,
+            key_commands::recovery_kit_to_downloads,
+            key_commands::passphrase_change,
+            key_commands::passphrase_reset,
+            key_commands::key_rotate,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

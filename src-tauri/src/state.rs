@@ -112,12 +112,58 @@ impl AppState {
             .store(true, Ordering::Relaxed);
     }
 
-    /// A backup of the open clinic, as the signed-in actor.
-    pub fn backup_to(&self, folder: &std::path::Path) -> Result<clinic_core::backup::BackupReport> {
+    /// A whole-clinic job (backup, keys) on the open clinic, as the signed-in actor.
+    pub fn with_clinic<T>(&self, job: impl FnOnce(&Clinic, &Actor) -> Result<T>) -> Result<T> {
         let guard = self.clinic.read().unwrap_or_else(|e| e.into_inner());
         let clinic = guard
             .as_ref()
             .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
-        clinic.backup_to(&Actor::owner(), folder)
+        job(clinic, &Actor::owner())
+    }
+
+    /// A new database key; the keychain learns it, or the next start could not use it.
+    pub fn rotate_key(
+        &self,
+        secret: &str,
+        progress: &(dyn Fn(clinic_core::security::RotationProgress) + Sync),
+    ) -> Result<clinic_core::security::RotationReport> {
+        self.with_clinic(|clinic, actor| {
+            let (report, key) = clinic.rotate_key(actor, secret, progress)?;
+            let _ = self.cache.store(clinic.clinic_id(), &key);
+            Ok(report)
+        })
+    }
+
+    /// "Forgot the passphrase?": the recovery code sets a new one and unlocks.
+    pub fn reset_passphrase(&self, code: &str, new_passphrase: &str) -> Result<AppStatus> {
+        let key = clinic_core::security::reset_passphrase(&self.dir, code, new_passphrase)?;
+        let clinic = Clinic::open_with_key(&self.dir, &key)?;
+        let _ = self.cache.store(clinic.clinic_id(), &key);
+        *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        Ok(self.status())
+    }
+
+    /// Replaces this computer's clinic (if any) with a backup, then opens the restored clinic
+    /// with the same secret and remembers its key. The open clinic is closed first; if the
+    /// restore fails it is reopened as it was.
+    pub fn restore(
+        &self,
+        file: &std::path::Path,
+        secret: &str,
+    ) -> Result<clinic_core::backup::RestoreReport> {
+        let mut slot = self.clinic.write().unwrap_or_else(|e| e.into_inner());
+        let closed = slot.take().map(Clinic::close);
+        match clinic_core::backup::restore(&self.dir, file, secret) {
+            Ok(report) => {
+                let (clinic, key) = Clinic::unlock_with_passphrase(&self.dir, secret)?;
+                let _ = self.cache.store(clinic.clinic_id(), &key);
+                *slot = Some(clinic);
+                Ok(report)
+            }
+            Err(e) => {
+                *slot = closed.and_then(|c| c.reopen().ok());
+                Err(e)
+            }
+        }
     }
 }

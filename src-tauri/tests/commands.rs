@@ -470,3 +470,137 @@ fn backups_through_ipc_status_now_list() {
     let listed = call(&h, "backup_list", json!({"folder": folder})).unwrap();
     assert_eq!(listed["backups"].as_array().unwrap().len(), 2, "{listed}");
 }
+
+fn add_patient(h: &Harness, name: &str) {
+    call(
+        h,
+        "patient_create",
+        json!({"input": {"name": name}, "allowDuplicate": true}),
+    )
+    .unwrap();
+}
+
+fn patient_count(h: &Harness) -> usize {
+    call(
+        h,
+        "patient_list",
+        json!({"includeArchived": true, "limit": 100, "offset": 0}),
+    )
+    .unwrap()
+    .as_array()
+    .unwrap()
+    .len()
+}
+
+#[test]
+fn recovery_kit_passphrase_rotation_and_restore_through_ipc() {
+    let out = tempfile::tempdir().unwrap();
+    std::env::set_var("CLINIC_EXPORT_DIR", out.path());
+    let h = unlocked();
+    add_patient(&h, "张伟明");
+    assert_eq!(
+        call(&h, "key_status", json!({})).unwrap()["hasRecoveryCode"],
+        false
+    );
+    let kit_args = |secret: &str| json!({"secret": secret, "language": "zh-TW", "paper": "a4"});
+    let wrong = call(&h, "recovery_kit_to_downloads", kit_args("not it")).unwrap_err();
+    assert_eq!(wrong["code"], "WRONG_PASSPHRASE");
+    let kit = call(
+        &h,
+        "recovery_kit_to_downloads",
+        kit_args("correct horse battery"),
+    )
+    .unwrap();
+    let code = kit["code"].as_str().unwrap().to_string();
+    assert!(std::fs::read(kit["path"].as_str().unwrap())
+        .unwrap()
+        .starts_with(b"%PDF"));
+
+    // A new passphrase, with the code standing in for the old one.
+    call(
+        &h,
+        "passphrase_change",
+        json!({"secret": code, "newPassphrase": "second passphrase"}),
+    )
+    .unwrap();
+    let report = call(&h, "key_rotate", json!({"secret": "second passphrase"})).unwrap();
+    assert_eq!(report["counts"]["patients"], 1);
+    add_patient(&h, "王芳");
+
+    let usb = tempfile::tempdir().unwrap();
+    let backup = call(
+        &h,
+        "backup_now",
+        json!({"folder": usb.path().display().to_string()}),
+    )
+    .unwrap()["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    add_patient(&h, "陳美玲");
+    let preview = call(
+        &h,
+        "backup_inspect",
+        json!({"file": backup, "secret": code}),
+    )
+    .unwrap();
+    assert_eq!(preview["counts"]["patients"], 2, "{preview}");
+    let wrong = call(
+        &h,
+        "backup_inspect",
+        json!({"file": backup, "secret": "not it at all"}),
+    )
+    .unwrap_err();
+    assert_eq!(wrong["code"], "WRONG_PASSPHRASE");
+
+    // A restore that fails leaves the open clinic open, as it was.
+    let junk = usb.path().join("junk.clinicbackup");
+    std::fs::write(&junk, b"not a backup").unwrap();
+    let bad = call(
+        &h,
+        "backup_restore",
+        json!({"file": junk.display().to_string(), "secret": code}),
+    )
+    .unwrap_err();
+    assert_eq!(bad["code"], "BACKUP_INVALID");
+    assert_eq!(patient_count(&h), 3);
+
+    let restored = call(
+        &h,
+        "backup_restore",
+        json!({"file": backup, "secret": code}),
+    )
+    .unwrap();
+    assert_eq!(restored["status"]["unlocked"], true, "{restored}");
+    assert!(restored["report"]["safetyCopy"].is_string(), "{restored}");
+    assert_eq!(patient_count(&h), 2);
+
+    // Forgot the passphrase: the code sets a new one at the unlock screen.
+    call(&h, "lock", json!({"forget": true})).unwrap();
+    let status = call(
+        &h,
+        "passphrase_reset",
+        json!({"code": code, "newPassphrase": "third passphrase"}),
+    )
+    .unwrap();
+    assert_eq!(status["unlocked"], true);
+    call(&h, "lock", json!({"forget": true})).unwrap();
+    call(&h, "unlock", json!({"passphrase": "third passphrase"})).unwrap();
+
+    // A new computer: restore at first run.
+    let fresh = harness();
+    assert_eq!(
+        call(&fresh, "app_status", json!({})).unwrap()["folder"],
+        "empty"
+    );
+    let restored = call(
+        &fresh,
+        "backup_restore",
+        json!({"file": backup, "secret": "second passphrase"}),
+    )
+    .unwrap();
+    assert_eq!(restored["status"]["folder"], "ready");
+    assert_eq!(restored["status"]["unlocked"], true);
+    assert!(restored["report"]["safetyCopy"].is_null());
+    assert_eq!(patient_count(&fresh), 2);
+}

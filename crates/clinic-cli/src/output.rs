@@ -490,8 +490,13 @@ impl Output {
             return self.print_json(v);
         }
         println!(
-            "{}: good — made {}, {} patients, {} visits, {} handouts given",
+            "{}: good — {}made {}, {} patients, {} visits, {} handouts given",
             file.display(),
+            if v.clinic_name.is_empty() {
+                String::new()
+            } else {
+                format!("{}, ", v.clinic_name)
+            },
             v.created_at,
             v.counts.patients,
             v.counts.visits,

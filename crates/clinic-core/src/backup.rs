@@ -95,6 +95,9 @@ pub struct BackupReport {
 #[ts(export)]
 pub struct VerifiedBackup {
     pub clinic_id: String,
+    /// The clinic's name as its settings held it (empty if never set, or in a backup made
+    /// before the clinic had a name setting).
+    pub clinic_name: String,
     pub created_at: String,
     pub schema_version: i64,
     pub counts: BackupCounts,
@@ -288,8 +291,14 @@ pub fn key_file_of(file: &Path) -> Result<KeyFile> {
 fn unpack_and_check(file: &Path, to: &Path, key: &DbKey) -> Result<VerifiedBackup> {
     let header = extract(file, to)?;
     let (schema_version, counts) = check_database(to, key, file)?;
+    let clinic_name = keyed(to, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?
+        .query_row("SELECT name FROM clinic_profile WHERE id = 1", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .unwrap_or_default();
     Ok(VerifiedBackup {
         clinic_id: header.clinic_id,
+        clinic_name,
         created_at: header.created_at,
         schema_version,
         counts,
@@ -506,6 +515,16 @@ pub struct RestoreReport {
     pub backup: VerifiedBackup,
     /// The folder holding the replaced database and key file, if there was a clinic here.
     pub safety_copy: Option<String>,
+}
+
+/// A restore from the window: what was restored, and the window's status afterwards (the
+/// restored clinic, open).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RestoreOutcome {
+    pub report: RestoreReport,
+    pub status: crate::AppStatus,
 }
 
 /// Replaces the clinic in `dir` (if any) with the backup in `file`, unlocked with the

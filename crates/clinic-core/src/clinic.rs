@@ -265,6 +265,28 @@ impl Clinic {
     }
 }
 
+/// A clinic closed for a whole-file job (a restore over it), able to reopen if the job fails.
+pub struct ClosedClinic {
+    dir: PathBuf,
+    key: DbKey,
+}
+
+impl Clinic {
+    /// Closes the file (the connection is dropped) but keeps what is needed to reopen it.
+    pub fn close(self) -> ClosedClinic {
+        ClosedClinic {
+            dir: self.dir.clone(),
+            key: self.key(),
+        }
+    }
+}
+
+impl ClosedClinic {
+    pub fn reopen(&self) -> Result<Clinic> {
+        Clinic::open_with_key(&self.dir, &self.key)
+    }
+}
+
 /// A panic elsewhere must not lock the clinic for good: the data under the lock is a
 /// connection or a key, never a half-made value.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

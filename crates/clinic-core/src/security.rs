@@ -17,6 +17,15 @@ use crate::handouts::template::{Block, Template};
 use crate::key::{DbKey, KeyFile, RecoveryCode};
 use crate::patients::Language;
 
+/// The code, shown once on screen, and where the kit's PDF was saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RecoveryKitSaved {
+    pub code: String,
+    pub path: String,
+}
+
 /// Whether the clinic has a recovery code (Settings shows "none yet: make one").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -82,6 +82,7 @@ fn a_backup_is_one_encrypted_verified_file_named_for_the_clinic_and_the_time() {
     let v = backup::verify_with_passphrase(&file, common::PASS).unwrap();
     assert_eq!((v.counts.patients, v.counts.visits), (2, 0));
     assert_eq!(v.clinic_id, c.clinic_id());
+    assert_eq!(v.clinic_name, "康健牙科/诊所");
     let (listed, problems) = backup::list(usb.path()).unwrap();
     assert!(problems.is_empty());
     assert_eq!(listed.len(), 1);

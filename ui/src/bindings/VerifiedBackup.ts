@@ -4,4 +4,9 @@ import type { BackupCounts } from "./BackupCounts";
 /**
  * A backup file that passed every check.
  */
-export type VerifiedBackup = { clinicId: string, createdAt: string, schemaVersion: bigint, counts: BackupCounts, };
+export type VerifiedBackup = { clinicId: string, 
+/**
+ * The clinic's name as its settings held it (empty if never set, or in a backup made
+ * before the clinic had a name setting).
+ */
+clinicName: string, createdAt: string, schemaVersion: bigint, counts: BackupCounts, };
