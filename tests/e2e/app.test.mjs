@@ -76,6 +76,7 @@ async function chooseOption(b, testid, label) {
 }
 
 let current;
+let recoveryCode;
 test("first run, register a patient and a visit, restart, find them again", async () => {
   try {
     await scenario();
@@ -195,6 +196,33 @@ async function handouts(b) {
   const backupBytes = fs.readFileSync(path.join(usb, made[0]));
   assert.ok(!backupBytes.includes(Buffer.from("王芳")), "the backup holds a name in clear");
   await shot(b, "13-settings-backup-en");
+
+  // Restore that backup over the clinic from the list, with the recovery code: preview first.
+  await (await $t(b, "backup-restore")).click();
+  await type(b, "restore-secret", recoveryCode.toLowerCase());
+  await (await $t(b, "restore-check")).click();
+  const preview = await $t(b, "restore-preview");
+  await preview.waitForDisplayed({ timeout: 60000 });
+  assert.match(await preview.getText(), /^Kang Jian Dental/);
+  const held = (await (await $t(b, "restore-counts")).getText()).match(/^(\d+) patients/);
+  assert.ok(held, await preview.getText());
+  await shot(b, "14-restore-preview-en");
+  await (await $t(b, "restore-confirm")).click();
+  const note = await $t(b, "restored-note");
+  await note.waitForDisplayed({ timeout: 60000 });
+  assert.ok((await note.getText()).includes(`Restored: ${held[1]} patients`), `${held[0]} / ${await note.getText()}`);
+  assert.match(await note.getText(), /safety-/);
+  await b.keys("Escape");
+  await note.waitForDisplayed({ reverse: true, timeout: 10000 });
+  const safety = fs.readdirSync(dataDir).filter((f) => f.startsWith("safety-"));
+  assert.equal(safety.length, 1, fs.readdirSync(dataDir).join(", "));
+  // The restored clinic is open and finds its patients (messages above may cover the field:
+  // typing needs no click, the search field has the focus).
+  await (await $t(b, "nav-patients")).click();
+  const search = await $t(b, "patient-search");
+  await search.waitForDisplayed({ timeout: 10000 });
+  await search.setValue("wf");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 10000 });
 }
 
 async function scenario() {
@@ -208,6 +236,18 @@ async function scenario() {
   await type(b, "setup-confirm", PASS);
   await (await $t(b, "setup-understand")).click();
   await (await $t(b, "setup-submit")).click();
+
+  // --- the recovery code, shown once, and its kit as a PDF ---
+  const codeBox = await $t(b, "recovery-code");
+  await codeBox.waitForDisplayed({ timeout: 30000 });
+  recoveryCode = await codeBox.getAttribute("aria-label");
+  assert.match(recoveryCode, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/);
+  const kit = await newestPdf(b, []);
+  const kitText = pdfText(kit);
+  assert.ok(kitText.includes(recoveryCode) && kitText.includes("恢复工具包"), kitText);
+  await (await $t(b, "recovery-kept")).click();
+  await shot(b, "01b-recovery-code-zh-CN");
+  await (await $t(b, "recovery-continue")).click();
 
   // --- register a patient with a Chinese name ---
   await (await $t(b, "new-patient")).waitForClickable({ timeout: 30000 });
@@ -265,7 +305,7 @@ async function scenario() {
   await type(b, "unlock-passphrase", "not the passphrase");
   await (await $t(b, "unlock-submit")).click();
   await (await $t(b, "form-error")).waitForDisplayed({ timeout: 10000 });
-  assert.match(await (await $t(b, "form-error")).getText(), /密码不正确/);
+  assert.match(await (await $t(b, "form-error")).getText(), /密码或恢复码不正确/);
   await shot(b, "06-unlock-wrong-passphrase");
   await type(b, "unlock-passphrase", PASS);
   await (await $t(b, "unlock-submit")).click();

@@ -30,6 +30,11 @@ import type { ClinicProfile } from "./bindings/ClinicProfile";
 import type { BackupStatus } from "./bindings/BackupStatus";
 import type { BackupReport } from "./bindings/BackupReport";
 import type { BackupListing } from "./bindings/BackupListing";
+import type { VerifiedBackup } from "./bindings/VerifiedBackup";
+import type { RestoreOutcome } from "./bindings/RestoreOutcome";
+import type { KeyStatus } from "./bindings/KeyStatus";
+import type { RecoveryKitSaved } from "./bindings/RecoveryKitSaved";
+import type { RotationReport } from "./bindings/RotationReport";
 
 /** What an import file holds (the Tauri command's `ImportKind`). */
 export type ImportKind = "patients" | "visits";
@@ -106,6 +111,19 @@ export const api = {
   /** A verified backup into `folder` (remembered), or the remembered folder when null. */
   backupNow: (folder: string | null) => call<BackupReport>("backup_now", { folder }),
   backupList: (folder: string) => call<BackupListing>("backup_list", { folder }),
+  /** Checks a backup completely with its passphrase or recovery code; changes nothing. */
+  backupInspect: (file: string, secret: string) => call<VerifiedBackup>("backup_inspect", { file, secret }),
+  /** Replaces this computer's clinic with the backup (the current one kept in a safety folder). */
+  backupRestore: (file: string, secret: string) => call<RestoreOutcome>("backup_restore", { file, secret }),
+  keyStatus: () => call<KeyStatus>("key_status"),
+  /** A new recovery code (the old one stops working) and its kit as PDF in Downloads. */
+  recoveryKitToDownloads: (secret: string, language: Language, paper: Paper) =>
+    call<RecoveryKitSaved>("recovery_kit_to_downloads", { secret, language, paper }),
+  passphraseChange: (secret: string, newPassphrase: string) => call<null>("passphrase_change", { secret, newPassphrase }),
+  /** "Forgot the passphrase?": the recovery code sets a new one and unlocks. */
+  passphraseReset: (code: string, newPassphrase: string) => call<AppStatus>("passphrase_reset", { code, newPassphrase }),
+  /** Re-encrypts under a new key; progress as `key-rotation-progress` events. */
+  keyRotate: (secret: string) => call<RotationReport>("key_rotate", { secret }),
   /** The file travels as raw bytes; a dry run unless `dryRun` is false. */
   importPatients: (file: Uint8Array, encoding: TextEncoding, mapping: (ImportField | null)[] | null, dryRun: boolean) =>
     sendFile<ImportOutcome>("import_patients", file, encoding, mapping, dryRun),

@@ -99,6 +99,7 @@ pub struct VerifiedBackup {
     /// before the clinic had a name setting).
     pub clinic_name: String,
     pub created_at: String,
+    #[ts(type = "number")]
     pub schema_version: i64,
     pub counts: BackupCounts,
 }
@@ -611,6 +612,7 @@ pub struct BackupFile {
     pub bytes: u64,
     pub created_at: String,
     pub clinic_id: String,
+    #[ts(type = "number")]
     pub schema_version: i64,
 }
 

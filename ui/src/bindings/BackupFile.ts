@@ -3,4 +3,4 @@
 /**
  * A backup file found in a folder, read from its header alone (no key needed).
  */
-export type BackupFile = { path: string, bytes: number, createdAt: string, clinicId: string, schemaVersion: bigint, };
+export type BackupFile = { path: string, bytes: number, createdAt: string, clinicId: string, schemaVersion: number, };

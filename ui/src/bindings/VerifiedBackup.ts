@@ -9,4 +9,4 @@ export type VerifiedBackup = { clinicId: string,
  * The clinic's name as its settings held it (empty if never set, or in a backup made
  * before the clinic had a name setting).
  */
-clinicName: string, createdAt: string, schemaVersion: bigint, counts: BackupCounts, };
+clinicName: string, createdAt: string, schemaVersion: number, counts: BackupCounts, };

@@ -18,6 +18,11 @@ export function installFakeBackend(scenario) {
     backupFolder: null,
     backupLog: [],
     backups: {},
+    // Backups by path: { passphrase, clinicName, createdAt, counts } (what backup_inspect reads).
+    backupFiles: {},
+    recoveryCode: null,
+    rotated: false,
+    rotateStepMs: 0,
     fail: {},
     searchDelayMs: {},
     ...scenario,
@@ -483,6 +488,79 @@ export function installFakeBackend(scenario) {
       s.handoutsGiven.unshift({ patientId: it.patientId, topic: it.topic, language: p.preferredLanguage ?? "zh-CN", plain: false, givenAt: now(), givenBy: "owner" });
     }
     return `/home/clinic/Downloads/handouts-2026-11-24-0930-${paper}.pdf`;
+  };
+
+  // Keys: the secret is the passphrase or the recovery code (any case, dashes optional).
+  const norm = (x) => String(x).toUpperCase().replace(/[-\s]/g, "");
+  const isSecret = (secret, passphrase = s.passphrase, code = s.recoveryCode) =>
+    secret === passphrase || (code != null && norm(secret) === norm(code));
+  const needSecret = (secret) => {
+    if (!isSecret(secret)) throw err("WRONG_PASSPHRASE", "the passphrase is not correct");
+  };
+  const checkNew = (p) => {
+    if ([...p].length < 8) throw err("VALIDATION", "must be at least 8 characters", "passphrase", "too_short");
+  };
+  let codes = 0;
+  commands.key_status = () => {
+    needUnlocked();
+    return { hasRecoveryCode: s.recoveryCode != null, rotated: s.rotated };
+  };
+  commands.recovery_kit_to_downloads = ({ secret, language, paper }) => {
+    needUnlocked();
+    needSecret(secret);
+    codes++;
+    s.recoveryCode = `7K2M-QX4P-9TZA-H3RW-C8NB-5F${codes}V`;
+    return { code: s.recoveryCode, path: `/home/clinic/Downloads/recovery-kit-2026-11-24-0930-${language}-${paper}.pdf` };
+  };
+  commands.passphrase_change = ({ secret, newPassphrase }) => {
+    needUnlocked();
+    needSecret(secret);
+    checkNew(newPassphrase);
+    s.passphrase = newPassphrase;
+    return null;
+  };
+  commands.passphrase_reset = ({ code, newPassphrase }) => {
+    if (s.recoveryCode == null || norm(code) !== norm(s.recoveryCode)) throw err("WRONG_PASSPHRASE", "the recovery code is not correct");
+    checkNew(newPassphrase);
+    s.passphrase = newPassphrase;
+    s.unlocked = true;
+    return status();
+  };
+  commands.key_rotate = async ({ secret }) => {
+    needUnlocked();
+    needSecret(secret);
+    const total = 1048576 * 40;
+    for (const [stage, done] of [["copying", total / 4], ["copying", total / 2], ["copying", total], ["checking", 0], ["switching", 0]]) {
+      emit("key-rotation-progress", { stage, done, total: stage === "copying" ? total : 0 });
+      if (s.rotateStepMs) await sleep(s.rotateStepMs);
+    }
+    s.rotated = true;
+    return { counts: { patients: s.patients.length, visits: s.visits.length, handoutsGiven: 0 }, millis: 2300 };
+  };
+  const backupFile = (file, secret) => {
+    const b = s.backupFiles[file];
+    if (!b) throw err("BACKUP_INVALID", `${file} is not a usable backup: it is not a Clinic CRM backup file`);
+    if (!isSecret(secret, b.passphrase, b.recoveryCode)) throw err("WRONG_PASSPHRASE", "the passphrase is not correct");
+    return b;
+  };
+  commands.backup_inspect = async ({ file, secret }) => {
+    const b = backupFile(file, secret);
+    return { clinicId: "c1", clinicName: b.clinicName, createdAt: b.createdAt, schemaVersion: 11, counts: b.counts };
+  };
+  commands.backup_restore = async ({ file, secret }) => {
+    const b = backupFile(file, secret);
+    const safety = s.folder === "ready" ? "/home/clinic/.local/share/com.cliniccrm.desktop/safety-2026-11-24-093000" : null;
+    s.patients = b.patients ?? [];
+    s.visits = [];
+    s.passphrase = b.passphrase;
+    s.recoveryCode = b.recoveryCode ?? null;
+    s.clinic = { ...s.clinic, name: b.clinicName };
+    s.folder = "ready";
+    s.unlocked = true;
+    return {
+      report: { backup: { clinicId: "c1", clinicName: b.clinicName, createdAt: b.createdAt, schemaVersion: 11, counts: b.counts }, safetyCopy: safety },
+      status: status(),
+    };
   };
 
   window.__fakeBackend = { state: s, calls };

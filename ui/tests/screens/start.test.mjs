@@ -23,7 +23,18 @@ test("first run: create stays disabled until the passphrase is long enough, repe
     assert.equal(await create.isDisabled(), false);
     await create.click();
 
+    // The recovery code comes next, and the clinic opens only once it is kept.
+    await byTestId(page, "recovery-code").waitFor();
+    const code = await byTestId(page, "recovery-code").getAttribute("aria-label");
+    assert.match(code, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/);
+    await byTestId(page, "recovery-kit-path").getByText("recovery-kit-", { exact: false }).waitFor();
+    assert.equal(await byTestId(page, "recovery-continue").isDisabled(), true);
+    await byTestId(page, "recovery-kept").click();
+    await shot("start-recovery-code-en");
+    await byTestId(page, "recovery-continue").click();
     await page.getByText("No patients yet.", { exact: false }).waitFor();
+    const kit = (await calls()).filter((c) => c.cmd === "recovery_kit_to_downloads");
+    assert.deepEqual(kit, [{ cmd: "recovery_kit_to_downloads", args: { secret: "our clinic 2026", language: "en", paper: "a4" } }]);
     const setup = (await calls()).filter((c) => c.cmd === "setup_clinic");
     assert.deepEqual(setup, [{ cmd: "setup_clinic", args: { passphrase: "our clinic 2026" } }]);
   }));
@@ -48,7 +59,7 @@ test("unlock: a wrong passphrase is said plainly, in the user's language, and th
     assert.equal(await byTestId(page, "unlock-submit").isDisabled(), true);
     await field.fill("wrong horse");
     await field.press("Enter");
-    await byTestId(page, "form-error").getByText("密码不正确").waitFor();
+    await byTestId(page, "form-error").getByText("密码或恢复码不正确").waitFor();
     assert.equal(await field.inputValue(), "");
     await shot("start-unlock-wrong-zh-CN");
 

@@ -82,6 +82,6 @@ describe("errorText", () => {
     );
   });
   it("uses the code's sentence otherwise", () => {
-    expect(errorText({ code: "WRONG_PASSPHRASE", message: "the passphrase is not correct" }, t)).toBe("密码不正确。");
+    expect(errorText({ code: "WRONG_PASSPHRASE", message: "the passphrase is not correct" }, t)).toBe("密码或恢复码不正确。");
   });
 });
