@@ -2,8 +2,8 @@
 //! `ClinicError` data (`{code, message, field?, rule?}`), which the UI translates.
 
 use clinic_core::backup::{
-    self, BackupListing, BackupReport, BackupStatus, GetBackupFolder, GetBackupStatus,
-    SetBackupFolder,
+    self, BackupListing, BackupReport, BackupSchedule, BackupStatus, GetBackupFolder,
+    GetBackupStatus, SetBackupFolder, SetBackupSchedule,
 };
 use clinic_core::export::{self, Export, ExportFormat, ExportWhat};
 use clinic_core::handouts::pdf::Paper;
@@ -527,9 +527,19 @@ pub async fn backup_now(state: State<'_, AppState>, folder: Option<String>) -> R
             )
         })?,
     };
-    let report = state.with_clinic(|c, actor| c.backup_to(actor, std::path::Path::new(&folder)))?;
+    let report =
+        state.with_clinic(|c, actor| c.backup_and_rotate(actor, std::path::Path::new(&folder)))?;
     state.execute(SetBackupFolder(folder))?;
     Ok(report)
+}
+
+/// When backups run by themselves and how many are kept; answers what was stored.
+#[tauri::command]
+pub fn backup_schedule_set(
+    state: State<'_, AppState>,
+    schedule: BackupSchedule,
+) -> Reply<BackupSchedule> {
+    state.execute(SetBackupSchedule(schedule))
 }
 
 /// The backups in `folder`, newest first.

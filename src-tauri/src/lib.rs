@@ -5,12 +5,22 @@ mod commands;
 mod key_commands;
 mod state;
 
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use clinic_core::backup::Trigger;
+use tauri::{Emitter, Manager, Runtime};
+
 pub use state::AppState;
+
+/// How often the app looks whether the daily backup is due.
+const BACKUP_TICK: Duration = Duration::from_secs(60);
 
 /// Registers state and commands; shared by `run()` and the mock-runtime tests.
 pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
+        .on_window_event(back_up_on_close)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::setup_clinic,
@@ -50,6 +60,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             commands::backup_status,
             commands::backup_now,
             commands::backup_list,
+            commands::backup_schedule_set,
             key_commands::backup_inspect,
             key_commands::backup_restore,
             key_commands::key_status,
@@ -62,11 +73,46 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
         ])
 }
 
+/// Closing the window backs up first when the schedule asks for it (the window says
+/// "backing up…"). A missing disk or a failed backup is logged and never keeps the app
+/// open; a second close request closes at once.
+fn back_up_on_close<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowEvent) {
+    let tauri::WindowEvent::CloseRequested { api, .. } = event else {
+        return;
+    };
+    let state = window.state::<AppState>();
+    if state.closing.swap(true, Ordering::SeqCst) || !state.backup_on_close_wanted() {
+        return;
+    }
+    api.prevent_close();
+    let _ = window.emit("backup-on-close", ());
+    let window = window.clone();
+    std::thread::spawn(move || {
+        let _ = window.state::<AppState>().scheduled_backup(Trigger::Close);
+        let _ = window.destroy();
+    });
+}
+
+/// Every minute: the daily backup when its time has passed (a day missed while the app was
+/// closed is caught up at the next start). The window hears of each attempt.
+fn start_backup_timer<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(BACKUP_TICK);
+        if let Some(result) = app.state::<AppState>().scheduled_backup(Trigger::Daily) {
+            let _ = app.emit("backup-finished", result.is_ok());
+        }
+    });
+}
+
 pub fn run() {
     let state = AppState::from_env();
     // The keychain first: staff are not asked for the passphrase every morning.
     state.try_keychain_unlock();
     setup(tauri::Builder::default(), state)
+        .setup(|app| {
+            start_backup_timer(app.handle().clone());
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("error while running Clinic CRM");
 }

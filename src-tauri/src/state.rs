@@ -16,6 +16,8 @@ pub struct AppState {
     cache: Box<dyn KeyCache>,
     /// The stop flag of the handout batch being printed, if any.
     batch: Mutex<Arc<AtomicBool>>,
+    /// Set when the window is asked to close (a second request closes without waiting).
+    pub closing: AtomicBool,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             clinic: RwLock::new(None),
             cache,
             batch: Mutex::new(Arc::new(AtomicBool::new(false))),
+            closing: AtomicBool::new(false),
         }
     }
 
@@ -119,6 +122,25 @@ impl AppState {
             .as_ref()
             .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
         job(clinic, &Actor::owner())
+    }
+
+    /// The automatic backup if one is due; `None` when the clinic is locked or nothing was due.
+    pub fn scheduled_backup(
+        &self,
+        trigger: clinic_core::backup::Trigger,
+    ) -> Option<Result<clinic_core::backup::BackupReport>> {
+        let guard = self.clinic.read().unwrap_or_else(|e| e.into_inner());
+        let clinic = guard.as_ref()?;
+        clinic
+            .scheduled_backup(&Actor::owner(), trigger)
+            .transpose()
+    }
+
+    /// Whether closing the window should wait for a backup: open, a folder set, and the
+    /// schedule asks for it.
+    pub fn backup_on_close_wanted(&self) -> bool {
+        self.execute(clinic_core::backup::GetBackupStatus)
+            .is_ok_and(|s| s.folder.is_some() && s.schedule.on_close)
     }
 
     /// A new database key; the keychain learns it, or the next start could not use it.

@@ -8,7 +8,7 @@ use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
 };
 use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
+use tauri::{Manager, WebviewWindow};
 
 struct Harness {
     _tmp: tempfile::TempDir,
@@ -16,7 +16,19 @@ struct Harness {
     window: WebviewWindow<MockRuntime>,
 }
 
+/// Where the app saves exports and PDFs in these tests: one folder for the whole process,
+/// since tests run on threads and the variable is process-wide.
+fn export_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        std::env::set_var("CLINIC_EXPORT_DIR", &dir);
+        dir
+    })
+}
+
 fn harness() -> Harness {
+    export_dir();
     let tmp = tempfile::tempdir().unwrap();
     let state = AppState::new(tmp.path().join("clinic"), Box::new(NoKeychain));
     let app = clinic_app::setup(mock_builder(), state)
@@ -250,8 +262,6 @@ fn first_run_then_patients_and_visits_over_ipc() {
     assert_eq!(negative["rule"], "negative");
 
     // Exports and the template land in the export folder, never over an existing file.
-    let out = tempfile::tempdir().unwrap();
-    std::env::set_var("CLINIC_EXPORT_DIR", out.path());
     let first = call(
         &h,
         "export_to_downloads",
@@ -467,8 +477,9 @@ fn backups_through_ipc_status_now_list() {
     assert_eq!(status["folder"], folder);
     assert_eq!(status["folderCheck"], "ready");
     assert_eq!(status["lastGood"]["ok"], true);
+    // Rotation keeps the newest of today (by default one a day for a week).
     let listed = call(&h, "backup_list", json!({"folder": folder})).unwrap();
-    assert_eq!(listed["backups"].as_array().unwrap().len(), 2, "{listed}");
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 1, "{listed}");
 }
 
 fn add_patient(h: &Harness, name: &str) {
@@ -494,8 +505,6 @@ fn patient_count(h: &Harness) -> usize {
 
 #[test]
 fn recovery_kit_passphrase_rotation_and_restore_through_ipc() {
-    let out = tempfile::tempdir().unwrap();
-    std::env::set_var("CLINIC_EXPORT_DIR", out.path());
     let h = unlocked();
     add_patient(&h, "张伟明");
     assert_eq!(
@@ -603,4 +612,51 @@ fn recovery_kit_passphrase_rotation_and_restore_through_ipc() {
     assert_eq!(restored["status"]["unlocked"], true);
     assert!(restored["report"]["safetyCopy"].is_null());
     assert_eq!(patient_count(&fresh), 2);
+}
+
+#[test]
+fn the_schedule_over_ipc_and_a_backup_when_the_window_closes() {
+    let h = unlocked();
+    let usb = tempfile::tempdir().unwrap();
+    let folder = usb.path().display().to_string();
+    let schedule = json!({"dailyAt": "7:30", "onClose": true, "keepDaily": 1, "keepWeekly": 0, "staleDays": 3});
+    let saved = call(&h, "backup_schedule_set", json!({"schedule": schedule})).unwrap();
+    assert_eq!(saved["dailyAt"], "07:30");
+    let bad = json!({"dailyAt": "7h30", "onClose": true, "keepDaily": 1, "keepWeekly": 0, "staleDays": 3});
+    let err = call(&h, "backup_schedule_set", json!({"schedule": bad})).unwrap_err();
+    assert_eq!(
+        (err["code"].as_str(), err["field"].as_str()),
+        (Some("VALIDATION"), Some("dailyAt"))
+    );
+    assert_eq!(
+        call(&h, "backup_status", json!({})).unwrap()["schedule"]["staleDays"],
+        3
+    );
+
+    // "Back up now" twice: rotation keeps one a day.
+    call(&h, "backup_now", json!({"folder": folder})).unwrap();
+    let second = call(&h, "backup_now", json!({"folder": null})).unwrap();
+    assert_eq!(second["removed"].as_array().unwrap().len(), 1, "{second}");
+
+    // What the window's close handler asks: wanted, then the closing backup itself (the
+    // mock runtime raises no window events; the handler is two calls on the state).
+    let state = h._app.state::<AppState>();
+    assert!(state.backup_on_close_wanted());
+    let closing = state
+        .scheduled_backup(clinic_core::backup::Trigger::Close)
+        .unwrap()
+        .unwrap();
+    assert_eq!(closing.removed, [second["path"].as_str().unwrap()]);
+    let left: Vec<String> = std::fs::read_dir(usb.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert_eq!(left, [closing.path.clone()]);
+    // Locked: nothing to back up, the window just closes.
+    call(&h, "lock", json!({"forget": false})).unwrap();
+    assert!(!state.backup_on_close_wanted());
+    assert!(state
+        .scheduled_backup(clinic_core::backup::Trigger::Close)
+        .is_none());
 }

@@ -1082,7 +1082,8 @@ fn backup_create_list_verify_restore_from_the_command_line() {
     assert!(made.starts_with("Backed up and verified: "), "{made}");
     // The folder is remembered.
     ok(clinic(d, &["patient", "add", "--name", "王芳"]));
-    let again = ok(clinic(d, &["--json", "backup", "create"]));
+    // --keep-all: rotation (one a day by default) would remove the first.
+    let again = ok(clinic(d, &["--json", "backup", "create", "--keep-all"]));
     let again: serde_json::Value = serde_json::from_str(&again).unwrap();
     assert_eq!(again["counts"]["patients"], 2);
     let listed = ok(clinic(d, &["--json", "backup", "list"]));
@@ -1122,6 +1123,53 @@ fn backup_create_list_verify_restore_from_the_command_line() {
     assert!(over.contains("kept in"), "{over}");
     let now = ok(clinic(d, &["--json", "patient", "list"]));
     assert!(!now.contains("王芳"), "{now}");
+
+    // The schedule, and rotation after a backup: one a day kept.
+    let bad = clinic(d, &["backup", "schedule", "--daily", "25:61"]);
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    let s = ok(clinic(
+        d,
+        &[
+            "--json",
+            "backup",
+            "schedule",
+            "--daily",
+            "9:05",
+            "--keep-daily",
+            "1",
+            "--keep-weekly",
+            "0",
+            "--on-close",
+            "false",
+        ],
+    ));
+    let s: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(
+        (
+            s["dailyAt"].as_str(),
+            s["keepDaily"].as_u64(),
+            s["onClose"].as_bool()
+        ),
+        (Some("09:05"), Some(1), Some(false))
+    );
+    let shown = ok(clinic(d, &["backup", "schedule"]));
+    assert!(
+        shown.contains("at 09:05") && shown.contains("last 1 days"),
+        "{shown}"
+    );
+    // (The restored file predates the remembered folder: name it again.)
+    let rotated = ok(clinic(
+        d,
+        &["backup", "create", "--to", usb.path().to_str().unwrap()],
+    ));
+    assert!(
+        rotated.contains("Rotation removed 2 older backup(s)"),
+        "{rotated}"
+    );
+    let listed = ok(clinic(d, &["--json", "backup", "list"]));
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    // Ours, and the junk file's problem listed apart.
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 1, "{listed}");
 }
 
 #[test]

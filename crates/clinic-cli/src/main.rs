@@ -101,10 +101,35 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BackupCommand {
-    /// Write a verified backup into DIR (remembered for next time) or the remembered folder
+    /// Write a verified backup into DIR (remembered for next time) or the remembered folder,
+    /// then remove older backups of this clinic there by the schedule's rotation
     Create {
         #[arg(long)]
         to: Option<PathBuf>,
+        /// Remove nothing (no rotation this time)
+        #[arg(long)]
+        keep_all: bool,
+    },
+    /// Show or change when the app backs up by itself and how many backups are kept
+    Schedule {
+        /// Daily at this local time (HH:MM)
+        #[arg(long, conflicts_with = "no_daily")]
+        daily: Option<String>,
+        /// No daily backup
+        #[arg(long)]
+        no_daily: bool,
+        /// Back up when the app's window is closed: true or false
+        #[arg(long)]
+        on_close: Option<bool>,
+        /// Keep the newest backup of each of the last N days
+        #[arg(long)]
+        keep_daily: Option<u32>,
+        /// Keep the newest backup of each of the last M weeks
+        #[arg(long)]
+        keep_weekly: Option<u32>,
+        /// "Last good backup" turns red after D days
+        #[arg(long)]
+        stale_days: Option<u32>,
     },
     /// The backups in DIR (or the remembered folder), newest first
     List {
@@ -622,7 +647,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
     }
     let clinic = &Clinic::unlock(&dir, cache.as_ref(), || read_passphrase("Passphrase: "))?;
     match cli.command {
-        Command::Backup(BackupCommand::Create { to }) => {
+        Command::Backup(BackupCommand::Create { to, keep_all }) => {
             use clinic_core::backup::{GetBackupFolder, SetBackupFolder};
             let folder = match to {
                 Some(f) => f,
@@ -637,10 +662,43 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                         )
                     })?,
             };
-            let report = clinic.backup_to(&actor, &folder)?;
+            let report = if keep_all {
+                clinic.backup_to(&actor, &folder)?
+            } else {
+                clinic.backup_and_rotate(&actor, &folder)?
+            };
             let absolute = std::fs::canonicalize(&folder).unwrap_or(folder);
             clinic.execute(&actor, SetBackupFolder(absolute.display().to_string()))?;
             out.backup_written(&report);
+        }
+        Command::Backup(BackupCommand::Schedule {
+            daily,
+            no_daily,
+            on_close,
+            keep_daily,
+            keep_weekly,
+            stale_days,
+        }) => {
+            use clinic_core::backup::{GetBackupSchedule, SetBackupSchedule};
+            let mut s = clinic.execute(&actor, GetBackupSchedule)?;
+            let changed = daily.is_some()
+                || no_daily
+                || on_close.is_some()
+                || keep_daily.is_some()
+                || keep_weekly.is_some()
+                || stale_days.is_some();
+            if changed {
+                if no_daily {
+                    s.daily_at = None;
+                }
+                s.daily_at = daily.or(s.daily_at);
+                s.on_close = on_close.unwrap_or(s.on_close);
+                s.keep_daily = keep_daily.unwrap_or(s.keep_daily);
+                s.keep_weekly = keep_weekly.unwrap_or(s.keep_weekly);
+                s.stale_days = stale_days.unwrap_or(s.stale_days);
+                s = clinic.execute(&actor, SetBackupSchedule(s))?;
+            }
+            out.backup_schedule(&s);
         }
         Command::Backup(BackupCommand::List { folder: None }) => {
             let folder = clinic

@@ -483,6 +483,33 @@ impl Output {
             r.counts.visits,
             r.millis as f64 / 1000.0
         );
+        if !r.removed.is_empty() {
+            println!("Rotation removed {} older backup(s):", r.removed.len());
+            for f in &r.removed {
+                println!("  {f}");
+            }
+        }
+    }
+
+    pub fn backup_schedule(&self, s: &clinic_core::backup::BackupSchedule) {
+        if self.json {
+            return self.print_json(s);
+        }
+        println!(
+            "Daily backup: {}",
+            s.daily_at
+                .as_deref()
+                .map_or("off".to_string(), |t| format!("at {t}"))
+        );
+        println!(
+            "On closing the app: {}",
+            if s.on_close { "yes" } else { "no" }
+        );
+        println!(
+            "Kept: the newest of each of the last {} days and {} weeks",
+            s.keep_daily, s.keep_weekly
+        );
+        println!("\"Last good backup\" turns red after {} days", s.stale_days);
     }
 
     pub fn backup_verified(&self, file: &Path, v: &clinic_core::backup::VerifiedBackup) {

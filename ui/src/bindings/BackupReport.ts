@@ -8,4 +8,8 @@ export type BackupReport = { path: string, bytes: number, createdAt: string, cou
 /**
  * Time taken to write and verify, in milliseconds.
  */
-millis: number, };
+millis: number, 
+/**
+ * Older backups of this clinic removed from the folder by rotation afterwards.
+ */
+removed: Array<string>, };

@@ -25,6 +25,18 @@ use crate::db::{APPLICATION_ID, SCHEMA_VERSION};
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::key::{DbKey, KeyFile};
 
+mod log;
+mod schedule;
+
+use log::RecordBackup;
+pub use log::{
+    check_folder, BackupEntry, BackupStatus, FolderCheck, GetBackupFolder, GetBackupStatus,
+    ListBackupLog, SetBackupFolder,
+};
+pub use schedule::{
+    plan_rotation, rotate, BackupSchedule, GetBackupSchedule, SetBackupSchedule, Trigger,
+};
+
 const MAGIC: &[u8; 8] = b"CLINICBK";
 const FORMAT: u32 = 1;
 /// A clinic on disk: the database, its WAL (the latest writes) and index, the key file.
@@ -87,6 +99,9 @@ pub struct BackupReport {
     /// Time taken to write and verify, in milliseconds.
     #[ts(type = "number")]
     pub millis: u64,
+    /// Older backups of this clinic removed from the folder by rotation afterwards.
+    #[serde(default)]
+    pub removed: Vec<String>,
 }
 
 /// A backup file that passed every check.
@@ -436,7 +451,8 @@ impl Clinic {
         let header = Header {
             format: FORMAT,
             clinic_id: self.clinic_id().to_string(),
-            created_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            // Milliseconds: two backups in one second still sort (rotation keeps the newest).
+            created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
             schema_version,
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             db_bytes,
@@ -504,6 +520,7 @@ impl Clinic {
             created_at: header.created_at,
             counts: source_counts,
             millis: started.elapsed().as_millis() as u64,
+            removed: Vec::new(),
         })
     }
 }
@@ -655,197 +672,7 @@ pub fn list(folder: &Path) -> Result<(Vec<BackupFile>, Vec<String>)> {
             Err(e) => problems.push(e.message),
         }
     }
-    found.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let time = |f: &BackupFile| chrono::DateTime::parse_from_rfc3339(&f.created_at).ok();
+    found.sort_by_key(|f| std::cmp::Reverse(time(f)));
     Ok((found, problems))
-}
-
-/// The folder backups go to when none is named (the last one used).
-pub struct GetBackupFolder;
-
-impl crate::clinic::Operation for GetBackupFolder {
-    type Output = Option<String>;
-    fn action(&self) -> Action {
-        Action::SettingsRead
-    }
-    fn run(self, tx: &rusqlite::Transaction<'_>, _: &Actor) -> Result<Option<String>> {
-        Ok(
-            tx.query_row("SELECT folder FROM backup_setting WHERE id = 1", [], |r| {
-                r.get(0)
-            })?,
-        )
-    }
-}
-
-/// Remembers the backup folder.
-pub struct SetBackupFolder(pub String);
-
-impl crate::clinic::Operation for SetBackupFolder {
-    type Output = ();
-    fn action(&self) -> Action {
-        Action::Backup
-    }
-    fn run(self, tx: &rusqlite::Transaction<'_>, _: &Actor) -> Result<()> {
-        tx.execute(
-            "UPDATE backup_setting SET folder = ?1 WHERE id = 1",
-            [&self.0],
-        )?;
-        Ok(())
-    }
-}
-
-/// One attempt, for the log.
-struct RecordBackup {
-    folder: String,
-    file: Option<String>,
-    bytes: Option<u64>,
-    error: Option<ClinicError>,
-}
-
-impl crate::clinic::Operation for RecordBackup {
-    type Output = ();
-    fn action(&self) -> Action {
-        Action::Backup
-    }
-    fn run(self, tx: &rusqlite::Transaction<'_>, by: &Actor) -> Result<()> {
-        tx.execute(
-            "INSERT INTO backup_log (at, folder, file, bytes, ok, error_code, message, by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            rusqlite::params![
-                Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-                self.folder,
-                self.file,
-                self.bytes.map(|b| b as i64),
-                self.error.is_none(),
-                self.error.as_ref().map(|e| e.code.as_str()),
-                self.error.as_ref().map(|e| e.message.clone()),
-                by.name,
-            ],
-        )?;
-        Ok(())
-    }
-}
-
-/// A logged backup attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BackupEntry {
-    pub at: String,
-    pub folder: String,
-    pub file: Option<String>,
-    #[ts(type = "number | null")]
-    pub bytes: Option<u64>,
-    pub ok: bool,
-    /// The error's code (`FOLDER_MISSING`, `DISK_FULL`…) when it failed.
-    pub error_code: Option<String>,
-    pub message: Option<String>,
-    pub by: String,
-}
-
-/// Whether the remembered folder can take a backup right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export)]
-pub enum FolderCheck {
-    /// No folder chosen yet.
-    Unset,
-    Ready,
-    /// Not there (the USB disk is not plugged in).
-    Missing,
-    ReadOnly,
-}
-
-/// The owner's safety net at a glance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BackupStatus {
-    pub folder: Option<String>,
-    pub folder_check: FolderCheck,
-    pub last_good: Option<BackupEntry>,
-    pub last_attempt: Option<BackupEntry>,
-}
-
-/// Checks a folder by writing and removing a small probe file.
-pub fn check_folder(folder: &Path) -> FolderCheck {
-    if !folder.is_dir() {
-        return FolderCheck::Missing;
-    }
-    let probe = folder.join(format!(".clinic-probe-{}", std::process::id()));
-    match File::create(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            FolderCheck::Ready
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FolderCheck::Missing,
-        Err(_) => FolderCheck::ReadOnly,
-    }
-}
-
-fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<BackupEntry> {
-    Ok(BackupEntry {
-        at: r.get(0)?,
-        folder: r.get(1)?,
-        file: r.get(2)?,
-        bytes: r.get::<_, Option<i64>>(3)?.map(|b| b as u64),
-        ok: r.get(4)?,
-        error_code: r.get(5)?,
-        message: r.get(6)?,
-        by: r.get(7)?,
-    })
-}
-
-const ENTRY_COLUMNS: &str = "at, folder, file, bytes, ok, error_code, message, by";
-
-/// The remembered folder (checked now), the last good backup and the last attempt.
-pub struct GetBackupStatus;
-
-impl crate::clinic::Operation for GetBackupStatus {
-    type Output = BackupStatus;
-    fn action(&self) -> Action {
-        Action::SettingsRead
-    }
-    fn run(self, tx: &rusqlite::Transaction<'_>, by: &Actor) -> Result<BackupStatus> {
-        use rusqlite::OptionalExtension;
-        let folder = GetBackupFolder.run(tx, by)?;
-        let last = |filter: &str| -> Result<Option<BackupEntry>> {
-            Ok(tx
-                .query_row(
-                    &format!(
-                        "SELECT {ENTRY_COLUMNS} FROM backup_log {filter} ORDER BY id DESC LIMIT 1"
-                    ),
-                    [],
-                    entry,
-                )
-                .optional()?)
-        };
-        Ok(BackupStatus {
-            folder_check: folder
-                .as_deref()
-                .map(|f| check_folder(Path::new(f)))
-                .unwrap_or(FolderCheck::Unset),
-            folder,
-            last_good: last("WHERE ok = 1")?,
-            last_attempt: last("")?,
-        })
-    }
-}
-
-/// The latest attempts, newest first.
-pub struct ListBackupLog {
-    pub limit: u32,
-}
-
-impl crate::clinic::Operation for ListBackupLog {
-    type Output = Vec<BackupEntry>;
-    fn action(&self) -> Action {
-        Action::SettingsRead
-    }
-    fn run(self, tx: &rusqlite::Transaction<'_>, _: &Actor) -> Result<Vec<BackupEntry>> {
-        let mut stmt = tx.prepare(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM backup_log ORDER BY id DESC LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([self.limit], entry)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
 }
