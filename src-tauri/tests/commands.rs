@@ -652,7 +652,7 @@ fn the_schedule_over_ipc_and_a_backup_when_the_window_closes() {
         .flatten()
         .map(|e| e.path().display().to_string())
         .collect();
-    assert_eq!(left, [closing.path.clone()]);
+    assert_eq!(left, std::slice::from_ref(&closing.path));
     // Locked: nothing to back up, the window just closes.
     call(&h, "lock", json!({"forget": false})).unwrap();
     assert!(!state.backup_on_close_wanted());

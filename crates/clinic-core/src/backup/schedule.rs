@@ -134,7 +134,7 @@ pub fn plan_rotation<Tz: TimeZone>(
                 .map(|t| (t.with_timezone(&Utc), f))
         })
         .collect();
-    ours.sort_by(|a, b| b.0.cmp(&a.0));
+    ours.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     let mut days = Vec::new();
     let mut weeks = Vec::new();
     let mut remove = Vec::new();
