@@ -213,7 +213,7 @@ fn automatic_backups_run_when_due_on_closing_and_rotate_the_folder() {
         .is_none());
     // Closing the app backs up again; rotation keeps one a day, so the first goes.
     let closing = c.scheduled_backup(&owner, Trigger::Close).unwrap().unwrap();
-    assert_eq!(closing.removed, [first.path.clone()]);
+    assert_eq!(closing.removed, std::slice::from_ref(&first.path));
     let (files, _) = backup::list(usb.path()).unwrap();
     let mut paths: Vec<String> = files.into_iter().map(|f| f.path).collect();
     paths.sort();
