@@ -12,6 +12,8 @@ APT_PACKAGES=(
   build-essential pkg-config perl make curl file libwebkit2gtk-4.1-dev librsvg2-dev
   # run and test headless: X server, WebDriver for WebKitGTK, Chromium for Playwright
   xvfb xauth webkit2gtk-driver chromium dbus-x11 gnome-keyring
+  # the E2E test closes the window as a window manager would (WM_DELETE_WINDOW)
+  python3-xlib
   # fonts for readable CJK in the window and screenshots; tools to inspect screenshots
   fonts-noto-cjk imagemagick poppler-utils
   nodejs npm

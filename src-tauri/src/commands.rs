@@ -516,7 +516,11 @@ pub fn backup_status(state: State<'_, AppState>) -> Reply<BackupStatus> {
 
 /// A verified backup into `folder` (remembered), or into the remembered folder.
 #[tauri::command]
-pub async fn backup_now(state: State<'_, AppState>, folder: Option<String>) -> Reply<BackupReport> {
+pub async fn backup_now<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    folder: Option<String>,
+) -> Reply<BackupReport> {
     let folder = match folder {
         Some(f) if !f.trim().is_empty() => f.trim().to_string(),
         _ => state.execute(GetBackupFolder)?.ok_or_else(|| {
@@ -528,7 +532,10 @@ pub async fn backup_now(state: State<'_, AppState>, folder: Option<String>) -> R
         })?,
     };
     let report =
-        state.with_clinic(|c, actor| c.backup_and_rotate(actor, std::path::Path::new(&folder)))?;
+        state.with_clinic(|c, actor| c.backup_and_rotate(actor, std::path::Path::new(&folder)));
+    // The "last good backup" badge listens, whatever the outcome.
+    let _ = app.emit("backup-finished", report.is_ok());
+    let report = report?;
     state.execute(SetBackupFolder(folder))?;
     Ok(report)
 }

@@ -223,6 +223,17 @@ async function handouts(b) {
   await search.waitForDisplayed({ timeout: 10000 });
   await search.setValue("wf");
   await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 10000 });
+
+  // The restored file predates the remembered folder: name it again and back up.
+  await (await $t(b, "nav-settings")).click();
+  const folderAgain = await (await $t(b, "backup-folder")).$("input");
+  await folderAgain.waitForDisplayed({ timeout: 10000 });
+  await folderAgain.setValue(usb);
+  await (await $t(b, "backup-now")).click();
+  await b.waitUntil(async () => /Ready|可用/.test(await (await $t(b, "backup-folder-check")).getText().catch(() => "")), { timeout: 30000 });
+  await (await $t(b, "backup-badge")).waitForDisplayed({ timeout: 10000 });
+  assert.doesNotMatch(await (await $t(b, "backup-badge")).getAttribute("class"), /stale/);
+  return usb;
 }
 
 async function scenario() {
@@ -339,8 +350,22 @@ async function scenario() {
   await chooseOption(b, "language-switch", "English");
   await shot(b, "08-patient-page-en");
 
-  await handouts(b);
-  await b.deleteSession();
+  const usb = await handouts(b);
+
+  // --- closing the window backs up first (the schedule's default), then the app goes ---
+  const before = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));
+  // As the window's close button does (WebDriver's own "close" skips the app's handler).
+  const asked = spawnSync(process.env.CLINIC_PYTHON ?? "python3", [path.join(import.meta.dirname, "close-window.py"), "Clinic CRM"], { encoding: "utf8" });
+  assert.equal(asked.status, 0, asked.stdout + asked.stderr);
+  let after = before;
+  const until = Date.now() + 60000;
+  while (Date.now() < until) {
+    after = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));
+    if (after.some((f) => !before.includes(f))) break;
+    await sleep(250);
+  }
+  assert.ok(after.some((f) => !before.includes(f)), `no backup on closing: ${before} → ${after}`);
+  await b.deleteSession().catch(() => {});
   current = null;
   await sleep(500);
 

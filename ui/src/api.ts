@@ -31,6 +31,7 @@ import type { BackupStatus } from "./bindings/BackupStatus";
 import type { BackupReport } from "./bindings/BackupReport";
 import type { BackupListing } from "./bindings/BackupListing";
 import type { VerifiedBackup } from "./bindings/VerifiedBackup";
+import type { BackupSchedule } from "./bindings/BackupSchedule";
 import type { RestoreOutcome } from "./bindings/RestoreOutcome";
 import type { KeyStatus } from "./bindings/KeyStatus";
 import type { RecoveryKitSaved } from "./bindings/RecoveryKitSaved";
@@ -111,6 +112,7 @@ export const api = {
   /** A verified backup into `folder` (remembered), or the remembered folder when null. */
   backupNow: (folder: string | null) => call<BackupReport>("backup_now", { folder }),
   backupList: (folder: string) => call<BackupListing>("backup_list", { folder }),
+  backupScheduleSet: (schedule: BackupSchedule) => call<BackupSchedule>("backup_schedule_set", { schedule }),
   /** Checks a backup completely with its passphrase or recovery code; changes nothing. */
   backupInspect: (file: string, secret: string) => call<VerifiedBackup>("backup_inspect", { file, secret }),
   /** Replaces this computer's clinic with the backup (the current one kept in a safety folder). */

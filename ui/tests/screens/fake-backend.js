@@ -20,6 +20,7 @@ export function installFakeBackend(scenario) {
     backups: {},
     // Backups by path: { passphrase, clinicName, createdAt, counts } (what backup_inspect reads).
     backupFiles: {},
+    schedule: { dailyAt: "12:30", onClose: true, keepDaily: 7, keepWeekly: 8, staleDays: 7 },
     recoveryCode: null,
     rotated: false,
     rotateStepMs: 0,
@@ -373,7 +374,7 @@ export function installFakeBackend(scenario) {
     backup_status: () => {
       const check = !s.backupFolder ? "unset" : s.backupFolder.startsWith("/media/") ? "missing" : "ready";
       const good = s.backupLog.filter((e) => e.ok);
-      return { folder: s.backupFolder, folderCheck: check, lastGood: good.at(-1) ?? null, lastAttempt: s.backupLog.at(-1) ?? null };
+      return { folder: s.backupFolder, folderCheck: check, lastGood: good.at(-1) ?? null, lastAttempt: s.backupLog.at(-1) ?? null, schedule: { ...s.schedule } };
     },
     backup_now: ({ folder }) => {
       const dir = folder ?? s.backupFolder;
@@ -388,7 +389,16 @@ export function installFakeBackend(scenario) {
       s.backupLog.push({ at, folder: dir, file: path, bytes, ok: true, errorCode: null, message: null, by: "owner" });
       (s.backups[dir] ??= []).unshift({ path, bytes, createdAt: at, clinicId: "c1", schemaVersion: 11 });
       s.backupFolder = dir;
-      return { path, bytes, createdAt: at, counts: { patients: s.patients.length, visits: s.visits.length, handoutsGiven: 0 }, millis: 420 };
+      return { path, bytes, createdAt: at, counts: { patients: s.patients.length, visits: s.visits.length, handoutsGiven: 0 }, millis: 420, removed: [] };
+    },
+    backup_schedule_set: ({ schedule }) => {
+      needUnlocked();
+      if (schedule.dailyAt != null && !/^([01]?\d|2[0-3]):[0-5]\d$/.test(schedule.dailyAt))
+        throw err("VALIDATION", "a time of day as HH:MM", "dailyAt", "invalid_format");
+      if (schedule.staleDays < 1) throw err("VALIDATION", "between 1 and 366", "staleDays", "out_of_range");
+      const dailyAt = schedule.dailyAt == null ? null : schedule.dailyAt.padStart(5, "0");
+      s.schedule = { ...schedule, dailyAt };
+      return { ...s.schedule };
     },
     backup_list: ({ folder }) => ({ backups: s.backups[folder] ?? [], problems: [] }),
     import_template_to_downloads: ({ language, kind }) => `/home/clinic/Downloads/${kind}-template-${language}.csv`,

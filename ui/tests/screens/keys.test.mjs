@@ -133,3 +133,43 @@ test("Settings → Backups: restore one of the listed backups over the clinic, w
       await note.getByText("safety-2026-11-24-093000", { exact: false }).waitFor();
     },
   ));
+
+test("the sidebar says when the last good backup was, red once it is older than the setting", () =>
+  withApp(
+    {
+      backupFolder: USB,
+      backupLog: [{ at: new Date(Date.now() - 3 * 86400000).toISOString(), folder: USB, file: FILE, bytes: 1, ok: true, errorCode: null, message: null, by: "owner" }],
+    },
+    async ({ page, shot }) => {
+      const badge = byTestId(page, "backup-badge");
+      await badge.getByText("Last good backup: 3 days ago").waitFor();
+      assert.doesNotMatch(await badge.getAttribute("class"), /stale/);
+
+      // Settings: warn after 2 days instead of 7; the daily time checked, then saved.
+      await badge.click();
+      await byTestId(page, "backup-schedule").waitFor();
+      await byTestId(page, "backup-daily-at").fill("25:00");
+      await byTestId(page, "backup-schedule-save").click();
+      await byTestId(page, "backup-schedule-problem").getByText("Daily backup time is not in the right format.").waitFor();
+      await byTestId(page, "backup-daily-at").fill("9:05");
+      await byTestId(page, "backup-stale-days").fill("2");
+      await byTestId(page, "backup-on-close").click();
+      await byTestId(page, "backup-schedule-save").click();
+      await page.getByText("The backup schedule is saved.").waitFor();
+      assert.equal(await byTestId(page, "backup-daily-at").inputValue(), "09:05");
+      await byTestId(page, "backup-schedule").scrollIntoViewIfNeeded();
+      await shot("settings-backup-schedule-en");
+      await byTestId(page, "nav-patients").click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="backup-badge"]')?.classList.contains("stale"));
+      const s = await page.evaluate(() => window.__fakeBackend.state.schedule);
+      assert.deepEqual(s, { dailyAt: "09:05", onClose: false, keepDaily: 7, keepWeekly: 8, staleDays: 2 });
+      await shot("home-backup-badge-stale-en");
+    },
+  ));
+
+test("no backup yet is red on every page, in the user's language", () =>
+  withApp({}, { locale: "zh-TW" }, async ({ page }) => {
+    const badge = byTestId(page, "backup-badge");
+    await badge.getByText("還沒有備份").waitFor();
+    assert.match(await badge.getAttribute("class"), /stale/);
+  }));
