@@ -173,12 +173,22 @@ impl AppState {
         file: &std::path::Path,
         secret: &str,
     ) -> Result<clinic_core::backup::RestoreReport> {
+        use clinic_core::backup::{GetBackupFolder, SetBackupFolder};
         let mut slot = self.clinic.write().unwrap_or_else(|e| e.into_inner());
+        // This computer's backup folder (its USB disk) outlives a restore of an older file.
+        let folder = slot
+            .as_ref()
+            .and_then(|c| c.execute(&Actor::owner(), GetBackupFolder).ok().flatten());
         let closed = slot.take().map(Clinic::close);
         match clinic_core::backup::restore(&self.dir, file, secret) {
             Ok(report) => {
                 let (clinic, key) = Clinic::unlock_with_passphrase(&self.dir, secret)?;
                 let _ = self.cache.store(clinic.clinic_id(), &key);
+                if let Some(folder) = folder {
+                    if clinic.execute(&Actor::owner(), GetBackupFolder)?.is_none() {
+                        clinic.execute(&Actor::owner(), SetBackupFolder(folder))?;
+                    }
+                }
                 *slot = Some(clinic);
                 Ok(report)
             }

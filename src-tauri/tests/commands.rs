@@ -583,6 +583,9 @@ fn recovery_kit_passphrase_rotation_and_restore_through_ipc() {
     assert_eq!(restored["status"]["unlocked"], true, "{restored}");
     assert!(restored["report"]["safetyCopy"].is_string(), "{restored}");
     assert_eq!(patient_count(&h), 2);
+    // The backup was made before the folder was remembered; this computer's folder stays.
+    let status = call(&h, "backup_status", json!({})).unwrap();
+    assert_eq!(status["folder"], usb.path().display().to_string());
 
     // Forgot the passphrase: the code sets a new one at the unlock screen.
     call(&h, "lock", json!({"forget": true})).unwrap();

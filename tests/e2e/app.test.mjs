@@ -224,11 +224,11 @@ async function handouts(b) {
   await search.setValue("wf");
   await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 10000 });
 
-  // The restored file predates the remembered folder: name it again and back up.
+  // This computer's backup folder outlived the restore (the backup predates it): back up.
   await (await $t(b, "nav-settings")).click();
   const folderAgain = await (await $t(b, "backup-folder")).$("input");
   await folderAgain.waitForDisplayed({ timeout: 10000 });
-  await folderAgain.setValue(usb);
+  await b.waitUntil(async () => (await folderAgain.getValue()) === usb, { timeout: 10000, timeoutMsg: "the backup folder was lost in the restore" });
   await (await $t(b, "backup-now")).click();
   await b.waitUntil(async () => /Ready|可用/.test(await (await $t(b, "backup-folder-check")).getText().catch(() => "")), { timeout: 30000 });
   await (await $t(b, "backup-badge")).waitForDisplayed({ timeout: 10000 });

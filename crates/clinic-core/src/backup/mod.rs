@@ -9,7 +9,7 @@
 //! USB disk tells a finder only that it holds an encrypted clinic backup.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -126,6 +126,33 @@ fn invalid(file: &Path, why: impl std::fmt::Display) -> ClinicError {
     )
 }
 
+/// How far a backup has got (for a progress bar, and for tests that pull the disk out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupProgress {
+    /// Copying a consistent snapshot of the live file (local, fast).
+    Snapshot,
+    /// Writing the backup file into the destination.
+    Writing { done: u64, total: u64 },
+    /// Reading it back from the destination and checking it.
+    Verifying,
+}
+
+/// An error while writing to or reading back from the destination: if the folder itself has
+/// gone (a USB disk pulled out), that is what is said.
+fn gone_or(e: ClinicError, folder: &Path) -> ClinicError {
+    if folder.is_dir() {
+        e
+    } else {
+        ClinicError::new(
+            ErrorCode::FolderMissing,
+            format!(
+                "the backup folder {} went away during the backup (was the USB disk removed?); nothing was changed",
+                folder.display()
+            ),
+        )
+    }
+}
+
 /// A file in the system's temp folder, removed when dropped.
 struct TempFile(PathBuf);
 
@@ -187,29 +214,55 @@ pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64
     // integrity_check walks every index against its table: with SQLite's small default
     // cache each page would be read and decrypted again and again.
     conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
-    integrity(&conn).map_err(|why| invalid(file, why))?;
+    // Each check reads the whole file: the page HMACs on a second connection, at the same
+    // time as SQLite's structure check (two cores).
+    let (cipher, structure) = std::thread::scope(|s| {
+        let cipher = s.spawn(|| -> std::result::Result<(), String> {
+            let second = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.message)?;
+            cipher_check(&second)
+        });
+        let structure = structure_check(&conn);
+        (
+            cipher
+                .join()
+                .unwrap_or_else(|_| Err("the check stopped".into())),
+            structure,
+        )
+    });
+    cipher.and(structure).map_err(|why| invalid(file, why))?;
     Ok((version, counts(&conn)?))
 }
 
-/// Every page's HMAC (`cipher_integrity_check`), then SQLite's own structure check;
-/// the first problem found as text.
-fn integrity(conn: &Connection) -> std::result::Result<(), String> {
+/// Every page's HMAC (`PRAGMA cipher_integrity_check`); the first problem as text.
+fn cipher_check(conn: &Connection) -> std::result::Result<(), String> {
     let run = || -> rusqlite::Result<Option<String>> {
         let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
         let problems: Vec<String> = stmt
             .query_map([], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<_>>()?;
-        if let Some(first) = problems.first() {
-            return Ok(Some(format!("encryption check failed: {first}")));
-        }
-        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        Ok((ok != "ok").then(|| format!("integrity check failed: {ok}")))
+        Ok(problems
+            .first()
+            .map(|p| format!("encryption check failed: {p}")))
     };
     match run() {
         Ok(None) => Ok(()),
         Ok(Some(why)) => Err(why),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// SQLite's own structure check (`PRAGMA integrity_check`); the first problem as text.
+fn structure_check(conn: &Connection) -> std::result::Result<(), String> {
+    match conn.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)) {
+        Ok(ok) if ok == "ok" => Ok(()),
+        Ok(problem) => Err(format!("integrity check failed: {problem}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Both checks, one after the other, on one connection; the first problem as text.
+fn integrity(conn: &Connection) -> std::result::Result<(), String> {
+    cipher_check(conn).and_then(|()| structure_check(conn))
 }
 
 impl Clinic {
@@ -263,6 +316,15 @@ fn read_header(file: &Path, reader: &mut impl Read) -> Result<Header> {
 
 /// Copies the database out of a backup into `to`, checking its size and checksum.
 fn extract(file: &Path, to: &Path) -> Result<Header> {
+    let mut out = BufWriter::new(File::create(to)?);
+    let header = read_checked(file, &mut out)?;
+    out.flush()?;
+    Ok(header)
+}
+
+/// Reads a backup through, checking its length and checksum; the database goes to `out`
+/// (`std::io::sink()` to check only).
+fn read_checked(file: &Path, out: &mut impl Write) -> Result<Header> {
     let mut reader = BufReader::new(File::open(file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => ClinicError::new(
             ErrorCode::NotFound,
@@ -271,7 +333,6 @@ fn extract(file: &Path, to: &Path) -> Result<Header> {
         _ => e.into(),
     })?);
     let header = read_header(file, &mut reader)?;
-    let mut out = BufWriter::new(File::create(to)?);
     let mut hasher = Sha256::new();
     let mut left = header.db_bytes;
     let mut buf = vec![0u8; 1 << 20];
@@ -288,7 +349,6 @@ fn extract(file: &Path, to: &Path) -> Result<Header> {
     if reader.read(&mut [0u8; 1])? != 0 {
         return Err(invalid(file, "it has extra bytes at the end"));
     }
-    out.flush()?;
     if hex::encode(hasher.finalize()) != header.db_sha256 {
         return Err(invalid(file, "its contents do not match their checksum"));
     }
@@ -380,9 +440,19 @@ impl Clinic {
     /// verifies it; only a verified backup gets its final name.
     /// Every attempt is logged: a good one with its file, a failed one with its reason.
     pub fn backup_to(&self, actor: &Actor, folder: &Path) -> Result<BackupReport> {
+        self.backup_to_with(actor, folder, &mut |_| {})
+    }
+
+    /// [`Clinic::backup_to`], telling `progress` how far it has got.
+    pub fn backup_to_with(
+        &self,
+        actor: &Actor,
+        folder: &Path,
+        progress: &mut dyn FnMut(BackupProgress),
+    ) -> Result<BackupReport> {
         authorize(actor, Action::Backup)?;
         let _exclusive = crate::clinic::lock(&self.maintenance);
-        let result = self.write_backup(actor, folder);
+        let result = self.write_backup(actor, folder, progress);
         let entry = match &result {
             Ok(r) => RecordBackup {
                 folder: folder.display().to_string(),
@@ -402,7 +472,12 @@ impl Clinic {
         result
     }
 
-    fn write_backup(&self, actor: &Actor, folder: &Path) -> Result<BackupReport> {
+    fn write_backup(
+        &self,
+        actor: &Actor,
+        folder: &Path,
+        progress: &mut dyn FnMut(BackupProgress),
+    ) -> Result<BackupReport> {
         let started = Instant::now();
         let meta = std::fs::metadata(folder).map_err(|e| folder_error(folder, e))?;
         if !meta.is_dir() {
@@ -415,6 +490,7 @@ impl Clinic {
         let key = self.key();
 
         // The snapshot: one read transaction on a second connection, copied in one step.
+        progress(BackupProgress::Snapshot);
         let snapshot = TempFile::new("backup");
         let source = keyed(
             &self.dir().join(DB_FILE),
@@ -443,20 +519,20 @@ impl Clinic {
         source.execute_batch("COMMIT")?;
         drop(source);
 
-        // Checksum, then the backup file under a temporary name in the destination.
-        let mut hasher = Sha256::new();
-        let mut db = File::open(&snapshot.0)?;
-        let db_bytes = std::io::copy(&mut db, &mut hasher)?;
+        // The backup file under a temporary name in the destination: the header with a
+        // placeholder checksum, the database copied and hashed in one pass, then the header
+        // again with the real checksum (the same length, so nothing moves).
+        let total = std::fs::metadata(&snapshot.0)?.len();
         let now = Utc::now();
-        let header = Header {
+        let mut header = Header {
             format: FORMAT,
             clinic_id: self.clinic_id().to_string(),
             // Milliseconds: two backups in one second still sort (rotation keeps the newest).
             created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
             schema_version,
             app_version: env!("CARGO_PKG_VERSION").to_string(),
-            db_bytes,
-            db_sha256: hex::encode(hasher.finalize()),
+            db_bytes: total,
+            db_sha256: "0".repeat(64),
             key_file: KeyFile::read(&self.dir().join(KEY_FILE))?.to_text(),
         };
         let name = file_name(&clinic_name, now);
@@ -464,14 +540,34 @@ impl Clinic {
         let partial = folder.join(format!(".{name}.partial"));
         let written = (|| -> Result<u64> {
             let file = File::create(&partial).map_err(|e| folder_error(folder, e))?;
-            let mut out = BufWriter::new(file);
+            let mut out = BufWriter::with_capacity(1 << 20, file);
             let text = serde_json::to_vec(&header).expect("header serialises");
             out.write_all(MAGIC)?;
             out.write_all(&(text.len() as u32).to_le_bytes())?;
             out.write_all(&text)?;
             let mut db = File::open(&snapshot.0)?;
-            std::io::copy(&mut db, &mut out)?;
-            let file = out.into_inner().map_err(|e| e.into_error())?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut done = 0u64;
+            progress(BackupProgress::Writing { done, total });
+            loop {
+                let n = db.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n])?;
+                done += n as u64;
+                progress(BackupProgress::Writing { done, total });
+            }
+            header.db_sha256 = hex::encode(hasher.finalize());
+            let again = serde_json::to_vec(&header).expect("header serialises");
+            if again.len() != text.len() {
+                return Err(invalid(&partial, "its header changed length while written"));
+            }
+            let mut file = out.into_inner().map_err(|e| e.into_error())?;
+            file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
+            file.write_all(&again)?;
             file.sync_all()?;
             Ok(file.metadata()?.len())
         })();
@@ -479,25 +575,38 @@ impl Clinic {
             Ok(b) => b,
             Err(e) => {
                 let _ = std::fs::remove_file(&partial);
-                return Err(e);
+                return Err(gone_or(e, folder));
             }
         };
-        drop(snapshot);
 
-        // Read back from the destination: what the disk holds is what gets checked.
-        let checked = verify(&partial, &key).and_then(|v| {
-            if v.counts == source_counts {
-                Ok(v)
-            } else {
-                Err(invalid(
-                    &partial,
-                    format!(
-                        "it holds {:?} but the clinic held {source_counts:?}",
-                        v.counts
-                    ),
-                ))
-            }
-        });
+        // Read back from the destination: its bytes must give the checksum computed while
+        // writing; the snapshot they then equal is opened with the key and checked in full
+        // (both integrity checks, the row counts).
+        progress(BackupProgress::Verifying);
+        let checked = read_checked(&partial, &mut std::io::sink())
+            .map_err(|e| gone_or(e, folder))
+            .and_then(|on_disk| {
+                if on_disk.db_sha256 == header.db_sha256 && on_disk.db_bytes == total {
+                    Ok(())
+                } else {
+                    Err(invalid(
+                        &partial,
+                        "what was read back is not what was written",
+                    ))
+                }
+            })
+            .and_then(|()| check_database(&snapshot.0, &key, &partial))
+            .and_then(|(_, counts)| {
+                if counts == source_counts {
+                    Ok(())
+                } else {
+                    Err(invalid(
+                        &partial,
+                        format!("it holds {counts:?} but the clinic held {source_counts:?}"),
+                    ))
+                }
+            });
+        drop(snapshot);
         if let Err(e) = checked {
             let _ = std::fs::remove_file(&partial);
             return Err(e);
@@ -510,7 +619,7 @@ impl Clinic {
             path = folder.join(format!("{stem}-{n}.{EXTENSION}"));
             n += 1;
         }
-        std::fs::rename(&partial, &path)?;
+        std::fs::rename(&partial, &path).map_err(|e| gone_or(e.into(), folder))?;
         if let Ok(d) = File::open(folder) {
             let _ = d.sync_all();
         }
