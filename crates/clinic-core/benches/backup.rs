@@ -49,11 +49,31 @@ fn main() {
     );
     println!("| | time |\n|---|---|");
     let t = Instant::now();
-    let report = clinic.backup_to(&Actor::owner(), &usb).expect("backup");
+    // When each stage began, to say where the time goes.
+    let mut marks: Vec<(&str, Instant)> = Vec::new();
+    let report = clinic
+        .backup_to_with(&Actor::owner(), &usb, &mut |p| {
+            let stage = match p {
+                backup::BackupProgress::Snapshot => "snapshot (backup API, same key)",
+                backup::BackupProgress::Writing { .. } => "write + hash into the folder",
+                backup::BackupProgress::Verifying => {
+                    "read back + hash, both integrity checks, counts"
+                }
+            };
+            if marks.last().map(|m| m.0) != Some(stage) {
+                marks.push((stage, Instant::now()));
+            }
+        })
+        .expect("backup");
+    let end = Instant::now();
     println!(
         "| backup + verify (snapshot, write, read back, checksum, both integrity checks, counts) | {:.2} s |",
-        t.elapsed().as_secs_f64()
+        (end - t).as_secs_f64()
     );
+    for (i, (stage, at)) in marks.iter().enumerate() {
+        let until = marks.get(i + 1).map_or(end, |m| m.1);
+        println!("| · {stage} | {:.2} s |", (until - *at).as_secs_f64());
+    }
     println!(
         "| backup file | {:.0} MiB |",
         report.bytes as f64 / 1048576.0

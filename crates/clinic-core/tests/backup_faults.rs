@@ -116,6 +116,15 @@ fn a_full_disk_is_said_plainly_leaves_nothing_behind_and_changes_nothing() {
     };
     let (tmp, c) = clinic_with_patients(3000);
     let live = std::fs::read(tmp.path().join(clinic_core::KEY_FILE)).unwrap();
+    // Said before anyone tries: the folder has less room than this clinic's backup needs.
+    c.execute(
+        &Actor::owner(),
+        backup::SetBackupFolder(disk.0.path().display().to_string()),
+    )
+    .unwrap();
+    let status = c.execute(&Actor::owner(), GetBackupStatus).unwrap();
+    assert_eq!(status.folder_check, backup::FolderCheck::Full, "{status:?}");
+    assert!(status.free_bytes.unwrap() < status.needed_bytes);
     let err = c.backup_to(&Actor::owner(), disk.0.path()).unwrap_err();
     assert_eq!(err.code, ErrorCode::DiskFull, "{err:?}");
     assert!(

@@ -8,6 +8,14 @@ import type { FolderCheck } from "./FolderCheck";
  */
 export type BackupStatus = { folder: string | null, folderCheck: FolderCheck, lastGood: BackupEntry | null, lastAttempt: BackupEntry | null, 
 /**
+ * Free space where the folder is, where the system says.
+ */
+freeBytes: number | null, 
+/**
+ * About what the next backup will take (the clinic's file and its journal).
+ */
+neededBytes: number, 
+/**
  * When backups run by themselves, how many are kept, when "last good" turns red.
  */
 schedule: BackupSchedule, };

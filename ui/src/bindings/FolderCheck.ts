@@ -3,4 +3,4 @@
 /**
  * Whether the remembered folder can take a backup right now.
  */
-export type FolderCheck = "unset" | "ready" | "missing" | "read-only";
+export type FolderCheck = "unset" | "ready" | "missing" | "read-only" | "full";

@@ -339,7 +339,7 @@ const en = {
     never: "No backup yet.",
     lastFailed: "The last attempt ({when}) failed:",
     folderPlaceholder: "Folder for backups, e.g. /media/usb/clinic or E:\\Backups",
-    check: { unset: "No folder", ready: "Ready", missing: "Not there — plug in the USB disk", "read-only": "Cannot be written to" },
+    check: { unset: "No folder", ready: "Ready", missing: "Not there — plug in the USB disk", "read-only": "Cannot be written to", full: "Not enough room: {free} free, a backup needs about {needed}" },
     now: "Back up now",
     done: "Backed up and verified: {path} ({patients} patients, {visits} visits)",
     rotated: "Rotation removed {n} older backup(s) from the folder.",

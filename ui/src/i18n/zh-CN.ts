@@ -339,7 +339,7 @@ const zhCN: Messages = {
     never: "还没有备份。",
     lastFailed: "最近一次备份（{when}）失败：",
     folderPlaceholder: "备份文件夹，例如 /media/usb/clinic 或 E:\\备份",
-    check: { unset: "未选择文件夹", ready: "可用", missing: "找不到——请插入 U 盘", "read-only": "无法写入" },
+    check: { unset: "未选择文件夹", ready: "可用", missing: "找不到——请插入 U 盘", "read-only": "无法写入", full: "空间不足：剩余 {free}，一份备份约需 {needed}" },
     now: "立即备份",
     done: "已备份并校验：{path}（{patients} 位患者，{visits} 次就诊）",
     rotated: "轮换删除了文件夹中 {n} 份较旧的备份。",

@@ -339,7 +339,7 @@ const zhTW: Messages = {
     never: "還沒有備份。",
     lastFailed: "最近一次備份（{when}）失敗：",
     folderPlaceholder: "備份資料夾，例如 /media/usb/clinic 或 E:\\備份",
-    check: { unset: "未選擇資料夾", ready: "可用", missing: "找不到——請插入 USB 隨身碟", "read-only": "無法寫入" },
+    check: { unset: "未選擇資料夾", ready: "可用", missing: "找不到——請插入 USB 隨身碟", "read-only": "無法寫入", full: "空間不足：剩餘 {free}，一份備份約需 {needed}" },
     now: "立即備份",
     done: "已備份並檢查：{path}（{patients} 位病患，{visits} 次就診）",
     rotated: "輪替刪除了資料夾中 {n} 份較舊的備份。",

@@ -372,9 +372,9 @@ export function installFakeBackend(scenario) {
     },
     // Backups: a folder under /media/ is a USB disk that is not plugged in.
     backup_status: () => {
-      const check = !s.backupFolder ? "unset" : s.backupFolder.startsWith("/media/") ? "missing" : "ready";
+      const check = !s.backupFolder ? "unset" : s.backupFolder.startsWith("/media/") ? "missing" : (s.freeBytes ?? 64e9) < 1638400 ? "full" : "ready";
       const good = s.backupLog.filter((e) => e.ok);
-      return { folder: s.backupFolder, folderCheck: check, lastGood: good.at(-1) ?? null, lastAttempt: s.backupLog.at(-1) ?? null, schedule: { ...s.schedule } };
+      return { folder: s.backupFolder, folderCheck: check, lastGood: good.at(-1) ?? null, lastAttempt: s.backupLog.at(-1) ?? null, schedule: { ...s.schedule }, freeBytes: s.freeBytes ?? 64e9, neededBytes: 1638400 };
     },
     backup_now: ({ folder }) => {
       const dir = folder ?? s.backupFolder;

@@ -173,3 +173,9 @@ test("no backup yet is red on every page, in the user's language", () =>
     await badge.getByText("還沒有備份").waitFor();
     assert.match(await badge.getAttribute("class"), /stale/);
   }));
+
+test("a backup folder without room for a backup is said before anyone tries", () =>
+  withApp({ backupFolder: "/home/clinic/usb", freeBytes: 512000 }, async ({ page }) => {
+    await byTestId(page, "nav-settings").click();
+    await byTestId(page, "backup-folder-check").getByText("Not enough room: 500 KB free, a backup needs about 1.6 MB").waitFor();
+  }));

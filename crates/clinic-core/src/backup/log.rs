@@ -108,6 +108,8 @@ pub enum FolderCheck {
     /// Not there (the USB disk is not plugged in).
     Missing,
     ReadOnly,
+    /// There, writable, but with less free space than a backup of this clinic needs.
+    Full,
 }
 
 /// The owner's safety net at a glance.
@@ -119,12 +121,19 @@ pub struct BackupStatus {
     pub folder_check: FolderCheck,
     pub last_good: Option<BackupEntry>,
     pub last_attempt: Option<BackupEntry>,
+    /// Free space where the folder is, where the system says.
+    #[ts(type = "number | null")]
+    pub free_bytes: Option<u64>,
+    /// About what the next backup will take (the clinic's file and its journal).
+    #[ts(type = "number")]
+    pub needed_bytes: u64,
     /// When backups run by themselves, how many are kept, when "last good" turns red.
     pub schedule: BackupSchedule,
 }
 
-/// Checks a folder by writing and removing a small probe file.
-pub fn check_folder(folder: &Path) -> FolderCheck {
+/// Checks a folder by writing and removing a small probe file, then its free space
+/// against `needed` bytes.
+pub fn check_folder(folder: &Path, needed: u64) -> FolderCheck {
     if !folder.is_dir() {
         return FolderCheck::Missing;
     }
@@ -132,10 +141,38 @@ pub fn check_folder(folder: &Path) -> FolderCheck {
     match File::create(&probe) {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
-            FolderCheck::Ready
+            if free_space(folder).is_some_and(|free| free < needed) {
+                FolderCheck::Full
+            } else {
+                FolderCheck::Ready
+            }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => FolderCheck::Missing,
+        Err(e) if e.raw_os_error() == Some(28) => FolderCheck::Full,
         Err(_) => FolderCheck::ReadOnly,
+    }
+}
+
+/// Free bytes for an unprivileged user on the file system holding `folder`; `None` where
+/// the system does not say (then only the backup itself finds out, as `DISK_FULL`).
+pub fn free_space(folder: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(folder.as_os_str().as_bytes()).ok()?;
+        // SAFETY: `path` is a NUL-terminated string that outlives the call, and `stat` is a
+        // plain C struct the call fills in; nothing is kept after it returns.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+            return None;
+        }
+        #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+        Some(stat.f_bavail as u64 * stat.f_frsize as u64)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        None
     }
 }
 
@@ -165,6 +202,12 @@ impl Operation for GetBackupStatus {
     fn run(self, tx: &rusqlite::Transaction<'_>, by: &Actor) -> Result<BackupStatus> {
         use rusqlite::OptionalExtension;
         let folder = GetBackupFolder.run(tx, by)?;
+        // The snapshot is at most the file and its write-ahead log, plus a small header.
+        let size = |p: &str| std::fs::metadata(p).map_or(0, |m| m.len());
+        let needed_bytes = tx
+            .path()
+            .map_or(0, |db| size(db) + size(&format!("{db}-wal")))
+            + 64 * 1024;
         let last = |filter: &str| -> Result<Option<BackupEntry>> {
             Ok(tx
                 .query_row(
@@ -179,8 +222,10 @@ impl Operation for GetBackupStatus {
         Ok(BackupStatus {
             folder_check: folder
                 .as_deref()
-                .map(|f| check_folder(Path::new(f)))
+                .map(|f| check_folder(Path::new(f), needed_bytes))
                 .unwrap_or(FolderCheck::Unset),
+            free_bytes: folder.as_deref().and_then(|f| free_space(Path::new(f))),
+            needed_bytes,
             folder,
             last_good: last("WHERE ok = 1")?,
             last_attempt: last("")?,
