@@ -1276,3 +1276,77 @@ fn recovery_kit_at_init_new_passphrase_rotation_and_restore_with_the_code() {
     ));
     assert!(there.contains("張美玲"), "{there}");
 }
+
+#[test]
+fn segments_list_members_and_explain_from_the_command_line() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let id = ok(clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "张伟明",
+            "--birth-date",
+            "1950-05-17",
+            "--payment",
+            "public-insurance",
+        ],
+    ))
+    .trim()
+    .to_string();
+    ok(clinic(d, &["patient", "add", "--name", "王芳"]));
+    // A visit yesterday, whatever today is.
+    let yesterday = (chrono::Local::now().date_naive() - chrono::Days::new(1)).to_string();
+    ok(clinic(
+        d,
+        &[
+            "visit",
+            "add",
+            "--patient",
+            &id,
+            "--at",
+            &format!("{yesterday}T09:30+08:00"),
+            "--department",
+            "dental",
+            "--type",
+            "first",
+        ],
+    ));
+
+    let list = ok(clinic(d, &["--json", "segments", "list"]));
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let lifecycle = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["dimension"] == "lifecycle")
+        .unwrap();
+    assert_eq!(
+        lifecycle["counts"],
+        serde_json::json!([{"label": "new", "count": 1}, {"label": "potential", "count": 1}])
+    );
+    let text = ok(clinic(d, &["segments", "list"]));
+    assert!(text.contains("age-group (2 patients)"), "{text}");
+
+    let seniors = ok(clinic(d, &["segments", "members", "age-group:senior"]));
+    assert!(
+        seniors.contains("张伟明") && !seniors.contains("王芳"),
+        "{seniors}"
+    );
+    let why = ok(clinic(d, &["segments", "explain", &id]));
+    assert!(why.contains("age-group: senior — "), "{why}");
+    assert!(why.contains("service-type: first — latest visit"), "{why}");
+    let bad = clinic(d, &["segments", "members", "visits-high"]);
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    let unknown = clinic(
+        d,
+        &[
+            "segments",
+            "explain",
+            "00000000-0000-0000-0000-000000000000",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(4), "{}", stderr(&unknown));
+}

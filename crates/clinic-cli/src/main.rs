@@ -4,6 +4,7 @@
 mod backups;
 mod keys;
 mod output;
+mod segments;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -80,6 +81,10 @@ enum Command {
     /// Education handouts: list the topics, print one for a patient as PDF
     #[command(subcommand)]
     Handout(HandoutCommand),
+    /// Patient classification: counts per dimension, a label's members, why a patient
+    /// carries each label
+    #[command(subcommand)]
+    Segments(segments::SegmentsCommand),
     /// The clinic's name, address and phone, printed on every handout
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -572,6 +577,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
     let clinic = &Clinic::unlock(&dir, cache.as_ref(), || read_passphrase("Passphrase: "))?;
     match cli.command {
         Command::Backup(cmd) => backups::run(cmd, clinic, out)?,
+        Command::Segments(cmd) => segments::run(cmd, clinic, out)?,
         Command::Init { .. } | Command::Key(_) => unreachable!("handled above"),
         Command::Patient(cmd) => match cmd {
             PatientCommand::Add {

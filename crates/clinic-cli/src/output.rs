@@ -24,7 +24,7 @@ fn import_verb(imported: bool) -> &'static str {
 }
 
 impl Output {
-    fn print_json(&self, value: &impl Serialize) {
+    pub(crate) fn print_json(&self, value: &impl Serialize) {
         println!(
             "{}",
             serde_json::to_string_pretty(value).expect("serialisable")

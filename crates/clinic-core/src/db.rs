@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_backup_folder.sql"),
     include_str!("../migrations/0011_backup_log.sql"),
     include_str!("../migrations/0012_backup_schedule.sql"),
+    include_str!("../migrations/0013_segments.sql"),
 ];
 
 /// The schema version this build writes and understands.

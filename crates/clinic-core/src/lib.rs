@@ -17,6 +17,7 @@ pub mod keychain;
 pub mod patients;
 pub mod search;
 pub mod security;
+pub mod segments;
 pub mod settings;
 pub mod synth;
 mod validate;

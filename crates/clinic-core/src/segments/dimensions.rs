@@ -1,0 +1,355 @@
+//! The built-in dimensions: from a patient's facts (profile and active visits) to a label
+//! and the reason for it, under the clinic's thresholds. One function per dimension, used
+//! alike for one patient's chips and for counting the whole clinic, so the two never drift.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::rules::SegmentRules;
+use crate::patients::profile::code_enum;
+
+code_enum!(
+    /// A built-in way of grouping patients.
+    Dimension {
+        VisitFrequency = "visit-frequency",
+        AgeGroup = "age-group",
+        PaymentType = "payment-type",
+        ServiceType = "service-type",
+        Satisfaction = "satisfaction",
+        Lifecycle = "lifecycle",
+    }
+);
+
+/// What the dimensions look at for one patient.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub birth_date: Option<NaiveDate>,
+    pub payment_type: Option<String>,
+    /// Patients who name this one as their referrer.
+    pub referrals: u32,
+    /// Active visits, newest first.
+    pub visits: Vec<VisitFact>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VisitFact {
+    /// The visit's date as entered (in its own time zone).
+    pub date: NaiveDate,
+    pub visit_type: String,
+    pub satisfaction: Option<u8>,
+}
+
+/// A patient's label in one dimension, and why: `rule` names the reason's sentence (the
+/// window translates it, filling in `facts`); `text` is the same in English for the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PatientLabel {
+    pub dimension: Dimension,
+    pub label: String,
+    pub rule: String,
+    pub facts: BTreeMap<String, String>,
+    pub text: String,
+}
+
+fn label(
+    dimension: Dimension,
+    label: &str,
+    rule: &str,
+    facts: &[(&str, String)],
+    text: String,
+) -> PatientLabel {
+    PatientLabel {
+        dimension,
+        label: label.into(),
+        rule: rule.into(),
+        facts: facts
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        text: format!("{}: {label} — {text}", dimension.code()),
+    }
+}
+
+/// Whole years from `birth` to `today`; a 29 February birthday comes on 1 March in other
+/// years.
+pub fn age_on(birth: NaiveDate, today: NaiveDate) -> u32 {
+    let mut years = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years.max(0) as u32
+}
+
+/// The first day of the trailing window of `months` ending today: 12 months to 2026-11-23
+/// start on 2025-11-24 (a visit exactly 12 months ago is outside).
+pub fn window_start(today: NaiveDate, months: u32) -> NaiveDate {
+    today
+        .checked_sub_months(Months::new(months))
+        .and_then(|d| d.succ_opt())
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// Every dimension's label for one patient (a dimension with nothing to go on — no birth
+/// date, no payment type, no rated visit — gives none).
+pub fn labels(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Vec<PatientLabel> {
+    [
+        Some(visit_frequency(facts, rules, today)),
+        age_group(facts, rules, today),
+        payment_type(facts),
+        service_type(facts),
+        satisfaction(facts, rules, today),
+        Some(lifecycle(facts, rules, today)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn visit_frequency(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+    let r = &rules.visit_frequency;
+    let from = window_start(today, r.window_months);
+    let n = facts
+        .visits
+        .iter()
+        .filter(|v| v.date >= from && v.date <= today)
+        .count() as u32;
+    let (name, threshold) = if n >= r.high_min {
+        ("high", format!("≥ {}", r.high_min))
+    } else if n >= r.medium_min {
+        ("medium", format!("{}-{}", r.medium_min, r.high_min - 1))
+    } else {
+        ("low", format!("< {}", r.medium_min))
+    };
+    label(
+        Dimension::VisitFrequency,
+        name,
+        "visitCount",
+        &[
+            ("visits", n.to_string()),
+            ("from", from.to_string()),
+            ("to", today.to_string()),
+            ("threshold", threshold.clone()),
+        ],
+        format!("{n} visits between {from} and {today}, threshold {threshold}"),
+    )
+}
+
+fn age_group(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<PatientLabel> {
+    let birth = facts.birth_date?;
+    let r = &rules.age_group;
+    let age = age_on(birth, today);
+    let (name, range) = if age <= r.child_max {
+        ("child", format!("0-{}", r.child_max))
+    } else if age <= r.teenager_max {
+        (
+            "teenager",
+            format!("{}-{}", r.child_max + 1, r.teenager_max),
+        )
+    } else if age < r.senior_min {
+        (
+            "adult",
+            format!("{}-{}", r.teenager_max + 1, r.senior_min - 1),
+        )
+    } else {
+        ("senior", format!("{}+", r.senior_min))
+    };
+    Some(label(
+        Dimension::AgeGroup,
+        name,
+        "age",
+        &[
+            ("age", age.to_string()),
+            ("birthDate", birth.to_string()),
+            ("range", range.clone()),
+        ],
+        format!("{age} years old (born {birth}), range {range}"),
+    ))
+}
+
+fn payment_type(facts: &Facts) -> Option<PatientLabel> {
+    let p = facts.payment_type.as_deref()?;
+    Some(label(
+        Dimension::PaymentType,
+        p,
+        "profile",
+        &[("field", "paymentType".into())],
+        "as recorded in the profile".into(),
+    ))
+}
+
+fn service_type(facts: &Facts) -> Option<PatientLabel> {
+    let latest = facts.visits.first()?;
+    let n = facts.visits.len();
+    let name = if latest.visit_type == "specialist" {
+        "specialist"
+    } else if n == 1 {
+        "first"
+    } else {
+        "return"
+    };
+    Some(label(
+        Dimension::ServiceType,
+        name,
+        "latestVisit",
+        &[
+            ("date", latest.date.to_string()),
+            ("visitType", latest.visit_type.clone()),
+            ("visits", n.to_string()),
+        ],
+        format!(
+            "latest visit {} ({}), {n} visit(s) in all",
+            latest.date, latest.visit_type
+        ),
+    ))
+}
+
+fn satisfaction(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<PatientLabel> {
+    let r = &rules.satisfaction;
+    let from = window_start(today, r.window_months);
+    let scores: Vec<u8> = facts
+        .visits
+        .iter()
+        .filter(|v| v.date >= from && v.date <= today)
+        .filter_map(|v| v.satisfaction)
+        .take(r.last_scores as usize)
+        .collect();
+    if scores.is_empty() {
+        return None;
+    }
+    // Tenths, as integers: 4.0 exactly is "high" with a threshold of 4.0, never 3.9999.
+    let sum: u32 = scores.iter().map(|&s| u32::from(s)).sum();
+    let tenths = (sum * 10 + scores.len() as u32 / 2) / scores.len() as u32;
+    let mean = format!("{}.{}", tenths / 10, tenths % 10);
+    let (name, threshold) = if tenths >= r.high_min_tenths {
+        ("high", format!("≥ {}", tenths_text(r.high_min_tenths)))
+    } else if tenths >= r.medium_min_tenths {
+        ("medium", format!("≥ {}", tenths_text(r.medium_min_tenths)))
+    } else {
+        ("low", format!("< {}", tenths_text(r.medium_min_tenths)))
+    };
+    let list = scores
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(label(
+        Dimension::Satisfaction,
+        name,
+        "satisfactionMean",
+        &[
+            ("mean", mean.clone()),
+            ("scores", list.clone()),
+            ("threshold", threshold.clone()),
+        ],
+        format!("mean {mean} of the latest scores ({list}), threshold {threshold}"),
+    ))
+}
+
+fn tenths_text(t: u32) -> String {
+    format!("{}.{}", t / 10, t % 10)
+}
+
+/// The median number of days between consecutive visits (visits newest first).
+fn usual_interval(visits: &[VisitFact]) -> Option<i64> {
+    let mut gaps: Vec<i64> = visits
+        .windows(2)
+        .map(|w| (w[0].date - w[1].date).num_days())
+        .collect();
+    if gaps.is_empty() {
+        return None;
+    }
+    gaps.sort_unstable();
+    Some(gaps[gaps.len() / 2])
+}
+
+fn lifecycle(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+    let r = &rules.lifecycle;
+    let Some(latest) = facts.visits.first() else {
+        return label(
+            Dimension::Lifecycle,
+            "potential",
+            "noVisit",
+            &[],
+            "registered, no visit yet".into(),
+        );
+    };
+    let first = facts.visits.last().expect("at least one visit");
+    let since = (today - latest.date).num_days();
+    let lapsed_from = window_start(today, r.lapsed_months);
+    if latest.date < lapsed_from {
+        return label(
+            Dimension::Lifecycle,
+            "lapsed",
+            "lapsed",
+            &[
+                ("lastVisit", latest.date.to_string()),
+                ("months", r.lapsed_months.to_string()),
+            ],
+            format!(
+                "last visit {}: none in the last {} months",
+                latest.date, r.lapsed_months
+            ),
+        );
+    }
+    if let Some(usual) = usual_interval(&facts.visits).filter(|_| facts.visits.len() >= 3) {
+        // Overdue against the patient's own rhythm, by at least the clinic's minimum.
+        let due = usual * i64::from(r.overdue_percent) / 100;
+        if since > due.max(i64::from(r.overdue_min_days)) {
+            return label(
+                Dimension::Lifecycle,
+                "at-risk",
+                "overdue",
+                &[
+                    ("lastVisit", latest.date.to_string()),
+                    ("days", since.to_string()),
+                    ("usual", usual.to_string()),
+                    ("percent", r.overdue_percent.to_string()),
+                ],
+                format!(
+                    "{since} days since the last visit ({}); usually every {usual} days, overdue after {}%",
+                    latest.date, r.overdue_percent
+                ),
+            );
+        }
+    }
+    if (today - first.date).num_days() < i64::from(r.new_days) {
+        return label(
+            Dimension::Lifecycle,
+            "new",
+            "firstVisitRecent",
+            &[
+                ("firstVisit", first.date.to_string()),
+                ("days", r.new_days.to_string()),
+            ],
+            format!("first visit {} (within {} days)", first.date, r.new_days),
+        );
+    }
+    let loyal_from = window_start(today, 24);
+    let recent = facts.visits.iter().filter(|v| v.date >= loyal_from).count() as u32;
+    if recent >= r.loyal_min_visits && facts.referrals >= r.loyal_min_referrals {
+        return label(
+            Dimension::Lifecycle,
+            "loyal",
+            "loyal",
+            &[
+                ("visits", recent.to_string()),
+                ("referrals", facts.referrals.to_string()),
+            ],
+            format!(
+                "{recent} visits in 24 months and {} referral(s)",
+                facts.referrals
+            ),
+        );
+    }
+    label(
+        Dimension::Lifecycle,
+        "active",
+        "active",
+        &[("lastVisit", latest.date.to_string())],
+        format!("last visit {} ({since} days ago)", latest.date),
+    )
+}

@@ -1,0 +1,221 @@
+//! Patient classification: the built-in dimensions (visit frequency, age group, payment
+//! type, service type, satisfaction, lifecycle so far), each label with the facts and rule
+//! that produced it, counted over the clinic and listed by member. Archived patients are
+//! left out. Clinic-defined rule segments, tags, the remaining dimensions and kept-current
+//! stored labels come next (issue #6).
+
+pub mod dimensions;
+pub mod rules;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate};
+use rusqlite::Transaction;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::access::{Action, Actor};
+use crate::clinic::Operation;
+use crate::error::{ClinicError, Result};
+
+pub use dimensions::{age_on, labels, window_start, Dimension, Facts, PatientLabel, VisitFact};
+pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
+
+/// Every active patient's facts (or one patient's), by id, with their name.
+fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, String, Facts)>> {
+    let only = only.map(|id| id.to_string());
+    let mut people: Vec<(Uuid, String, Facts)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT id, name, birth_date, payment_type FROM patient
+             WHERE archived_at IS NULL AND (?1 IS NULL OR id = ?1)",
+        )?;
+        let mut rows = stmt.query([&only])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let Ok(uuid) = Uuid::parse_str(&id) else {
+                continue;
+            };
+            let birth: Option<String> = r.get(2)?;
+            index.insert(id, people.len());
+            people.push((
+                uuid,
+                r.get(1)?,
+                Facts {
+                    birth_date: birth.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
+                    payment_type: r.get(3)?,
+                    ..Default::default()
+                },
+            ));
+        }
+    }
+    {
+        let mut stmt = tx.prepare(
+            "SELECT patient_id, visited_at, visit_type, satisfaction FROM visit
+             WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)
+             ORDER BY patient_id, visited_at_ms DESC",
+        )?;
+        let mut rows = stmt.query([&only])?;
+        while let Some(r) = rows.next()? {
+            let pid: String = r.get(0)?;
+            let Some(&i) = index.get(&pid) else { continue };
+            let at: String = r.get(1)?;
+            let Ok(at) = DateTime::parse_from_rfc3339(&at) else {
+                continue;
+            };
+            people[i].2.visits.push(VisitFact {
+                date: at.date_naive(),
+                visit_type: r.get(2)?,
+                satisfaction: r.get::<_, Option<i64>>(3)?.map(|s| s as u8),
+            });
+        }
+    }
+    {
+        let mut stmt = tx.prepare(
+            "SELECT referred_by, count(*) FROM patient
+             WHERE referred_by IS NOT NULL AND archived_at IS NULL
+               AND (?1 IS NULL OR referred_by = ?1)
+             GROUP BY referred_by",
+        )?;
+        let mut rows = stmt.query([&only])?;
+        while let Some(r) = rows.next()? {
+            let by: String = r.get(0)?;
+            if let Some(&i) = index.get(&by) {
+                people[i].2.referrals = r.get::<_, i64>(1)? as u32;
+            }
+        }
+    }
+    Ok(people)
+}
+
+fn today_or(today: Option<NaiveDate>) -> NaiveDate {
+    today.unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// One patient's labels with their reasons (the chips on the patient page).
+pub struct ExplainPatient {
+    pub patient_id: Uuid,
+    /// The day to judge on; today (local) when `None`.
+    pub today: Option<NaiveDate>,
+}
+
+impl Operation for ExplainPatient {
+    type Output = Vec<PatientLabel>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientLabel>> {
+        let rules = rules::load(tx)?;
+        let people = load_facts(tx, Some(self.patient_id))?;
+        let (_, _, facts) = people
+            .first()
+            .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
+        Ok(labels(facts, &rules, today_or(self.today)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LabelCount {
+    pub label: String,
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+/// A dimension's labels and how many patients carry each (those with none are `unknown`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DimensionCounts {
+    pub dimension: Dimension,
+    pub counts: Vec<LabelCount>,
+}
+
+/// Every dimension with its counts over the active patients.
+pub struct CountSegments {
+    pub today: Option<NaiveDate>,
+}
+
+impl Operation for CountSegments {
+    type Output = Vec<DimensionCounts>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<DimensionCounts>> {
+        let rules = rules::load(tx)?;
+        let today = today_or(self.today);
+        let mut counts: BTreeMap<(usize, String), u64> = BTreeMap::new();
+        let people = load_facts(tx, None)?;
+        for (_, _, facts) in &people {
+            let mine = labels(facts, &rules, today);
+            for (d, dimension) in Dimension::ALL.iter().enumerate() {
+                let name = mine
+                    .iter()
+                    .find(|l| l.dimension == *dimension)
+                    .map_or("unknown", |l| l.label.as_str());
+                *counts.entry((d, name.to_string())).or_default() += 1;
+            }
+        }
+        Ok(Dimension::ALL
+            .iter()
+            .enumerate()
+            .map(|(d, dimension)| DimensionCounts {
+                dimension: *dimension,
+                counts: counts
+                    .iter()
+                    .filter(|((i, _), _)| *i == d)
+                    .map(|((_, label), n)| LabelCount {
+                        label: label.clone(),
+                        count: *n,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentMember {
+    pub id: Uuid,
+    pub name: String,
+    /// Why this patient is in the segment.
+    pub text: String,
+}
+
+/// The patients carrying `label` in `dimension`, by name.
+pub struct SegmentMembers {
+    pub dimension: Dimension,
+    pub label: String,
+    pub today: Option<NaiveDate>,
+}
+
+impl Operation for SegmentMembers {
+    type Output = Vec<SegmentMember>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<SegmentMember>> {
+        let rules = rules::load(tx)?;
+        let today = today_or(self.today);
+        let mut out: Vec<SegmentMember> = load_facts(tx, None)?
+            .into_iter()
+            .filter_map(|(id, name, facts)| {
+                labels(&facts, &rules, today)
+                    .into_iter()
+                    .find(|l| l.dimension == self.dimension && l.label == self.label)
+                    .map(|l| SegmentMember {
+                        id,
+                        name,
+                        text: l.text,
+                    })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+}
