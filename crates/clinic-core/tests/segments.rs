@@ -7,8 +7,8 @@ mod common;
 use chrono::NaiveDate;
 use clinic_core::patients::{ArchivePatient, CreatePatient, PatientInput};
 use clinic_core::segments::{
-    age_on, labels, window_start, CountSegments, Dimension, ExplainPatient, Facts, GetSegmentRules,
-    SegmentMembers, SegmentRules, SetSegmentRules, VisitFact,
+    age_on, labels, window_start, ClinicContext, CountSegments, Dimension, ExplainPatient, Facts,
+    GetSegmentRules, SegmentMembers, SegmentRules, SetSegmentRules, VisitFact,
 };
 use clinic_core::visits::{AddVisit, VisitInput};
 use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};
@@ -24,6 +24,7 @@ fn visit(date: &str) -> VisitFact {
         date: d(date),
         visit_type: "return".into(),
         satisfaction: None,
+        amount_minor: 0,
     }
 }
 
@@ -36,18 +37,28 @@ fn with_visits(dates: &[&str]) -> Facts {
 }
 
 fn label_of(facts: &Facts, dimension: Dimension, today: &str) -> Option<String> {
-    labels(facts, &SegmentRules::default(), d(today))
-        .into_iter()
-        .find(|l| l.dimension == dimension)
-        .map(|l| l.label)
+    labels(
+        facts,
+        &SegmentRules::default(),
+        d(today),
+        &ClinicContext::default(),
+    )
+    .into_iter()
+    .find(|l| l.dimension == dimension)
+    .map(|l| l.label)
 }
 
 fn text_of(facts: &Facts, dimension: Dimension, today: &str) -> String {
-    labels(facts, &SegmentRules::default(), d(today))
-        .into_iter()
-        .find(|l| l.dimension == dimension)
-        .map(|l| l.text)
-        .unwrap()
+    labels(
+        facts,
+        &SegmentRules::default(),
+        d(today),
+        &ClinicContext::default(),
+    )
+    .into_iter()
+    .find(|l| l.dimension == dimension)
+    .map(|l| l.text)
+    .unwrap()
 }
 
 #[test]
@@ -341,6 +352,9 @@ fn a_clinic_counted_listed_and_explained_with_its_own_thresholds() {
             "service-type: return — latest visit 2026-11-01 (return), 3 visit(s) in all",
             "satisfaction: high — mean 5.0 of the latest scores (5, 5, 5), threshold ≥ 4.0",
             "lifecycle: active — last visit 2026-11-01 (22 days ago)",
+            "value-tier: low — R1 F3 M1 = 5 (last visit 22 days ago, 3 visits, 0.00 in 24 months; scored by quintile across the clinic); high-value from 13, mid from 10, regular from 7",
+            "risk-level: medium — 65 years old, medium from 65",
+            "severity: ordinary — no recent emergency, no life-threatening allergy, fewer chronic conditions than the threshold",
         ]
     );
     assert_eq!(explained[0].rule, "visitCount");
@@ -402,4 +416,197 @@ fn a_clinic_counted_listed_and_explained_with_its_own_thresholds() {
         (ErrorCode::Validation, Some(ValidationRule::OutOfRange))
     );
     assert_eq!(c.execute(&owner, GetSegmentRules).unwrap(), rules);
+}
+
+#[test]
+fn value_tier_scores_recency_frequency_and_money_by_quintile_across_the_clinic() {
+    // Five patients: one visit each 10, 20, 30, 40, 50 days ago, 1-5 visits, ¥100-500.
+    let today = d(TODAY);
+    let people: Vec<Facts> = (1..=5)
+        .map(|i| Facts {
+            visits: (0..i)
+                .map(|k| VisitFact {
+                    date: today - chrono::Days::new(10 * (6 - i) as u64 + 30 * k as u64),
+                    visit_type: "return".into(),
+                    satisfaction: None,
+                    amount_minor: 10_000,
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    let rules = SegmentRules::default();
+    let clinic = ClinicContext::from_facts(people.iter(), &rules, today);
+    let tiers: Vec<String> = people
+        .iter()
+        .map(|f| {
+            labels(f, &rules, today, &clinic)
+                .into_iter()
+                .find(|l| l.dimension == Dimension::ValueTier)
+                .unwrap()
+                .label
+        })
+        .collect();
+    // The best on all three (most recent, most visits, most money) scores 5+5+5.
+    assert_eq!(tiers, ["low", "low", "regular", "mid", "high-value"]);
+    let best = labels(&people[4], &rules, today, &clinic)
+        .into_iter()
+        .find(|l| l.dimension == Dimension::ValueTier)
+        .unwrap();
+    assert_eq!(
+        best.text,
+        "value-tier: high-value — R5 F5 M5 = 15 (last visit 10 days ago, 5 visits, 500.00 in 24 months; scored by quintile across the clinic); high-value from 13, mid from 10, regular from 7"
+    );
+    // No visit in 24 months: low, and said why.
+    assert_eq!(
+        text_of(&with_visits(&["2024-11-23"]), Dimension::ValueTier, TODAY),
+        "value-tier: low — no visit in the last 24 months"
+    );
+}
+
+#[test]
+fn risk_level_and_severity_follow_age_chronic_conditions_allergies_and_emergencies() {
+    let older = Facts {
+        birth_date: Some(d("1961-11-23")),
+        ..Default::default()
+    };
+    assert_eq!(
+        label_of(&older, Dimension::RiskLevel, TODAY).unwrap(),
+        "medium"
+    );
+    let mut f = Facts {
+        birth_date: Some(d("1961-11-24")), // 64
+        chronic: vec!["高血压".into()],
+        ..Default::default()
+    };
+    assert_eq!(label_of(&f, Dimension::RiskLevel, TODAY).unwrap(), "medium");
+    f.birth_date = Some(d("1961-11-23")); // 65 today
+    assert_eq!(label_of(&f, Dimension::RiskLevel, TODAY).unwrap(), "high");
+    assert_eq!(
+        text_of(&f, Dimension::RiskLevel, TODAY),
+        "risk-level: high — 65 years old with a chronic condition (高血压)"
+    );
+    f.birth_date = None;
+    f.chronic.push("糖尿病".into());
+    assert_eq!(label_of(&f, Dimension::RiskLevel, TODAY).unwrap(), "high");
+    assert_eq!(
+        label_of(&Facts::default(), Dimension::RiskLevel, TODAY).unwrap(),
+        "low"
+    );
+
+    // Severity: an emergency visit within 30 days (30 days ago is outside), then allergies.
+    let mut e = with_visits(&["2026-10-25"]);
+    e.visits[0].visit_type = "emergency".into();
+    assert_eq!(
+        label_of(&e, Dimension::Severity, TODAY).unwrap(),
+        "emergency"
+    );
+    e.visits[0].date = d("2026-10-24");
+    assert_eq!(
+        label_of(&e, Dimension::Severity, TODAY).unwrap(),
+        "ordinary"
+    );
+    e.grave_allergies.push("青霉素".into());
+    assert_eq!(
+        text_of(&e, Dimension::Severity, TODAY),
+        "severity: severe — life-threatening allergy: 青霉素"
+    );
+    let three = Facts {
+        chronic: vec!["a".into(), "b".into(), "c".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        label_of(&three, Dimension::Severity, TODAY).unwrap(),
+        "severe"
+    );
+}
+
+#[test]
+fn the_sql_cut_points_agree_with_the_facts_on_a_generated_clinic() {
+    use clinic_core::segments::{clinic_context, rfm};
+    let (_tmp, c) = common::clinic();
+    c.execute(
+        &Actor::owner(),
+        clinic_core::synth::GenerateClinic {
+            patients: 400,
+            mean_visits: 6,
+            seed: 11,
+            region: clinic_core::synth::Region::Mixed,
+            until: d(TODAY),
+        },
+    )
+    .unwrap();
+    let today = d(TODAY);
+    let rules = SegmentRules::default();
+    // Independent: every patient's visits through the public API, R/F/M by hand.
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = c
+            .execute(
+                &Actor::owner(),
+                clinic_core::patients::ListPatients {
+                    include_archived: false,
+                    limit: 200,
+                    offset,
+                },
+            )
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len() as u32;
+        for p in page {
+            let visits = c
+                .execute(
+                    &Actor::owner(),
+                    clinic_core::visits::ListVisits { patient_id: p.id },
+                )
+                .unwrap();
+            all.push(Facts {
+                visits: visits
+                    .iter()
+                    .map(|v| VisitFact {
+                        date: v.at.date_naive(),
+                        visit_type: "return".into(),
+                        satisfaction: None,
+                        amount_minor: v
+                            .amount
+                            .map(|a| (a * rust_decimal::Decimal::from(100)).try_into().unwrap())
+                            .unwrap_or(0),
+                    })
+                    .collect(),
+                ..Default::default()
+            });
+        }
+    }
+    assert_eq!(all.len(), 400);
+    assert!(
+        all.iter()
+            .filter(|f| rfm(f, &rules, today).is_some())
+            .count()
+            > 100
+    );
+    let by_hand = ClinicContext::from_facts(all.iter(), &rules, today);
+    let by_sql = c.execute(&Actor::owner(), ContextOp).unwrap();
+    assert_eq!(
+        (by_sql.recency_days, by_sql.frequency, by_sql.monetary),
+        (by_hand.recency_days, by_hand.frequency, by_hand.monetary)
+    );
+
+    /// Reads the cut points inside a transaction, as the operations do.
+    struct ContextOp;
+    impl clinic_core::Operation for ContextOp {
+        type Output = ClinicContext;
+        fn action(&self) -> clinic_core::Action {
+            clinic_core::Action::PatientRead
+        }
+        fn run(
+            self,
+            tx: &rusqlite::Transaction<'_>,
+            _: &Actor,
+        ) -> clinic_core::Result<ClinicContext> {
+            clinic_context(tx, &SegmentRules::default(), d(TODAY))
+        }
+    }
 }

@@ -20,6 +20,9 @@ code_enum!(
         ServiceType = "service-type",
         Satisfaction = "satisfaction",
         Lifecycle = "lifecycle",
+        ValueTier = "value-tier",
+        RiskLevel = "risk-level",
+        Severity = "severity",
     }
 );
 
@@ -30,6 +33,10 @@ pub struct Facts {
     pub payment_type: Option<String>,
     /// Patients who name this one as their referrer.
     pub referrals: u32,
+    /// Chronic conditions by name.
+    pub chronic: Vec<String>,
+    /// Allergies recorded as life-threatening, by substance.
+    pub grave_allergies: Vec<String>,
     /// Active visits, newest first.
     pub visits: Vec<VisitFact>,
 }
@@ -40,6 +47,77 @@ pub struct VisitFact {
     pub date: NaiveDate,
     pub visit_type: String,
     pub satisfaction: Option<u8>,
+    /// Amount in minor units (fen, cents).
+    pub amount_minor: i64,
+}
+
+/// What a label needs from the whole clinic: every recency (days since the last visit),
+/// frequency (visits) and money of the patients with a visit in the value window, sorted,
+/// to score one patient against the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClinicContext {
+    pub recency_days: Vec<i64>,
+    pub frequency: Vec<i64>,
+    pub monetary: Vec<i64>,
+}
+
+/// The 24-month (or the clinic's) recency, frequency and money of one patient; `None`
+/// without a visit in the window.
+pub fn rfm(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<(i64, i64, i64)> {
+    let from = window_start(today, rules.value_tier.window_months);
+    let recent: Vec<&VisitFact> = facts
+        .visits
+        .iter()
+        .filter(|v| v.date >= from && v.date <= today)
+        .collect();
+    let latest = recent.first()?;
+    Some((
+        (today - latest.date).num_days(),
+        recent.len() as i64,
+        recent.iter().map(|v| v.amount_minor).sum(),
+    ))
+}
+
+impl ClinicContext {
+    /// From every patient's facts (the SQL in `segments::clinic_context` must agree with
+    /// this; a test holds them together).
+    pub fn from_facts<'a>(
+        all: impl Iterator<Item = &'a Facts>,
+        rules: &SegmentRules,
+        today: NaiveDate,
+    ) -> ClinicContext {
+        let (mut r, mut f, mut m) = (Vec::new(), Vec::new(), Vec::new());
+        for (rr, ff, mm) in all.filter_map(|facts| rfm(facts, rules, today)) {
+            r.push(rr);
+            f.push(ff);
+            m.push(mm);
+        }
+        ClinicContext::from_values(r, f, m)
+    }
+
+    /// From each patient's recency (days), frequency and money.
+    pub fn from_values(mut r: Vec<i64>, mut f: Vec<i64>, mut m: Vec<i64>) -> ClinicContext {
+        r.sort_unstable();
+        f.sort_unstable();
+        m.sort_unstable();
+        ClinicContext {
+            recency_days: r,
+            frequency: f,
+            monetary: m,
+        }
+    }
+}
+
+/// The quintile score 1-5 of `value` among `sorted`: 1 + 5 × (the share of patients doing
+/// worse), so ties score alike and nobody scores for money nobody spent.
+fn score(value: i64, sorted: &[i64], lower_is_better: bool) -> u32 {
+    let n = sorted.len().max(1);
+    let worse = if lower_is_better {
+        sorted.len() - sorted.partition_point(|&x| x <= value)
+    } else {
+        sorted.partition_point(|&x| x < value)
+    };
+    (1 + 5 * worse / n).min(5) as u32
 }
 
 /// A patient's label in one dimension, and why: `rule` names the reason's sentence (the
@@ -95,7 +173,12 @@ pub fn window_start(today: NaiveDate, months: u32) -> NaiveDate {
 
 /// Every dimension's label for one patient (a dimension with nothing to go on — no birth
 /// date, no payment type, no rated visit — gives none).
-pub fn labels(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Vec<PatientLabel> {
+pub fn labels(
+    facts: &Facts,
+    rules: &SegmentRules,
+    today: NaiveDate,
+    clinic: &ClinicContext,
+) -> Vec<PatientLabel> {
     [
         Some(visit_frequency(facts, rules, today)),
         age_group(facts, rules, today),
@@ -103,6 +186,9 @@ pub fn labels(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Vec<Pati
         service_type(facts),
         satisfaction(facts, rules, today),
         Some(lifecycle(facts, rules, today)),
+        Some(value_tier(facts, rules, today, clinic)),
+        Some(risk_level(facts, rules, today)),
+        Some(severity(facts, rules, today)),
     ]
     .into_iter()
     .flatten()
@@ -351,5 +437,173 @@ fn lifecycle(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLa
         "active",
         &[("lastVisit", latest.date.to_string())],
         format!("last visit {} ({since} days ago)", latest.date),
+    )
+}
+
+/// Money in minor units as a plain decimal ("3450.00"), currency left to the reader.
+fn money(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, minor % 100)
+}
+
+fn value_tier(
+    facts: &Facts,
+    rules: &SegmentRules,
+    today: NaiveDate,
+    clinic: &ClinicContext,
+) -> PatientLabel {
+    let r = &rules.value_tier;
+    let Some((days, visits, amount)) = rfm(facts, rules, today) else {
+        return label(
+            Dimension::ValueTier,
+            "low",
+            "noRecentVisit",
+            &[("months", r.window_months.to_string())],
+            format!("no visit in the last {} months", r.window_months),
+        );
+    };
+    let (rs, fs, ms) = (
+        score(days, &clinic.recency_days, true),
+        score(visits, &clinic.frequency, false),
+        score(amount, &clinic.monetary, false),
+    );
+    let total = rs + fs + ms;
+    let name = if total >= r.high_value_min {
+        "high-value"
+    } else if total >= r.mid_min {
+        "mid"
+    } else if total >= r.regular_min {
+        "regular"
+    } else {
+        "low"
+    };
+    let bands = format!(
+        "high-value from {}, mid from {}, regular from {}",
+        r.high_value_min, r.mid_min, r.regular_min
+    );
+    label(
+        Dimension::ValueTier,
+        name,
+        "rfm",
+        &[
+            ("recency", rs.to_string()),
+            ("frequency", fs.to_string()),
+            ("monetary", ms.to_string()),
+            ("total", total.to_string()),
+            ("days", days.to_string()),
+            ("visits", visits.to_string()),
+            ("amount", money(amount)),
+            ("months", r.window_months.to_string()),
+            ("bands", bands.clone()),
+        ],
+        format!(
+            "R{rs} F{fs} M{ms} = {total} (last visit {days} days ago, {visits} visits, {} in {} months; scored by quintile across the clinic); {bands}",
+            money(amount),
+            r.window_months
+        ),
+    )
+}
+
+fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+    let r = &rules.risk_level;
+    let age = facts.birth_date.map(|b| age_on(b, today));
+    let older = age.is_some_and(|a| a >= r.older_age);
+    let chronic = facts.chronic.len() as u32;
+    let list = facts.chronic.join(", ");
+    let age_text = age.map_or("age unknown".to_string(), |a| format!("{a} years old"));
+    let (name, rule, why) = if chronic >= r.high_chronic_min {
+        (
+            "high",
+            "chronicMany",
+            format!(
+                "{chronic} chronic conditions ({list}), high from {}",
+                r.high_chronic_min
+            ),
+        )
+    } else if older && chronic >= 1 {
+        (
+            "high",
+            "olderChronic",
+            format!("{age_text} with a chronic condition ({list})"),
+        )
+    } else if chronic >= 1 {
+        (
+            "medium",
+            "chronicOne",
+            format!("a chronic condition ({list})"),
+        )
+    } else if older {
+        (
+            "medium",
+            "older",
+            format!("{age_text}, medium from {}", r.older_age),
+        )
+    } else {
+        ("low", "none", format!("no chronic condition, {age_text}"))
+    };
+    label(
+        Dimension::RiskLevel,
+        name,
+        rule,
+        &[
+            ("chronic", chronic.to_string()),
+            ("conditions", list.clone()),
+            ("age", age.map_or(String::new(), |a| a.to_string())),
+            ("olderAge", r.older_age.to_string()),
+        ],
+        why,
+    )
+}
+
+fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+    let r = &rules.severity;
+    let from = today - chrono::Days::new(u64::from(r.emergency_days));
+    if let Some(v) = facts
+        .visits
+        .iter()
+        .find(|v| v.visit_type == "emergency" && v.date > from && v.date <= today)
+    {
+        return label(
+            Dimension::Severity,
+            "emergency",
+            "emergencyVisit",
+            &[
+                ("date", v.date.to_string()),
+                ("days", r.emergency_days.to_string()),
+            ],
+            format!(
+                "an emergency visit on {} (within {} days)",
+                v.date, r.emergency_days
+            ),
+        );
+    }
+    let chronic = facts.chronic.len() as u32;
+    if !facts.grave_allergies.is_empty() || chronic >= r.severe_chronic_min {
+        let allergies = facts.grave_allergies.join(", ");
+        return label(
+            Dimension::Severity,
+            "severe",
+            "severeConditions",
+            &[
+                ("allergies", allergies.clone()),
+                ("chronic", chronic.to_string()),
+                ("conditions", facts.chronic.join(", ")),
+            ],
+            if allergies.is_empty() {
+                format!(
+                    "{chronic} chronic conditions ({}), severe from {}",
+                    facts.chronic.join(", "),
+                    r.severe_chronic_min
+                )
+            } else {
+                format!("life-threatening allergy: {allergies}")
+            },
+        );
+    }
+    label(
+        Dimension::Severity,
+        "ordinary",
+        "ordinary",
+        &[],
+        "no recent emergency, no life-threatening allergy, fewer chronic conditions than the threshold".into(),
     )
 }

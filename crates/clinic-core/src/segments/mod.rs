@@ -1,5 +1,5 @@
 //! Patient classification: the built-in dimensions (visit frequency, age group, payment
-//! type, service type, satisfaction, lifecycle so far), each label with the facts and rule
+//! type, service type, satisfaction, lifecycle, value tier, risk level, severity so far), each label with the facts and rule
 //! that produced it, counted over the clinic and listed by member. Archived patients are
 //! left out. Clinic-defined rule segments, tags, the remaining dimensions and kept-current
 //! stored labels come next (issue #6).
@@ -19,7 +19,9 @@ use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result};
 
-pub use dimensions::{age_on, labels, window_start, Dimension, Facts, PatientLabel, VisitFact};
+pub use dimensions::{
+    age_on, labels, rfm, window_start, ClinicContext, Dimension, Facts, PatientLabel, VisitFact,
+};
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
 
 /// Every active patient's facts (or one patient's), by id, with their name.
@@ -53,7 +55,7 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
     }
     {
         let mut stmt = tx.prepare(
-            "SELECT patient_id, visited_at, visit_type, satisfaction FROM visit
+            "SELECT patient_id, visited_at, visit_type, satisfaction, amount_minor FROM visit
              WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)
              ORDER BY patient_id, visited_at_ms DESC",
         )?;
@@ -69,6 +71,7 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
                 date: at.date_naive(),
                 visit_type: r.get(2)?,
                 satisfaction: r.get::<_, Option<i64>>(3)?.map(|s| s as u8),
+                amount_minor: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
             });
         }
     }
@@ -87,7 +90,64 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
             }
         }
     }
+    for (table, column, filter) in [
+        ("patient_condition", "name", "chronic = 1"),
+        (
+            "patient_allergy",
+            "substance",
+            "severity = 'life-threatening'",
+        ),
+    ] {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT patient_id, {column} FROM {table}
+             WHERE {filter} AND (?1 IS NULL OR patient_id = ?1) ORDER BY id"
+        ))?;
+        let mut rows = stmt.query([&only])?;
+        while let Some(r) = rows.next()? {
+            let pid: String = r.get(0)?;
+            if let Some(&i) = index.get(&pid) {
+                let facts = &mut people[i].2;
+                let list = if table == "patient_condition" {
+                    &mut facts.chronic
+                } else {
+                    &mut facts.grave_allergies
+                };
+                list.push(r.get(1)?);
+            }
+        }
+    }
     Ok(people)
+}
+
+/// The RFM cut points across the clinic, straight from the visits (no need to load every
+/// patient to explain one). Same definitions as `dimensions::rfm`: visits dated in the
+/// window up to today (their own calendar date), active patients only.
+pub fn clinic_context(
+    tx: &Transaction<'_>,
+    rules: &SegmentRules,
+    today: NaiveDate,
+) -> Result<ClinicContext> {
+    let from = window_start(today, rules.value_tier.window_months).to_string();
+    let to = today.to_string();
+    let mut stmt = tx.prepare(
+        "SELECT max(substr(v.visited_at, 1, 10)), count(*), sum(coalesce(v.amount_minor, 0))
+         FROM visit v JOIN patient p ON p.id = v.patient_id
+         WHERE v.archived_at IS NULL AND p.archived_at IS NULL
+           AND substr(v.visited_at, 1, 10) BETWEEN ?1 AND ?2
+         GROUP BY v.patient_id",
+    )?;
+    let mut rows = stmt.query([&from, &to])?;
+    let (mut r, mut f, mut m) = (Vec::new(), Vec::new(), Vec::new());
+    while let Some(row) = rows.next()? {
+        let last: String = row.get(0)?;
+        let Ok(last) = NaiveDate::parse_from_str(&last, "%Y-%m-%d") else {
+            continue;
+        };
+        r.push((today - last).num_days());
+        f.push(row.get::<_, i64>(1)?);
+        m.push(row.get::<_, i64>(2)?);
+    }
+    Ok(ClinicContext::from_values(r, f, m))
 }
 
 fn today_or(today: Option<NaiveDate>) -> NaiveDate {
@@ -108,11 +168,13 @@ impl Operation for ExplainPatient {
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientLabel>> {
         let rules = rules::load(tx)?;
+        let today = today_or(self.today);
         let people = load_facts(tx, Some(self.patient_id))?;
         let (_, _, facts) = people
             .first()
             .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
-        Ok(labels(facts, &rules, today_or(self.today)))
+        let clinic = clinic_context(tx, &rules, today)?;
+        Ok(labels(facts, &rules, today, &clinic))
     }
 }
 
@@ -149,8 +211,9 @@ impl Operation for CountSegments {
         let today = today_or(self.today);
         let mut counts: BTreeMap<(usize, String), u64> = BTreeMap::new();
         let people = load_facts(tx, None)?;
+        let clinic = clinic_context(tx, &rules, today)?;
         for (_, _, facts) in &people {
-            let mine = labels(facts, &rules, today);
+            let mine = labels(facts, &rules, today, &clinic);
             for (d, dimension) in Dimension::ALL.iter().enumerate() {
                 let name = mine
                     .iter()
@@ -202,10 +265,11 @@ impl Operation for SegmentMembers {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<SegmentMember>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
+        let clinic = clinic_context(tx, &rules, today)?;
         let mut out: Vec<SegmentMember> = load_facts(tx, None)?
             .into_iter()
             .filter_map(|(id, name, facts)| {
-                labels(&facts, &rules, today)
+                labels(&facts, &rules, today, &clinic)
                     .into_iter()
                     .find(|l| l.dimension == self.dimension && l.label == self.label)
                     .map(|l| SegmentMember {

@@ -18,6 +18,70 @@ pub struct SegmentRules {
     pub age_group: AgeGroupRules,
     pub satisfaction: SatisfactionRules,
     pub lifecycle: LifecycleRules,
+    pub value_tier: ValueTierRules,
+    pub risk_level: RiskLevelRules,
+    pub severity: SeverityRules,
+}
+
+/// RFM over 24 months, each 1-5 by quintile across the clinic, summed (3-15): high-value
+/// from 13, mid from 10, regular from 7, low below.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ValueTierRules {
+    pub window_months: u32,
+    pub high_value_min: u32,
+    pub mid_min: u32,
+    pub regular_min: u32,
+}
+
+impl Default for ValueTierRules {
+    fn default() -> Self {
+        ValueTierRules {
+            window_months: 24,
+            high_value_min: 13,
+            mid_min: 10,
+            regular_min: 7,
+        }
+    }
+}
+
+/// High: two or more chronic conditions, or one at 65 or older; medium: one chronic
+/// condition, or 65 or older; low otherwise. (Overdue follow-ups join with reminders.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct RiskLevelRules {
+    pub older_age: u32,
+    pub high_chronic_min: u32,
+}
+
+impl Default for RiskLevelRules {
+    fn default() -> Self {
+        RiskLevelRules {
+            older_age: 65,
+            high_chronic_min: 2,
+        }
+    }
+}
+
+/// Emergency: an emergency visit in the last 30 days; severe: a life-threatening allergy
+/// or three or more chronic conditions; ordinary otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct SeverityRules {
+    pub emergency_days: u32,
+    pub severe_chronic_min: u32,
+}
+
+impl Default for SeverityRules {
+    fn default() -> Self {
+        SeverityRules {
+            emergency_days: 30,
+            severe_chronic_min: 3,
+        }
+    }
 }
 
 /// Visits in the trailing window: high ≥ 6, medium 2-5, low 0-1 over 12 months.
@@ -152,6 +216,26 @@ impl SegmentRules {
                 "satisfaction.highMinTenths",
                 "scores are 1.0 to 5.0, and high above medium",
             ));
+        }
+        let t = &self.value_tier;
+        let rising = 3 < t.regular_min
+            && t.regular_min < t.mid_min
+            && t.mid_min < t.high_value_min
+            && t.high_value_min <= 15;
+        if !rising || !(1..=120).contains(&t.window_months) {
+            return Err(out_of_range(
+                "valueTier.highValueMin",
+                "RFM totals run 3-15: regular, mid and high-value must rise within them",
+            ));
+        }
+        if self.risk_level.high_chronic_min < 1 || self.severity.severe_chronic_min < 1 {
+            return Err(out_of_range(
+                "riskLevel.highChronicMin",
+                "at least one condition",
+            ));
+        }
+        if !(1..=365).contains(&self.severity.emergency_days) {
+            return Err(out_of_range("severity.emergencyDays", "1 to 365 days"));
         }
         let l = &self.lifecycle;
         if l.overdue_percent < 100 || l.new_days == 0 || !(1..=120).contains(&l.lapsed_months) {
