@@ -3,6 +3,7 @@
 
 mod commands;
 mod key_commands;
+mod segment_commands;
 mod state;
 
 use std::sync::atomic::Ordering;
@@ -68,6 +69,11 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             key_commands::passphrase_change,
             key_commands::passphrase_reset,
             key_commands::key_rotate,
+            segment_commands::segments_explain,
+            segment_commands::segments_counts,
+            segment_commands::segments_members,
+            segment_commands::segment_rules_get,
+            segment_commands::segment_rules_set,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

@@ -663,3 +663,58 @@ fn the_schedule_over_ipc_and_a_backup_when_the_window_closes() {
         .scheduled_backup(clinic_core::backup::Trigger::Close)
         .is_none());
 }
+
+#[test]
+fn segments_through_ipc_labels_counts_members_and_thresholds() {
+    let h = unlocked();
+    let patient = call(
+        &h,
+        "patient_create",
+        json!({"input": {"name": "张伟明", "birthDate": "1950-05-17", "paymentType": "self-pay"}, "allowDuplicate": false}),
+    )
+    .unwrap();
+    let id = patient["id"].as_str().unwrap().to_string();
+    let labels = call(&h, "segments_explain", json!({"patientId": id})).unwrap();
+    let age = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["dimension"] == "age-group")
+        .unwrap();
+    assert_eq!(
+        (age["label"].as_str(), age["rule"].as_str()),
+        (Some("senior"), Some("age"))
+    );
+    assert_eq!(age["facts"]["birthDate"], "1950-05-17");
+    let counts = call(&h, "segments_counts", json!({})).unwrap();
+    let lifecycle = counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["dimension"] == "lifecycle")
+        .unwrap();
+    assert_eq!(
+        lifecycle["counts"],
+        json!([{"label": "potential", "count": 1}])
+    );
+    let members = call(
+        &h,
+        "segments_members",
+        json!({"dimension": "payment-type", "label": "self-pay"}),
+    )
+    .unwrap();
+    assert_eq!(members[0]["name"], "张伟明");
+    let mut rules = call(&h, "segment_rules_get", json!({})).unwrap();
+    rules["ageGroup"]["seniorMin"] = json!(80);
+    let saved = call(&h, "segment_rules_set", json!({"rules": rules})).unwrap();
+    assert_eq!(saved["ageGroup"]["seniorMin"], 80);
+    rules["ageGroup"]["seniorMin"] = json!(10);
+    let err = call(&h, "segment_rules_set", json!({"rules": rules})).unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    let labels = call(&h, "segments_explain", json!({"patientId": id})).unwrap();
+    assert!(labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["dimension"] == "age-group" && l["label"] == "adult"));
+}

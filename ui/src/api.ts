@@ -34,6 +34,10 @@ import type { VerifiedBackup } from "./bindings/VerifiedBackup";
 import type { BackupSchedule } from "./bindings/BackupSchedule";
 import type { RestoreOutcome } from "./bindings/RestoreOutcome";
 import type { KeyStatus } from "./bindings/KeyStatus";
+import type { PatientLabel } from "./bindings/PatientLabel";
+import type { DimensionCounts } from "./bindings/DimensionCounts";
+import type { Dimension } from "./bindings/Dimension";
+import type { SegmentMember } from "./bindings/SegmentMember";
 import type { RecoveryKitSaved } from "./bindings/RecoveryKitSaved";
 import type { RotationReport } from "./bindings/RotationReport";
 
@@ -118,6 +122,10 @@ export const api = {
   /** Replaces this computer's clinic with the backup (the current one kept in a safety folder). */
   backupRestore: (file: string, secret: string) => call<RestoreOutcome>("backup_restore", { file, secret }),
   keyStatus: () => call<KeyStatus>("key_status"),
+  /** A patient's segments, each with the rule and facts behind it. */
+  segmentsExplain: (patientId: string) => call<PatientLabel[]>("segments_explain", { patientId }),
+  segmentsCounts: () => call<DimensionCounts[]>("segments_counts"),
+  segmentsMembers: (dimension: Dimension, label: string) => call<SegmentMember[]>("segments_members", { dimension, label }),
   /** A new recovery code (the old one stops working) and its kit as PDF in Downloads. */
   recoveryKitToDownloads: (secret: string, language: Language, paper: Paper) =>
     call<RecoveryKitSaved>("recovery_kit_to_downloads", { secret, language, paper }),

@@ -573,6 +573,23 @@ export function installFakeBackend(scenario) {
     };
   };
 
+  // Segments: a few dimensions from the profile and visits, in the core's shape.
+  commands.segments_explain = ({ patientId }) => {
+    needUnlocked();
+    const p = findPatient(patientId);
+    const out = [];
+    const mk = (dimension, label, rule, facts) => ({ dimension, label, rule, facts, text: `${dimension}: ${label}` });
+    if (p.birthDate) {
+      const a = p.age ?? 0;
+      const [label, range] = a <= 12 ? ["child", "0-12"] : a <= 17 ? ["teenager", "13-17"] : a < 65 ? ["adult", "18-64"] : ["senior", "65+"];
+      out.push(mk("age-group", label, "age", { age: String(a), birthDate: p.birthDate, range }));
+    }
+    if (p.paymentType) out.push(mk("payment-type", p.paymentType, "profile", { field: "paymentType" }));
+    const mine = s.visits.filter((v) => v.patientId === patientId).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+    out.push(mine.length ? mk("lifecycle", "active", "active", { lastVisit: mine[0].at.slice(0, 10) }) : mk("lifecycle", "potential", "noVisit", {}));
+    return out;
+  };
+
   window.__fakeBackend = { state: s, calls };
   window.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },

@@ -372,3 +372,19 @@ test("import of a large file in zh-TW: a progress bar while rows are checked, th
     await byTestId(page, "import-progress").waitFor({ state: "detached" });
     await shot("import-dialog-zh-TW");
   }));
+
+test("the patient page shows the patient's segments, each with its reason on hover (zh-TW and en)", () =>
+  withApp(clinic, { locale: "zh-TW" }, async ({ page, shot }) => {
+    await page.locator('[data-testid="patient-row"]', { hasText: "张伟明" }).click();
+    const chips = byTestId(page, "segment-chips");
+    await chips.getByText("年齡層：成人").waitFor();
+    await chips.getByText("付費方式：自費").waitFor();
+    await chips.getByText("生命週期：潛在").waitFor();
+    await byTestId(page, "segment-age-group").hover();
+    await byTestId(page, "segment-why-age-group").getByText("46 歲（1980-05-17 出生）；範圍 18-64").waitFor();
+    await shot("patient-segments-zh-TW");
+    // Every word follows the language.
+    await byTestId(page, "language-switch").click();
+    await page.locator(".n-base-select-option", { hasText: "English" }).click();
+    await chips.getByText("Lifecycle: potential").waitFor();
+  }));

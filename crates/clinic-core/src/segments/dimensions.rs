@@ -493,7 +493,9 @@ fn value_tier(
             ("visits", visits.to_string()),
             ("amount", money(amount)),
             ("months", r.window_months.to_string()),
-            ("bands", bands.clone()),
+            ("highValueMin", r.high_value_min.to_string()),
+            ("midMin", r.mid_min.to_string()),
+            ("regularMin", r.regular_min.to_string()),
         ],
         format!(
             "R{rs} F{fs} M{ms} = {total} (last visit {days} days ago, {visits} visits, {} in {} months; scored by quintile across the clinic); {bands}",
@@ -538,7 +540,12 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientL
             format!("{age_text}, medium from {}", r.older_age),
         )
     } else {
-        ("low", "none", format!("no chronic condition, {age_text}"))
+        let rule = if age.is_some() {
+            "none"
+        } else {
+            "noneAgeUnknown"
+        };
+        ("low", rule, format!("no chronic condition, {age_text}"))
     };
     label(
         Dimension::RiskLevel,
@@ -582,11 +589,16 @@ fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLab
         return label(
             Dimension::Severity,
             "severe",
-            "severeConditions",
+            if allergies.is_empty() {
+                "severeChronic"
+            } else {
+                "graveAllergy"
+            },
             &[
                 ("allergies", allergies.clone()),
                 ("chronic", chronic.to_string()),
                 ("conditions", facts.chronic.join(", ")),
+                ("severeMin", r.severe_chronic_min.to_string()),
             ],
             if allergies.is_empty() {
                 format!(
