@@ -230,9 +230,13 @@ async function handouts(b) {
   await folderAgain.waitForDisplayed({ timeout: 10000 });
   await b.waitUntil(async () => (await folderAgain.getValue()) === usb, { timeout: 10000, timeoutMsg: "the backup folder was lost in the restore" });
   await (await $t(b, "backup-now")).click();
-  await b.waitUntil(async () => /Ready|可用/.test(await (await $t(b, "backup-folder-check")).getText().catch(() => "")), { timeout: 30000 });
-  await (await $t(b, "backup-badge")).waitForDisplayed({ timeout: 10000 });
-  assert.doesNotMatch(await (await $t(b, "backup-badge")).getAttribute("class"), /stale/);
+  // The badge turns from red (the restored file has no backup in its log) once it is done.
+  const badge = await $t(b, "backup-badge");
+  await badge.waitForDisplayed({ timeout: 10000 });
+  await b.waitUntil(async () => !/stale/.test(await badge.getAttribute("class")), {
+    timeout: 60000,
+    timeoutMsg: "the badge did not turn from red after the backup",
+  });
   return usb;
 }
 
