@@ -66,7 +66,7 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 out.print_json(&members);
             } else {
                 for m in &members {
-                    println!("{}  {}  ({})", m.id, m.name, m.text);
+                    println!("{}  {}  ({})", m.id, m.name, m.why.text);
                 }
                 eprintln!("{} patient(s)", members.len());
             }

@@ -405,7 +405,11 @@ fn a_clinic_counted_listed_and_explained_with_its_own_thresholds() {
         .unwrap();
     assert_eq!(high.len(), 1);
     assert_eq!(high[0].name, "张伟明");
-    assert!(high[0].text.contains("threshold ≥ 3"), "{}", high[0].text);
+    assert!(
+        high[0].why.text.contains("threshold ≥ 3"),
+        "{}",
+        high[0].why.text
+    );
 
     // Thresholds that contradict each other are refused, and nothing changes.
     let mut bad = rules.clone();

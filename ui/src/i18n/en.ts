@@ -49,7 +49,7 @@ const en = {
     startFailedTitle: "Clinic CRM could not open its data folder",
     retry: "Try again",
   },
-  nav: { patients: "Patients", handouts: "Handouts", settings: "Settings", lock: "Lock", lockTitle: "Close the patient file until the passphrase is entered again" },
+  nav: { segments: "Segments", patients: "Patients", handouts: "Handouts", settings: "Settings", lock: "Lock", lockTitle: "Close the patient file until the passphrase is entered again" },
   patients: {
     title: "Patients",
     search: "Name, pinyin (zwm, zhangweiming) or the last 4 digits of a phone",
@@ -450,6 +450,14 @@ const en = {
       severeChronic: "{chronic} chronic conditions ({conditions}); severe from {severeMin}",
       ordinary: "No recent emergency, no life-threatening allergy",
     },
+  },
+  segments: {
+    title: "Segments",
+    intro: "Every patient grouped by each dimension; click a bar to see who is in it and why. Thresholds follow the clinic's settings.",
+    unknown: "not recorded",
+    patients: "{n} patients",
+    none: "Nobody in this group.",
+    more: "…and {n} more",
   },
   export: {
     button: "Export",

@@ -49,7 +49,7 @@ const zhCN: Messages = {
     startFailedTitle: "无法打开诊所数据文件夹",
     retry: "重试",
   },
-  nav: { patients: "患者", handouts: "健康宣教资料", settings: "设置", lock: "锁定", lockTitle: "关闭患者数据，再次输入密码才能打开" },
+  nav: { segments: "分类", patients: "患者", handouts: "健康宣教资料", settings: "设置", lock: "锁定", lockTitle: "关闭患者数据，再次输入密码才能打开" },
   patients: {
     title: "患者",
     search: "姓名、拼音（zwm、zhangweiming）或电话后4位",
@@ -450,6 +450,14 @@ const zhCN: Messages = {
       severeChronic: "{chronic} 种慢性病（{conditions}）；≥ {severeMin} 种为重症",
       ordinary: "近期无急诊，无危及生命的过敏",
     },
+  },
+  segments: {
+    title: "患者分类",
+    intro: "按每个维度给所有患者分组；点击一条看看是谁、为什么。标准按诊所的设置。",
+    unknown: "未记录",
+    patients: "{n} 位患者",
+    none: "这一组没有患者。",
+    more: "……还有 {n} 位",
   },
   export: {
     button: "导出",

@@ -49,7 +49,7 @@ const zhTW: Messages = {
     startFailedTitle: "無法開啟診所資料資料夾",
     retry: "重試",
   },
-  nav: { patients: "病患", handouts: "衛教單張", settings: "設定", lock: "鎖定", lockTitle: "關閉病患資料，需再次輸入密碼才能開啟" },
+  nav: { segments: "分類", patients: "病患", handouts: "衛教單張", settings: "設定", lock: "鎖定", lockTitle: "關閉病患資料，需再次輸入密碼才能開啟" },
   patients: {
     title: "病患",
     search: "姓名、拼音（zwm、zhangweiming）或電話末4碼",
@@ -450,6 +450,14 @@ const zhTW: Messages = {
       severeChronic: "{chronic} 種慢性病（{conditions}）；≥ {severeMin} 種為重症",
       ordinary: "近期無急診，無危及生命的過敏",
     },
+  },
+  segments: {
+    title: "病患分類",
+    intro: "依每個維度為所有病患分組；點選一列看看是誰、為什麼。標準依診所的設定。",
+    unknown: "未記錄",
+    patients: "{n} 位病患",
+    none: "這一組沒有病患。",
+    more: "……還有 {n} 位",
   },
   export: {
     button: "匯出",

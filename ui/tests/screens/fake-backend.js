@@ -590,6 +590,28 @@ export function installFakeBackend(scenario) {
     return out;
   };
 
+  const FAKE_DIMENSIONS = ["age-group", "payment-type", "lifecycle"];
+  commands.segments_counts = async () => {
+    needUnlocked();
+    return FAKE_DIMENSIONS.map((dimension) => {
+      const counts = {};
+      for (const p of s.patients.filter((x) => !x.archivedAt)) {
+        const l = commands.segments_explain({ patientId: p.id }).find((x) => x.dimension === dimension);
+        const label = l?.label ?? "unknown";
+        counts[label] = (counts[label] ?? 0) + 1;
+      }
+      return { dimension, counts: Object.keys(counts).sort().map((label) => ({ label, count: counts[label] })) };
+    });
+  };
+  commands.segments_members = async ({ dimension, label }) => {
+    needUnlocked();
+    return s.patients
+      .filter((p) => !p.archivedAt)
+      .map((p) => ({ id: p.id, name: p.name, why: commands.segments_explain({ patientId: p.id }).find((l) => l.dimension === dimension) }))
+      .filter((m) => m.why?.label === label)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  };
+
   window.__fakeBackend = { state: s, calls };
   window.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },

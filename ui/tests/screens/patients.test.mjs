@@ -388,3 +388,20 @@ test("the patient page shows the patient's segments, each with its reason on hov
     await page.locator(".n-base-select-option", { hasText: "English" }).click();
     await chips.getByText("Lifecycle: potential").waitFor();
   }));
+
+test("segments: counts per dimension as bars, a bar lists its patients with the reason, a name opens the patient", () =>
+  withApp(clinic, { locale: "zh-CN" }, async ({ page, shot }) => {
+    await byTestId(page, "nav-segments").click();
+    const payment = byTestId(page, "segments-payment-type");
+    await payment.getByText("自费").waitFor();
+    assert.match(await byTestId(page, "segment-bar-payment-type-unknown").textContent(), /未记录\s*2/);
+    assert.equal(await byTestId(page, "segment-bar-payment-type-unknown").isDisabled(), true);
+    await byTestId(page, "segment-bar-age-group-adult").click();
+    const members = byTestId(page, "segment-members");
+    await members.getByText("年龄段：成人").waitFor();
+    await members.getByText("1 位患者").waitFor();
+    await members.getByText("46 岁（1980-05-17 出生）；范围 18-64").waitFor();
+    await shot("segments-zh-CN");
+    await byTestId(page, "segment-member").click();
+    await byTestId(page, "patient-title").getByText("张伟明").waitFor();
+  }));

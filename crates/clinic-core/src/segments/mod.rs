@@ -247,7 +247,7 @@ pub struct SegmentMember {
     pub id: Uuid,
     pub name: String,
     /// Why this patient is in the segment.
-    pub text: String,
+    pub why: PatientLabel,
 }
 
 /// The patients carrying `label` in `dimension`, by name.
@@ -272,11 +272,7 @@ impl Operation for SegmentMembers {
                 labels(&facts, &rules, today, &clinic)
                     .into_iter()
                     .find(|l| l.dimension == self.dimension && l.label == self.label)
-                    .map(|l| SegmentMember {
-                        id,
-                        name,
-                        text: l.text,
-                    })
+                    .map(|why| SegmentMember { id, name, why })
             })
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
