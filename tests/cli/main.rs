@@ -1312,6 +1312,8 @@ fn segments_list_members_and_explain_from_the_command_line() {
             "dental",
             "--type",
             "first",
+            "--nps",
+            "3",
         ],
     ));
 
@@ -1338,6 +1340,33 @@ fn segments_list_members_and_explain_from_the_command_line() {
     let why = ok(clinic(d, &["segments", "explain", &id]));
     assert!(why.contains("age-group: senior — "), "{why}");
     assert!(why.contains("service-type: first — latest visit"), "{why}");
+    assert!(
+        why.contains("nps-role: detractor — latest answer 3 on"),
+        "{why}"
+    );
+    let out_of_range = clinic(
+        d,
+        &[
+            "visit",
+            "add",
+            "--patient",
+            &id,
+            "--at",
+            &format!("{yesterday}T10:30+08:00"),
+            "--department",
+            "dental",
+            "--type",
+            "return",
+            "--nps",
+            "11",
+        ],
+    );
+    assert_eq!(
+        out_of_range.status.code(),
+        Some(3),
+        "{}",
+        stderr(&out_of_range)
+    );
     let bad = clinic(d, &["segments", "members", "visits-high"]);
     assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
     let unknown = clinic(

@@ -452,6 +452,9 @@ enum VisitCommand {
         /// 1 to 5
         #[arg(long)]
         satisfaction: Option<i32>,
+        /// "Would you recommend us?", 0 to 10
+        #[arg(long)]
+        nps: Option<i32>,
         #[arg(long)]
         feedback: Option<String>,
     },
@@ -873,6 +876,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 treatment,
                 amount,
                 satisfaction,
+                nps,
                 feedback,
             } => {
                 let input = VisitInput {
@@ -886,6 +890,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                     treatment,
                     amount,
                     satisfaction,
+                    nps,
                     feedback,
                 };
                 let v = clinic.execute(&actor, AddVisit(input))?;

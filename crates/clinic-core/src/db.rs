@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_backup_log.sql"),
     include_str!("../migrations/0012_backup_schedule.sql"),
     include_str!("../migrations/0013_segments.sql"),
+    include_str!("../migrations/0014_visit_nps.sql"),
 ];
 
 /// The schema version this build writes and understands.

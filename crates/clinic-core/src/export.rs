@@ -103,6 +103,7 @@ const VISIT_HEADERS: &[&str] = &[
     "amount",
     "satisfaction",
     "feedback",
+    "nps",
 ];
 
 fn text<T: ToString>(v: &Option<T>) -> String {
@@ -208,6 +209,7 @@ fn visit_sheet(visits: &[(Visit, String)]) -> Sheet {
                 text(&v.amount),
                 text(&v.satisfaction),
                 text(&v.feedback),
+                text(&v.nps),
             ]
         })
         .collect();

@@ -197,8 +197,8 @@ impl Operation for GenerateClinic {
         let mut insert_visit = tx.prepare(
             "INSERT INTO visit (id, patient_id, visited_at, visited_at_ms, department, doctor, visit_type,
                                 chief_complaint, diagnosis, treatment, amount_minor, satisfaction, feedback,
-                                created_at, updated_at, archived_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?11, ?12, ?13, ?13, NULL)",
+                                created_at, updated_at, archived_at, nps)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?11, ?12, ?13, ?13, NULL, ?14)",
         )?;
         let mut keys = KeyBuilder::new();
         let mut visit_total = 0u64;
@@ -368,6 +368,15 @@ impl Operation for GenerateClinic {
                         92..=96 => 2,
                         _ => 1,
                     });
+                // The recommendation score follows the satisfaction score (no extra random
+                // draw: the same seed still gives the same clinic as before NPS existed).
+                let nps: Option<i64> = satisfaction.map(|s| match s {
+                    5 => 9 + visit_total as i64 % 2,
+                    4 => 8 - visit_total as i64 % 2,
+                    3 => 6,
+                    2 => 4,
+                    _ => 1,
+                });
                 let feedback = (satisfaction.is_some() && rng.gen_ratio(1, 8))
                     .then(|| *FEEDBACK.choose(&mut rng).expect("non-empty"));
                 let recorded = at
@@ -387,6 +396,7 @@ impl Operation for GenerateClinic {
                     satisfaction,
                     feedback,
                     recorded,
+                    nps,
                 ])?;
                 visit_total += 1;
             }

@@ -63,6 +63,8 @@ pub struct VisitInput {
     pub amount: Option<String>,
     /// 1 to 5.
     pub satisfaction: Option<i32>,
+    /// "Would you recommend us?", 0 to 10.
+    pub nps: Option<i32>,
     pub feedback: Option<String>,
 }
 
@@ -84,6 +86,7 @@ pub struct Visit {
     #[ts(type = "string | null")]
     pub amount: Option<Decimal>,
     pub satisfaction: Option<u8>,
+    pub nps: Option<u8>,
     pub feedback: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -100,6 +103,7 @@ struct VisitRecord {
     treatment: Option<String>,
     amount_minor: Option<i64>,
     satisfaction: Option<i64>,
+    nps: Option<i64>,
     feedback: Option<String>,
 }
 
@@ -159,12 +163,13 @@ impl VisitInput {
                 1,
                 5,
             )?,
+            nps: validate::int_in_range("nps", self.nps.map(i64::from), 0, 10)?,
             feedback: validate::optional_text("feedback", self.feedback.as_deref(), 2000)?,
         })
     }
 }
 
-pub(crate) const VISIT_COLUMNS: &str = "id, patient_id, visited_at, department, doctor, visit_type, chief_complaint, diagnosis, treatment, amount_minor, satisfaction, feedback, created_at, updated_at";
+pub(crate) const VISIT_COLUMNS: &str = "id, patient_id, visited_at, department, doctor, visit_type, chief_complaint, diagnosis, treatment, amount_minor, satisfaction, feedback, created_at, updated_at, nps";
 
 fn conversion_error(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
@@ -194,6 +199,7 @@ pub(crate) fn visit_from_row(row: &Row<'_>) -> rusqlite::Result<Visit> {
         feedback: row.get(11)?,
         created_at: utc(12)?,
         updated_at: utc(13)?,
+        nps: row.get::<_, Option<u8>>(14)?,
     })
 }
 
@@ -242,7 +248,7 @@ impl VisitRecord {
         let id = Uuid::now_v7();
         let now = now_text();
         tx.prepare_cached(
-            &format!("INSERT INTO visit ({VISIT_COLUMNS}, visited_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)"))?
+            &format!("INSERT INTO visit ({VISIT_COLUMNS}, visited_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?14)"))?
             .execute(params![
                 id.to_string(),
                 r.patient_id.to_string(),
@@ -258,6 +264,7 @@ impl VisitRecord {
                 r.feedback,
                 now,
                 r.at.timestamp_millis(),
+                r.nps,
             ])?;
         Ok(id)
     }
@@ -314,7 +321,7 @@ impl Operation for UpdateVisit {
         tx.execute(
             "UPDATE visit SET visited_at = ?2, visited_at_ms = ?3, department = ?4, doctor = ?5, visit_type = ?6,
                  chief_complaint = ?7, diagnosis = ?8, treatment = ?9, amount_minor = ?10, satisfaction = ?11,
-                 feedback = ?12, updated_at = ?13
+                 feedback = ?12, updated_at = ?13, nps = ?14
              WHERE id = ?1",
             params![
                 self.id.to_string(),
@@ -330,6 +337,7 @@ impl Operation for UpdateVisit {
                 r.satisfaction,
                 r.feedback,
                 now_text(),
+                r.nps,
             ],
         )?;
         load(tx, self.id)

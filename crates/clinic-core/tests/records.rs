@@ -548,3 +548,44 @@ fn errors_serialise_as_code_and_message() {
         serde_json::json!({"code": "VALIDATION", "message": "name: is required", "field": "name", "rule": "required"})
     );
 }
+
+#[test]
+fn a_visit_keeps_its_recommendation_score_from_0_to_10() {
+    let (_tmp, c) = clinic();
+    let p = c.execute(&owner(), CreatePatient::new(zhang())).unwrap();
+    let pid = p.id.to_string();
+    for bad in [-1, 11] {
+        let mut v = visit(&pid, "2026-11-20T09:30+08:00");
+        v.nps = Some(bad);
+        let err = c.execute(&owner(), AddVisit(v)).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("nps"), "{bad}");
+        assert_eq!(err.rule, Some(ValidationRule::OutOfRange));
+    }
+    for (n, at) in [
+        (0, "2026-11-19T09:30+08:00"),
+        (10, "2026-11-20T09:30+08:00"),
+    ] {
+        let mut v = visit(&pid, at);
+        v.nps = Some(n);
+        c.execute(&owner(), AddVisit(v)).unwrap();
+    }
+    let mut list = c
+        .execute(&owner(), ListVisits { patient_id: p.id })
+        .unwrap();
+    let scores: Vec<Option<u8>> = list.iter().map(|v| v.nps).collect();
+    assert_eq!(scores, [Some(10), Some(0)]);
+    // Edited away: no answer.
+    let first = list.remove(0);
+    let mut input = visit(&pid, "2026-11-20T09:30+08:00");
+    input.nps = None;
+    let edited = c
+        .execute(
+            &owner(),
+            UpdateVisit {
+                id: first.id,
+                input,
+            },
+        )
+        .unwrap();
+    assert_eq!(edited.nps, None);
+}

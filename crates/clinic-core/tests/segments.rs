@@ -25,6 +25,7 @@ fn visit(date: &str) -> VisitFact {
         visit_type: "return".into(),
         satisfaction: None,
         amount_minor: 0,
+        nps: None,
     }
 }
 
@@ -434,6 +435,7 @@ fn value_tier_scores_recency_frequency_and_money_by_quintile_across_the_clinic()
                     visit_type: "return".into(),
                     satisfaction: None,
                     amount_minor: 10_000,
+                    nps: None,
                 })
                 .collect(),
             ..Default::default()
@@ -574,6 +576,7 @@ fn the_sql_cut_points_agree_with_the_facts_on_a_generated_clinic() {
                         date: v.at.date_naive(),
                         visit_type: "return".into(),
                         satisfaction: None,
+                        nps: None,
                         amount_minor: v
                             .amount
                             .map(|a| (a * rust_decimal::Decimal::from(100)).try_into().unwrap())
@@ -613,4 +616,49 @@ fn the_sql_cut_points_agree_with_the_facts_on_a_generated_clinic() {
             clinic_context(tx, &SegmentRules::default(), d(TODAY))
         }
     }
+}
+
+#[test]
+fn nps_role_is_the_latest_answer_in_twelve_months_at_the_band_edges() {
+    let answered = |pairs: &[(&str, u8)]| Facts {
+        visits: pairs
+            .iter()
+            .map(|(date, n)| VisitFact {
+                nps: Some(*n),
+                ..visit(date)
+            })
+            .collect(),
+        ..Default::default()
+    };
+    for (score, expected) in [
+        (10, "promoter"),
+        (9, "promoter"),
+        (8, "passive"),
+        (7, "passive"),
+        (6, "detractor"),
+        (0, "detractor"),
+    ] {
+        let f = answered(&[("2026-11-01", score)]);
+        assert_eq!(
+            label_of(&f, Dimension::NpsRole, TODAY).unwrap(),
+            expected,
+            "{score}"
+        );
+    }
+    // The latest answer counts, not the best; a visit without an answer is skipped.
+    let mut f = answered(&[("2026-11-01", 3), ("2026-06-01", 10)]);
+    f.visits.insert(0, visit("2026-11-20"));
+    assert_eq!(
+        text_of(&f, Dimension::NpsRole, TODAY),
+        "nps-role: detractor — latest answer 3 on 2026-11-01; detractor is 0-6"
+    );
+    // Answers older than 12 months (exactly 12 months ago included) do not count.
+    assert_eq!(
+        label_of(&answered(&[("2025-11-23", 10)]), Dimension::NpsRole, TODAY),
+        None
+    );
+    assert_eq!(
+        label_of(&answered(&[("2025-11-24", 10)]), Dimension::NpsRole, TODAY).unwrap(),
+        "promoter"
+    );
 }

@@ -3,4 +3,4 @@
 /**
  * What a column of a visits file holds.
  */
-export type VisitImportField = "recordNo" | "phone" | "date" | "time" | "department" | "doctor" | "visitType" | "complaint" | "diagnosis" | "treatment" | "amount" | "satisfaction" | "feedback";
+export type VisitImportField = "recordNo" | "phone" | "date" | "time" | "department" | "doctor" | "visitType" | "complaint" | "diagnosis" | "treatment" | "amount" | "satisfaction" | "feedback" | "nps";

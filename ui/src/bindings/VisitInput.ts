@@ -19,4 +19,8 @@ amount: string | null,
 /**
  * 1 to 5.
  */
-satisfaction: number | null, feedback: string | null, };
+satisfaction: number | null, 
+/**
+ * "Would you recommend us?", 0 to 10.
+ */
+nps: number | null, feedback: string | null, };

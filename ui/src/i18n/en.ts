@@ -88,6 +88,7 @@ const en = {
     idNumberHint: "Mainland resident ID or Taiwan ID",
   },
   field: {
+    nps: "Would recommend (0-10)",
     dailyAt: "Daily backup time",
     keepDaily: "Days kept",
     keepWeekly: "Weeks kept",
@@ -229,6 +230,8 @@ const en = {
     "commercial-insurance": "Commercial insurance",
   },
   visit: {
+    npsHint: "How likely to recommend the clinic to a friend: 0 not at all, 10 certainly",
+    npsShort: "NPS {n}",
     add: "Add visit",
     newTitle: "New visit",
     editTitle: "Edit visit",
@@ -410,11 +413,13 @@ const en = {
   segment: {
     chip: "{dimension}: {label}",
     dimension: {
+      "nps-role": "Recommendation",
       "visit-frequency": "Visit frequency", "age-group": "Age group", "payment-type": "Payment",
       "service-type": "Service", satisfaction: "Satisfaction", lifecycle: "Lifecycle",
       "value-tier": "Value", "risk-level": "Health risk", severity: "Severity",
     },
     labels: {
+      "nps-role": { promoter: "promoter", passive: "passive", detractor: "detractor" },
       "visit-frequency": { high: "high", medium: "medium", low: "low" },
       "age-group": { child: "child", teenager: "teenager", adult: "adult", senior: "senior" },
       "payment-type": { "self-pay": "self-pay", "public-insurance": "public insurance", "commercial-insurance": "commercial insurance" },
@@ -426,6 +431,7 @@ const en = {
       severity: { emergency: "emergency", severe: "severe", ordinary: "ordinary" },
     },
     why: {
+      npsLatest: "Latest answer {score} on {date}; band {band}",
       visitCount: "{visits} visits between {from} and {to}; threshold {threshold}",
       age: "{age} years old (born {birthDate}); range {range}",
       profile: "As recorded in the profile",

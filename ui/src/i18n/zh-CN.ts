@@ -88,6 +88,7 @@ const zhCN: Messages = {
     idNumberHint: "居民身份证（18位）或台湾身份证",
   },
   field: {
+    nps: "推荐意愿（0-10）",
     dailyAt: "每日备份时间",
     keepDaily: "保留天数",
     keepWeekly: "保留周数",
@@ -229,6 +230,8 @@ const zhCN: Messages = {
     "commercial-insurance": "商业保险",
   },
   visit: {
+    npsHint: "向朋友推荐本诊所的可能性：0 完全不会，10 一定会",
+    npsShort: "推荐 {n}",
     add: "新增就诊",
     newTitle: "新增就诊",
     editTitle: "编辑就诊",
@@ -410,11 +413,13 @@ const zhCN: Messages = {
   segment: {
     chip: "{dimension}：{label}",
     dimension: {
+      "nps-role": "推荐意愿",
       "visit-frequency": "就诊频率", "age-group": "年龄段", "payment-type": "付费方式",
       "service-type": "服务类型", satisfaction: "满意度", lifecycle: "生命周期",
       "value-tier": "价值", "risk-level": "健康风险", severity: "病情",
     },
     labels: {
+      "nps-role": { promoter: "推荐者", passive: "中立者", detractor: "批评者" },
       "visit-frequency": { high: "高", medium: "中", low: "低" },
       "age-group": { child: "儿童", teenager: "青少年", adult: "成人", senior: "老年" },
       "payment-type": { "self-pay": "自费", "public-insurance": "医保", "commercial-insurance": "商业保险" },
@@ -426,6 +431,7 @@ const zhCN: Messages = {
       severity: { emergency: "急诊", severe: "重症", ordinary: "一般" },
     },
     why: {
+      npsLatest: "{date} 最近一次回答 {score} 分；区间 {band}",
       visitCount: "{from} 至 {to} 就诊 {visits} 次；标准 {threshold}",
       age: "{age} 岁（{birthDate} 出生）；范围 {range}",
       profile: "按档案记录",

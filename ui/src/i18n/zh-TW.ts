@@ -88,6 +88,7 @@ const zhTW: Messages = {
     idNumberHint: "中華民國身分證或大陸居民身分證",
   },
   field: {
+    nps: "推薦意願（0-10）",
     dailyAt: "每日備份時間",
     keepDaily: "保留天數",
     keepWeekly: "保留週數",
@@ -229,6 +230,8 @@ const zhTW: Messages = {
     "commercial-insurance": "商業保險",
   },
   visit: {
+    npsHint: "向朋友推薦本診所的可能性：0 完全不會，10 一定會",
+    npsShort: "推薦 {n}",
     add: "新增就診",
     newTitle: "新增就診",
     editTitle: "編輯就診",
@@ -410,11 +413,13 @@ const zhTW: Messages = {
   segment: {
     chip: "{dimension}：{label}",
     dimension: {
+      "nps-role": "推薦意願",
       "visit-frequency": "就診頻率", "age-group": "年齡層", "payment-type": "付費方式",
       "service-type": "服務類型", satisfaction: "滿意度", lifecycle: "生命週期",
       "value-tier": "價值", "risk-level": "健康風險", severity: "病情",
     },
     labels: {
+      "nps-role": { promoter: "推薦者", passive: "中立者", detractor: "批評者" },
       "visit-frequency": { high: "高", medium: "中", low: "低" },
       "age-group": { child: "兒童", teenager: "青少年", adult: "成人", senior: "長者" },
       "payment-type": { "self-pay": "自費", "public-insurance": "健保", "commercial-insurance": "商業保險" },
@@ -426,6 +431,7 @@ const zhTW: Messages = {
       severity: { emergency: "急診", severe: "重症", ordinary: "一般" },
     },
     why: {
+      npsLatest: "{date} 最近一次回答 {score} 分；區間 {band}",
       visitCount: "{from} 至 {to} 就診 {visits} 次；標準 {threshold}",
       age: "{age} 歲（{birthDate} 出生）；範圍 {range}",
       profile: "依病歷資料記錄",

@@ -132,13 +132,19 @@ test("a visit typed as local time is sent with this computer's offset, and the l
       await byTestId(page, "visit-form").getByText("金额不能为负数。").waitFor();
       await byTestId(page, "visit-amount").fill("3500.5");
       await byTestId(page, "visit-complaint").fill("复诊");
+      // The recommendation score: a second click on the same number clears it.
+      await byTestId(page, "visit-nps-3").click();
+      await byTestId(page, "visit-nps-3").click();
+      await byTestId(page, "visit-nps-9").click();
       await byTestId(page, "visit-save").click();
       await byTestId(page, "visit-row").nth(1).waitFor();
+      assert.deepEqual(await byTestId(page, "visit-row-nps").allTextContents(), ["推荐 9"]);
 
       const adds = (await calls()).filter((c) => c.cmd === "visit_add").map((c) => c.args.input);
       assert.equal(adds.at(-1).at, sent);
       assert.equal(adds.at(-1).amount, "3500.5");
       assert.equal(adds.at(-1).visitType, "return");
+      assert.equal(adds.at(-1).nps, 9);
       assert.deepEqual(await byTestId(page, "visit-row-amount").allTextContents(), ["3,500.50", "1,200.00"]);
       if (timezoneId === "Asia/Taipei") await shot("patient-page-zh-CN");
     });

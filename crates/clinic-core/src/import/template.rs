@@ -137,6 +137,7 @@ pub fn visits_template(language: Language) -> Vec<u8> {
                 "金额",
                 "满意度",
                 "反馈",
+                "推荐意愿",
             ],
             &[
                 "A0001",
@@ -152,6 +153,7 @@ pub fn visits_template(language: Language) -> Vec<u8> {
                 "280.00",
                 "5",
                 "",
+                "9",
             ],
         ),
         Language::ZhTw => (
@@ -169,6 +171,7 @@ pub fn visits_template(language: Language) -> Vec<u8> {
                 "金額",
                 "滿意度",
                 "回饋",
+                "推薦意願",
             ],
             &[
                 "A0001",
@@ -184,6 +187,7 @@ pub fn visits_template(language: Language) -> Vec<u8> {
                 "800",
                 "5",
                 "",
+                "9",
             ],
         ),
         Language::En => (
@@ -201,6 +205,7 @@ pub fn visits_template(language: Language) -> Vec<u8> {
                 "Amount",
                 "Satisfaction",
                 "Feedback",
+                "NPS",
             ],
             &[
                 "A0001",
@@ -216,6 +221,7 @@ pub fn visits_template(language: Language) -> Vec<u8> {
                 "120.00",
                 "5",
                 "",
+                "9",
             ],
         ),
     };

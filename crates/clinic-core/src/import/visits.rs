@@ -38,10 +38,11 @@ pub enum VisitImportField {
     Amount,
     Satisfaction,
     Feedback,
+    Nps,
 }
 
 impl VisitImportField {
-    pub const ALL: [VisitImportField; 13] = [
+    pub const ALL: [VisitImportField; 14] = [
         VisitImportField::RecordNo,
         VisitImportField::Phone,
         VisitImportField::Date,
@@ -55,6 +56,7 @@ impl VisitImportField {
         VisitImportField::Amount,
         VisitImportField::Satisfaction,
         VisitImportField::Feedback,
+        VisitImportField::Nps,
     ];
 
     fn aliases(self) -> &'static [&'static str] {
@@ -93,6 +95,7 @@ impl VisitImportField {
             VisitImportField::Amount => &["金额", "金額", "费用", "費用", "amount", "fee"],
             VisitImportField::Satisfaction => &["满意度", "滿意度", "satisfaction"],
             VisitImportField::Feedback => &["反馈", "回饋", "意见", "意見", "feedback"],
+            VisitImportField::Nps => &["推荐意愿", "推薦意願", "净推荐值", "淨推薦值", "nps"],
         }
     }
 
@@ -110,6 +113,7 @@ impl VisitImportField {
             VisitImportField::Amount => "amount",
             VisitImportField::Satisfaction => "satisfaction",
             VisitImportField::Feedback => "feedback",
+            VisitImportField::Nps => "nps",
         }
     }
 }
@@ -328,19 +332,21 @@ impl Operation for ImportVisits {
                     .replace("NT", "")
                     .replace("元", "")
             });
-            let satisfaction = match cell(VisitImportField::Satisfaction) {
-                None => None,
-                Some(s) => match fold(&s).parse::<i32>() {
-                    Ok(n) => Some(n),
-                    Err(_) => {
-                        report.problems.push(problem(
-                            VisitImportField::Satisfaction,
-                            Some(ValidationRule::InvalidFormat),
-                            format!("{s:?} is not a number from 1 to 5"),
-                        ));
-                        continue;
-                    }
-                },
+            let mut score = |field: VisitImportField, range: &str| match cell(field) {
+                None => Ok(None),
+                Some(s) => fold(&s).parse::<i32>().map(Some).map_err(|_| {
+                    report.problems.push(problem(
+                        field,
+                        Some(ValidationRule::InvalidFormat),
+                        format!("{s:?} is not a number from {range}"),
+                    ))
+                }),
+            };
+            let Ok(satisfaction) = score(VisitImportField::Satisfaction, "1 to 5") else {
+                continue;
+            };
+            let Ok(nps) = score(VisitImportField::Nps, "0 to 10") else {
+                continue;
             };
             let input = VisitInput {
                 patient_id: patient.to_string(),
@@ -357,6 +363,7 @@ impl Operation for ImportVisits {
                 treatment: cell(VisitImportField::Treatment),
                 amount,
                 satisfaction,
+                nps,
                 feedback: cell(VisitImportField::Feedback),
             };
             match import_one(tx, &input, self.dry_run) {

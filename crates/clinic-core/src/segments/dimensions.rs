@@ -19,6 +19,7 @@ code_enum!(
         PaymentType = "payment-type",
         ServiceType = "service-type",
         Satisfaction = "satisfaction",
+        NpsRole = "nps-role",
         Lifecycle = "lifecycle",
         ValueTier = "value-tier",
         RiskLevel = "risk-level",
@@ -47,6 +48,8 @@ pub struct VisitFact {
     pub date: NaiveDate,
     pub visit_type: String,
     pub satisfaction: Option<u8>,
+    /// "Would you recommend us?" 0-10.
+    pub nps: Option<u8>,
     /// Amount in minor units (fen, cents).
     pub amount_minor: i64,
 }
@@ -185,6 +188,7 @@ pub fn labels(
         payment_type(facts),
         service_type(facts),
         satisfaction(facts, rules, today),
+        nps_role(facts, rules, today),
         Some(lifecycle(facts, rules, today)),
         Some(value_tier(facts, rules, today, clinic)),
         Some(risk_level(facts, rules, today)),
@@ -618,4 +622,36 @@ fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLab
         &[],
         "no recent emergency, no life-threatening allergy, fewer chronic conditions than the threshold".into(),
     )
+}
+
+/// Promoter / passive / detractor from the latest recommendation score in the window.
+fn nps_role(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<PatientLabel> {
+    let r = &rules.nps;
+    let from = window_start(today, r.window_months);
+    let (date, score) = facts
+        .visits
+        .iter()
+        .filter(|v| v.date >= from && v.date <= today)
+        .find_map(|v| v.nps.map(|n| (v.date, n)))?;
+    let (name, band) = if u32::from(score) >= r.promoter_min {
+        ("promoter", format!("{}-10", r.promoter_min))
+    } else if u32::from(score) >= r.passive_min {
+        (
+            "passive",
+            format!("{}-{}", r.passive_min, r.promoter_min - 1),
+        )
+    } else {
+        ("detractor", format!("0-{}", r.passive_min - 1))
+    };
+    Some(label(
+        Dimension::NpsRole,
+        name,
+        "npsLatest",
+        &[
+            ("score", score.to_string()),
+            ("date", date.to_string()),
+            ("band", band.clone()),
+        ],
+        format!("latest answer {score} on {date}; {name} is {band}"),
+    ))
 }

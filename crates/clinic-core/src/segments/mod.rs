@@ -1,5 +1,5 @@
 //! Patient classification: the built-in dimensions (visit frequency, age group, payment
-//! type, service type, satisfaction, lifecycle, value tier, risk level, severity so far), each label with the facts and rule
+//! type, service type, satisfaction, NPS role, lifecycle, value tier, risk level, severity so far), each label with the facts and rule
 //! that produced it, counted over the clinic and listed by member. Archived patients are
 //! left out. Clinic-defined rule segments, tags, the remaining dimensions and kept-current
 //! stored labels come next (issue #6).
@@ -55,7 +55,7 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
     }
     {
         let mut stmt = tx.prepare(
-            "SELECT patient_id, visited_at, visit_type, satisfaction, amount_minor FROM visit
+            "SELECT patient_id, visited_at, visit_type, satisfaction, amount_minor, nps FROM visit
              WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)
              ORDER BY patient_id, visited_at_ms DESC",
         )?;
@@ -72,6 +72,7 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
                 visit_type: r.get(2)?,
                 satisfaction: r.get::<_, Option<i64>>(3)?.map(|s| s as u8),
                 amount_minor: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+                nps: r.get::<_, Option<i64>>(5)?.map(|n| n as u8),
             });
         }
     }

@@ -17,6 +17,7 @@ pub struct SegmentRules {
     pub visit_frequency: VisitFrequencyRules,
     pub age_group: AgeGroupRules,
     pub satisfaction: SatisfactionRules,
+    pub nps: NpsRules,
     pub lifecycle: LifecycleRules,
     pub value_tier: ValueTierRules,
     pub risk_level: RiskLevelRules,
@@ -146,6 +147,27 @@ impl Default for SatisfactionRules {
     }
 }
 
+/// The latest recommendation answer (0-10) in 12 months: promoter 9-10, passive 7-8,
+/// detractor 0-6.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct NpsRules {
+    pub window_months: u32,
+    pub promoter_min: u32,
+    pub passive_min: u32,
+}
+
+impl Default for NpsRules {
+    fn default() -> Self {
+        NpsRules {
+            window_months: 12,
+            promoter_min: 9,
+            passive_min: 7,
+        }
+    }
+}
+
 /// New: first visit within 90 days; at risk: at least three visits and more than 150% of
 /// the patient's usual interval (and 30 days) since the last; lapsed: none in 18 months;
 /// loyal: 4 visits in 24 months and a referral.
@@ -215,6 +237,17 @@ impl SegmentRules {
             return Err(out_of_range(
                 "satisfaction.highMinTenths",
                 "scores are 1.0 to 5.0, and high above medium",
+            ));
+        }
+        let n = &self.nps;
+        if !(1..=120).contains(&n.window_months)
+            || n.passive_min == 0
+            || n.promoter_min <= n.passive_min
+            || n.promoter_min > 10
+        {
+            return Err(out_of_range(
+                "nps.promoterMin",
+                "detractor, passive and promoter bands must each hold a score of 0-10",
             ));
         }
         let t = &self.value_tier;
