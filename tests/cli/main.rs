@@ -940,6 +940,48 @@ fn handout_topics_render_and_the_clinic_details_on_it() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap().replace(' ', "");
     assert!(text.contains("林志明") && text.contains("陳美玲"), "{text}");
+
+    // One handout for a whole segment: everyone registered without a visit yet.
+    let segment = ok(clinic(
+        d,
+        &[
+            "handout",
+            "batch",
+            "--segment",
+            "lifecycle:potential",
+            "--topic",
+            "eating-out",
+            "--out",
+            batch.to_str().unwrap(),
+        ],
+    ));
+    assert!(segment.contains("2 handouts"), "{segment}");
+    let empty = clinic(
+        d,
+        &[
+            "handout",
+            "batch",
+            "--segment",
+            "lifecycle:lapsed",
+            "--topic",
+            "eating-out",
+            "--out",
+            batch.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(empty.status.code(), Some(3), "{}", stderr(&empty));
+    let bad = clinic(
+        d,
+        &[
+            "handout",
+            "batch",
+            "--segment",
+            "lapsed",
+            "--out",
+            batch.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
 }
 
 #[test]

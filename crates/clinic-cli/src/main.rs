@@ -153,8 +153,11 @@ enum HandoutCommand {
     /// recommended for them; recorded on each patient's timeline
     Batch {
         /// A patient id; repeat for more
-        #[arg(long = "patient", required = true)]
+        #[arg(long = "patient", required_unless_present = "segment")]
         patients: Vec<String>,
+        /// Everyone in a segment, e.g. `age-group:senior` or `lifecycle:at-risk`
+        #[arg(long)]
+        segment: Option<String>,
         #[arg(long)]
         topic: Option<String>,
         /// a4 or a5
@@ -749,14 +752,34 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         }
         Command::Handout(HandoutCommand::Batch {
             patients,
+            segment,
             topic,
             paper,
             out: path,
         }) => {
             let paper = parse_paper(&paper)?;
-            let mut items = Vec::new();
+            let mut ids = Vec::new();
             for p in &patients {
-                let patient_id = parse_id("patient", p)?;
+                ids.push(parse_id("patient", p)?);
+            }
+            if let Some(name) = &segment {
+                let (dimension, label) = segments::segment_name(name)?;
+                let members = clinic.execute(
+                    &actor,
+                    clinic_core::segments::SegmentMembers {
+                        dimension,
+                        label,
+                        today: None,
+                    },
+                )?;
+                for m in members {
+                    if !ids.contains(&m.id) {
+                        ids.push(m.id);
+                    }
+                }
+            }
+            let mut items = Vec::new();
+            for patient_id in ids {
                 let topics: Vec<String> = match &topic {
                     Some(t) => vec![t.clone()],
                     None => clinic
@@ -776,7 +799,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 return Err(ClinicError::validation(
                     "topic",
                     ValidationRule::Required,
-                    "no handout is recommended for these patients: name one with --topic",
+                    "no handout for these patients (an empty segment, or nothing recommended): name a topic with --topic",
                 ));
             }
             let batch = clinic.execute(

@@ -19,7 +19,7 @@ pub enum SegmentsCommand {
 }
 
 /// `dimension:label` → its parts.
-fn segment_name(name: &str) -> Result<(Dimension, String)> {
+pub(crate) fn segment_name(name: &str) -> Result<(Dimension, String)> {
     let bad = || {
         ClinicError::validation(
             "name",

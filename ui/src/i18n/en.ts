@@ -309,6 +309,8 @@ const en = {
     restored: "The built-in text is printed again.",
   },
   batch: {
+    segment: "Add a segment…",
+    segmentAdded: "{n} patients added",
     intro: "Print many patients' handouts as one PDF: add patients by name, pinyin or phone, then print what is recommended for each, or one topic for all.",
     recommendedEach: "What is recommended for each patient",
     empty: "No patients in this batch yet.",

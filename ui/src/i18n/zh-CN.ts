@@ -309,6 +309,8 @@ const zhCN: Messages = {
     restored: "已恢复，今后打印内置内容。",
   },
   batch: {
+    segment: "加入一个分类的患者…",
+    segmentAdded: "已加入 {n} 位患者",
     intro: "将多位患者的宣教资料合成一个 PDF 打印：按姓名、拼音或电话添加患者，然后为每位患者打印推荐的资料，或为所有人打印同一主题。",
     recommendedEach: "每位患者推荐的资料",
     empty: "本批次还没有患者。",

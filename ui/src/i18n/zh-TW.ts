@@ -309,6 +309,8 @@ const zhTW: Messages = {
     restored: "已還原，之後列印內建內容。",
   },
   batch: {
+    segment: "加入一個分類的病患…",
+    segmentAdded: "已加入 {n} 位病患",
     intro: "將多位病患的衛教單張合成一個 PDF 列印：依姓名、拼音或電話加入病患，再為每位病患列印建議的單張，或全部列印同一主題。",
     recommendedEach: "每位病患建議的單張",
     empty: "這個批次還沒有病患。",

@@ -162,3 +162,23 @@ test("settings: backups — none yet in red, a missing USB disk said plainly, th
     assert.equal((await backend()).backupFolder, "/home/clinic/usb");
     await shot("settings-backup-zh-TW");
   }));
+
+test("batch: a whole segment's patients added at once, nobody twice (en)", () =>
+  withApp(
+    { ...clinic, patients: [chen, lin, patient(3, { name: "王芳", age: 70, birthDate: "1956-01-02", paymentType: "self-pay" }), patient(4, { name: "Li Wei", age: 66, birthDate: "1960-03-04", paymentType: "self-pay" })] },
+    async ({ page, calls }) => {
+      await byTestId(page, "nav-handouts").click();
+      await page.locator(".n-tabs-tab", { hasText: "Batch printing" }).click();
+      await byTestId(page, "batch-segment").click();
+      await page.locator(".n-base-select-option", { hasText: "Payment: self-pay (2)" }).click();
+      await page.getByText("2 patients added").waitFor();
+      assert.deepEqual(await page.locator('[data-testid="batch-row"] .name').allTextContents(), ["Li Wei", "王芳"]);
+      // Adding it again adds nobody twice.
+      await byTestId(page, "batch-segment").click();
+      await page.locator(".n-base-select-option", { hasText: "Payment: self-pay (2)" }).click();
+      await page.getByText("0 patients added").waitFor();
+      assert.equal(await byTestId(page, "batch-row").count(), 2);
+      const asked = (await calls()).filter((c) => c.cmd === "segments_members").map((c) => c.args);
+      assert.deepEqual(asked[0], { dimension: "payment-type", label: "self-pay" });
+    },
+  ));
