@@ -38,6 +38,22 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
+/// SQLCipher builds a connection's cipher context (OpenSSL) when it is given the key. CI saw
+/// that fail once ("An error occurred with PRAGMA key or rekey") while many test threads
+/// opened new files at the same moment; keying takes turns process-wide (well under a
+/// millisecond each), which costs the one-connection app nothing.
+static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// One turn at giving SQLCipher a key (`PRAGMA key`, `ATTACH … KEY`).
+pub(crate) fn keying_turn() -> std::sync::MutexGuard<'static, ()> {
+    KEYING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn set_key(conn: &Connection, key: &DbKey) -> rusqlite::Result<()> {
+    let _turn = keying_turn();
+    conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal().as_str()))
+}
+
 /// Opens (or, with `create`, creates) the database and brings its schema up to date.
 pub fn open(path: &Path, key: &DbKey, create: bool) -> Result<Connection> {
     open_inner(path, Some(key), create)
@@ -65,7 +81,7 @@ fn open_inner(path: &Path, key: Option<&DbKey>, create: bool) -> Result<Connecti
     // Unknown pragmas are ignored by SQLite, so this is safe on any SQLCipher build.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     if let Some(key) = key {
-        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal().as_str()))?;
+        set_key(&conn, key)?;
     }
 
     // The first read is where a wrong key shows (SQLITE_NOTADB); nothing has been written yet.

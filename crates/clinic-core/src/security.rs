@@ -380,6 +380,7 @@ fn export_under(
             // An empty file is an empty database; ATTACH may not create one, because the
             // clinic's connection was opened without the create flag.
             std::fs::File::create(to)?;
+            let turn = crate::db::keying_turn();
             conn.execute(
                 &format!(
                     "ATTACH DATABASE ?1 AS rotated KEY {}",
@@ -387,6 +388,7 @@ fn export_under(
                 ),
                 [to.display().to_string()],
             )?;
+            drop(turn);
             let exported = (|| -> rusqlite::Result<()> {
                 conn.query_row("SELECT sqlcipher_export('rotated')", [], |_| Ok(()))?;
                 conn.execute_batch(&format!(

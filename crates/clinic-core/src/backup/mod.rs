@@ -177,7 +177,7 @@ impl Drop for TempFile {
 fn keyed(path: &Path, key: &DbKey, flags: OpenFlags) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal().as_str()))?;
+    crate::db::set_key(&conn, key)?;
     Ok(conn)
 }
 
