@@ -37,7 +37,11 @@ fn with_visits(dates: &[&str]) -> Facts {
     }
 }
 
-fn label_of(facts: &Facts, dimension: Dimension, today: &str) -> Option<String> {
+fn label_in(
+    facts: &Facts,
+    dimension: Dimension,
+    today: &str,
+) -> Option<clinic_core::segments::PatientLabel> {
     labels(
         facts,
         &SegmentRules::default(),
@@ -46,20 +50,14 @@ fn label_of(facts: &Facts, dimension: Dimension, today: &str) -> Option<String> 
     )
     .into_iter()
     .find(|l| l.dimension == dimension)
-    .map(|l| l.label)
+}
+
+fn label_of(facts: &Facts, dimension: Dimension, today: &str) -> Option<String> {
+    label_in(facts, dimension, today).map(|l| l.label)
 }
 
 fn text_of(facts: &Facts, dimension: Dimension, today: &str) -> String {
-    labels(
-        facts,
-        &SegmentRules::default(),
-        d(today),
-        &ClinicContext::default(),
-    )
-    .into_iter()
-    .find(|l| l.dimension == dimension)
-    .map(|l| l.text)
-    .unwrap()
+    label_in(facts, dimension, today).unwrap().text
 }
 
 #[test]
