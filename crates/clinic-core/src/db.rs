@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_backup_schedule.sql"),
     include_str!("../migrations/0013_segments.sql"),
     include_str!("../migrations/0014_visit_nps.sql"),
+    include_str!("../migrations/0015_tags_and_segments.sql"),
 ];
 
 /// The schema version this build writes and understands.

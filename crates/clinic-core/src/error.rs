@@ -53,6 +53,9 @@ pub enum ErrorCode {
     FolderMissing,
     /// The backup folder cannot be written to (read-only disk or no permission).
     FolderReadOnly,
+    /// Something still depends on what was to be removed (a tag a saved segment uses);
+    /// nothing was removed. `message` names what depends on it.
+    InUse,
 }
 
 impl ErrorCode {
@@ -79,6 +82,7 @@ impl ErrorCode {
             ErrorCode::BackupInvalid => "BACKUP_INVALID",
             ErrorCode::FolderMissing => "FOLDER_MISSING",
             ErrorCode::FolderReadOnly => "FOLDER_READ_ONLY",
+            ErrorCode::InUse => "IN_USE",
         }
     }
 }
@@ -105,6 +109,8 @@ pub enum ValidationRule {
     TooManyDecimals,
     UnknownValue,
     MissingTimeZone,
+    /// The name is already used by another record of the same kind.
+    Taken,
 }
 
 /// The one error type of the core.

@@ -26,6 +26,7 @@ fn visit(date: &str) -> VisitFact {
         satisfaction: None,
         amount_minor: 0,
         nps: None,
+        ..Default::default()
     }
 }
 
@@ -434,6 +435,7 @@ fn value_tier_scores_recency_frequency_and_money_by_quintile_across_the_clinic()
                     satisfaction: None,
                     amount_minor: 10_000,
                     nps: None,
+                    ..Default::default()
                 })
                 .collect(),
             ..Default::default()
@@ -579,6 +581,7 @@ fn the_sql_cut_points_agree_with_the_facts_on_a_generated_clinic() {
                             .amount
                             .map(|a| (a * rust_decimal::Decimal::from(100)).try_into().unwrap())
                             .unwrap_or(0),
+                        ..Default::default()
                     })
                     .collect(),
                 ..Default::default()

@@ -536,6 +536,7 @@ const en = {
     BACKUP_INVALID: "This backup file is damaged or is not a Clinic CRM backup. Nothing was changed.",
     FOLDER_MISSING: "The backup folder is not there. Is the USB disk plugged in?",
     FOLDER_READ_ONLY: "The backup folder cannot be written to (a read-only disk, or no permission).",
+    IN_USE: "This is still in use, so it was not removed: change what uses it first.",
   },
   rule: {
     required: "{field} is required.",
@@ -549,6 +550,7 @@ const en = {
     too_many_decimals: "{field} can have at most two decimal places.",
     unknown_value: "{field} has an unknown value.",
     missing_time_zone: "{field} needs a time zone.",
+    taken: "{field} is already used by another one.",
   },
 };
 

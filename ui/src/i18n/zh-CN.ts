@@ -536,6 +536,7 @@ const zhCN: Messages = {
     BACKUP_INVALID: "此备份文件已损坏或不是诊所客户管理的备份，未做任何更改。",
     FOLDER_MISSING: "找不到备份文件夹。U 盘插好了吗？",
     FOLDER_READ_ONLY: "备份文件夹无法写入（只读磁盘或没有权限）。",
+    IN_USE: "仍在使用中，未删除：请先修改使用它的内容。",
   },
   rule: {
     required: "请填写{field}。",
@@ -549,6 +550,7 @@ const zhCN: Messages = {
     too_many_decimals: "{field}最多保留两位小数。",
     unknown_value: "{field}的值无效。",
     missing_time_zone: "{field}需要包含时区。",
+    taken: "{field}已被使用。",
   },
 };
 

@@ -536,6 +536,7 @@ const zhTW: Messages = {
     BACKUP_INVALID: "此備份檔案已損壞或不是診所客戶管理的備份，未做任何變更。",
     FOLDER_MISSING: "找不到備份資料夾。USB 隨身碟插好了嗎？",
     FOLDER_READ_ONLY: "備份資料夾無法寫入（唯讀磁碟或沒有權限）。",
+    IN_USE: "仍在使用中，未刪除：請先修改使用它的內容。",
   },
   rule: {
     required: "請填寫{field}。",
@@ -549,6 +550,7 @@ const zhTW: Messages = {
     too_many_decimals: "{field}最多保留兩位小數。",
     unknown_value: "{field}的值無效。",
     missing_time_zone: "{field}需要包含時區。",
+    taken: "{field}已被使用。",
   },
 };
 

@@ -241,6 +241,13 @@ impl Operation for MergePatients {
             "UPDATE consent SET patient_id = ?1 WHERE patient_id = ?2",
             [&s, &m],
         )?;
+        // Tags: the survivor carries the merged record's too.
+        tx.execute(
+            "INSERT OR IGNORE INTO patient_tag (patient_id, tag_id, tagged_at, tagged_by)
+             SELECT ?1, tag_id, tagged_at, tagged_by FROM patient_tag WHERE patient_id = ?2",
+            [&s, &m],
+        )?;
+        tx.execute("DELETE FROM patient_tag WHERE patient_id = ?1", [&m])?;
         // Family: the merged record's relatives become the survivor's (unless already linked).
         tx.execute(
             "INSERT OR IGNORE INTO family_link (patient_id, relative_id, relation, created_at)

@@ -27,6 +27,24 @@ code_enum!(
     }
 );
 
+impl Dimension {
+    /// Every label the dimension can give, in the order the window lists them.
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            Dimension::VisitFrequency | Dimension::Satisfaction | Dimension::RiskLevel => {
+                &["high", "medium", "low"]
+            }
+            Dimension::AgeGroup => &["child", "teenager", "adult", "senior"],
+            Dimension::PaymentType => &["self-pay", "public-insurance", "commercial-insurance"],
+            Dimension::ServiceType => &["first", "return", "specialist"],
+            Dimension::NpsRole => &["promoter", "passive", "detractor"],
+            Dimension::Lifecycle => &["potential", "new", "active", "at-risk", "lapsed", "loyal"],
+            Dimension::ValueTier => &["high-value", "mid", "regular", "low"],
+            Dimension::Severity => &["emergency", "severe", "ordinary"],
+        }
+    }
+}
+
 /// What the dimensions look at for one patient.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -40,9 +58,16 @@ pub struct Facts {
     pub grave_allergies: Vec<String>,
     /// Active visits, newest first.
     pub visits: Vec<VisitFact>,
+    /// What only clinic-defined rules look at (loaded when a rule needs it).
+    pub sex: Option<String>,
+    pub smoking: Option<String>,
+    /// Every recorded condition (chronic or not), by name.
+    pub conditions: Vec<String>,
+    /// Tag names.
+    pub tags: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct VisitFact {
     /// The visit's date as entered (in its own time zone).
     pub date: NaiveDate,
@@ -52,6 +77,10 @@ pub struct VisitFact {
     pub nps: Option<u8>,
     /// Amount in minor units (fen, cents).
     pub amount_minor: i64,
+    /// Loaded only for clinic-defined rules that look at them (empty otherwise).
+    pub department: String,
+    pub diagnosis: String,
+    pub treatment: String,
 }
 
 /// What a label needs from the whole clinic: every recency (days since the last visit),

@@ -1,11 +1,15 @@
 //! Patient classification: the built-in dimensions (visit frequency, age group, payment
-//! type, service type, satisfaction, NPS role, lifecycle, value tier, risk level, severity so far), each label with the facts and rule
-//! that produced it, counted over the clinic and listed by member. Archived patients are
-//! left out. Clinic-defined rule segments, tags, the remaining dimensions and kept-current
-//! stored labels come next (issue #6).
+//! type, service type, satisfaction, NPS role, lifecycle, value tier, risk level,
+//! severity), each label with the facts and rule that produced it, counted over the clinic
+//! and listed by member; staff tags; clinic-defined rule segments (`custom`, `saved`).
+//! Archived patients are left out. Everything is computed from the records when asked, so
+//! it is current after any write.
 
+pub mod custom;
 pub mod dimensions;
 pub mod rules;
+pub mod saved;
+pub mod tags;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,19 +23,31 @@ use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result};
 
+pub use custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
 pub use dimensions::{
     age_on, labels, rfm, window_start, ClinicContext, Dimension, Facts, PatientLabel, VisitFact,
 };
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
+pub use saved::{
+    DeleteSegment, EvaluateRule, ListSavedSegments, ListSegmentTemplates, RuleMember, RuleResult,
+    SaveSegment, SavedSegment, SavedSegmentMembers,
+};
+pub use tags::{DeleteTag, ListTags, PatientTags, SaveTag, Tag, TagColour, TagPatients};
 
-/// Every active patient's facts (or one patient's), by id, with their name.
-fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, String, Facts)>> {
+/// Every active patient's facts (or one patient's), by id, with their name. `detail` also
+/// loads what only clinic-defined rules look at: visit departments, diagnoses and
+/// treatments, sex, smoking, every condition and the tags.
+pub(crate) fn load_facts(
+    tx: &Transaction<'_>,
+    only: Option<Uuid>,
+    detail: bool,
+) -> Result<Vec<(Uuid, String, Facts)>> {
     let only = only.map(|id| id.to_string());
     let mut people: Vec<(Uuid, String, Facts)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     {
         let mut stmt = tx.prepare(
-            "SELECT id, name, birth_date, payment_type FROM patient
+            "SELECT id, name, birth_date, payment_type, sex, smoking FROM patient
              WHERE archived_at IS NULL AND (?1 IS NULL OR id = ?1)",
         )?;
         let mut rows = stmt.query([&only])?;
@@ -48,17 +64,25 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
                 Facts {
                     birth_date: birth.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
                     payment_type: r.get(3)?,
+                    sex: r.get(4)?,
+                    smoking: r.get(5)?,
                     ..Default::default()
                 },
             ));
         }
     }
     {
-        let mut stmt = tx.prepare(
-            "SELECT patient_id, visited_at, visit_type, satisfaction, amount_minor, nps FROM visit
-             WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)
-             ORDER BY patient_id, visited_at_ms DESC",
-        )?;
+        // Text columns cost a million strings on a large clinic: only when asked for.
+        let text = if detail {
+            "department, coalesce(diagnosis, ''), coalesce(treatment, '')"
+        } else {
+            "'', '', ''"
+        };
+        let mut stmt = tx.prepare(&format!(
+            "SELECT patient_id, visited_at, visit_type, satisfaction, amount_minor, nps, {text}
+             FROM visit WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)
+             ORDER BY patient_id, visited_at_ms DESC"
+        ))?;
         let mut rows = stmt.query([&only])?;
         while let Some(r) = rows.next()? {
             let pid: String = r.get(0)?;
@@ -73,6 +97,9 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
                 satisfaction: r.get::<_, Option<i64>>(3)?.map(|s| s as u8),
                 amount_minor: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
                 nps: r.get::<_, Option<i64>>(5)?.map(|n| n as u8),
+                department: r.get(6)?,
+                diagnosis: r.get(7)?,
+                treatment: r.get(8)?,
             });
         }
     }
@@ -91,29 +118,50 @@ fn load_facts(tx: &Transaction<'_>, only: Option<Uuid>) -> Result<Vec<(Uuid, Str
             }
         }
     }
-    for (table, column, filter) in [
-        ("patient_condition", "name", "chronic = 1"),
+    // (table, column, which rows, order, only with detail, the list it fills)
+    type Pick = fn(&mut Facts) -> &mut Vec<String>;
+    let lists: [(&str, &str, &str, &str, bool, Pick); 4] = [
+        (
+            "patient_condition",
+            "name",
+            "chronic = 1",
+            "id",
+            false,
+            |f| &mut f.chronic,
+        ),
         (
             "patient_allergy",
             "substance",
             "severity = 'life-threatening'",
+            "id",
+            false,
+            |f| &mut f.grave_allergies,
         ),
-    ] {
+        ("patient_condition", "name", "1", "id", true, |f| {
+            &mut f.conditions
+        }),
+        (
+            "patient_tag x JOIN tag t ON t.id = x.tag_id",
+            "t.name",
+            "1",
+            "t.name",
+            true,
+            |f| &mut f.tags,
+        ),
+    ];
+    for (table, column, filter, order, needs_detail, pick) in lists {
+        if needs_detail && !detail {
+            continue;
+        }
         let mut stmt = tx.prepare(&format!(
             "SELECT patient_id, {column} FROM {table}
-             WHERE {filter} AND (?1 IS NULL OR patient_id = ?1) ORDER BY id"
+             WHERE {filter} AND (?1 IS NULL OR patient_id = ?1) ORDER BY {order}"
         ))?;
         let mut rows = stmt.query([&only])?;
         while let Some(r) = rows.next()? {
             let pid: String = r.get(0)?;
             if let Some(&i) = index.get(&pid) {
-                let facts = &mut people[i].2;
-                let list = if table == "patient_condition" {
-                    &mut facts.chronic
-                } else {
-                    &mut facts.grave_allergies
-                };
-                list.push(r.get(1)?);
+                pick(&mut people[i].2).push(r.get(1)?);
             }
         }
     }
@@ -170,7 +218,7 @@ impl Operation for ExplainPatient {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientLabel>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
-        let people = load_facts(tx, Some(self.patient_id))?;
+        let people = load_facts(tx, Some(self.patient_id), false)?;
         let (_, _, facts) = people
             .first()
             .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
@@ -211,7 +259,7 @@ impl Operation for CountSegments {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
         let mut counts: BTreeMap<(usize, String), u64> = BTreeMap::new();
-        let people = load_facts(tx, None)?;
+        let people = load_facts(tx, None, false)?;
         let clinic = clinic_context(tx, &rules, today)?;
         for (_, _, facts) in &people {
             let mine = labels(facts, &rules, today, &clinic);
@@ -267,7 +315,7 @@ impl Operation for SegmentMembers {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
         let clinic = clinic_context(tx, &rules, today)?;
-        let mut out: Vec<SegmentMember> = load_facts(tx, None)?
+        let mut out: Vec<SegmentMember> = load_facts(tx, None, false)?
             .into_iter()
             .filter_map(|(id, name, facts)| {
                 labels(&facts, &rules, today, &clinic)

@@ -1,0 +1,388 @@
+//! Saved clinic-defined segments: named rules, evaluated whenever they are asked for (so
+//! always current), with their members and why each is in.
+
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use super::custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
+use super::dimensions::labels;
+use super::{clinic_context, load_facts, rules, tags, today_or};
+use crate::access::{Action, Actor};
+use crate::clinic::Operation;
+use crate::error::{ClinicError, Result, ValidationRule};
+use crate::patients::now_text;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SavedSegment {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub rule: Rule,
+    pub template: Option<String>,
+    /// Members today.
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RuleMember {
+    pub id: Uuid,
+    pub name: String,
+    /// The facts that put the patient in.
+    pub why: Vec<RuleReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RuleResult {
+    /// Every member (the list may be cut at `limit`).
+    #[ts(type = "number")]
+    pub count: u64,
+    pub members: Vec<RuleMember>,
+}
+
+/// Each rule's members among the active patients, by name; `limit` cuts each list (the
+/// counts stay whole).
+fn evaluate_all(
+    tx: &Transaction<'_>,
+    rules_to_run: &[&Rule],
+    today: NaiveDate,
+    limit: Option<usize>,
+) -> Result<Vec<RuleResult>> {
+    let thresholds = rules::load(tx)?;
+    let need_labels = rules_to_run.iter().any(|r| r.uses_labels());
+    let detail = rules_to_run.iter().any(|r| r.uses_detail());
+    let clinic = if need_labels {
+        clinic_context(tx, &thresholds, today)?
+    } else {
+        Default::default()
+    };
+    let mut people = load_facts(tx, None, detail)?;
+    people.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut out: Vec<RuleResult> = rules_to_run
+        .iter()
+        .map(|_| RuleResult {
+            count: 0,
+            members: Vec::new(),
+        })
+        .collect();
+    for (id, name, facts) in &people {
+        let mine = if need_labels {
+            labels(facts, &thresholds, today, &clinic)
+        } else {
+            Vec::new()
+        };
+        let subject = Subject {
+            facts,
+            labels: &mine,
+            today,
+        };
+        for (rule, result) in rules_to_run.iter().zip(out.iter_mut()) {
+            let (matched, why) = rule.evaluate(&subject);
+            if matched {
+                result.count += 1;
+                if limit.is_none_or(|l| result.members.len() < l) {
+                    result.members.push(RuleMember {
+                        id: *id,
+                        name: name.clone(),
+                        why,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A rule checked against the clinic's tags too.
+fn check_rule(tx: &Transaction<'_>, rule: &Rule) -> Result<()> {
+    rule.validate()?;
+    for name in rule.tag_names() {
+        if tags::by_name(tx, &name)?.is_none() {
+            return Err(ClinicError::validation(
+                "rule",
+                ValidationRule::UnknownValue,
+                format!("there is no tag called {name}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A rule's members now, without saving it: the live count while a rule is built.
+pub struct EvaluateRule {
+    pub rule: Rule,
+    pub today: Option<NaiveDate>,
+    /// At most this many members listed (the count is always whole).
+    pub limit: Option<u32>,
+}
+
+impl Operation for EvaluateRule {
+    type Output = RuleResult;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<RuleResult> {
+        check_rule(tx, &self.rule)?;
+        let today = today_or(self.today);
+        let limit = self.limit.map(|l| l as usize);
+        Ok(evaluate_all(tx, &[&self.rule], today, limit)?
+            .pop()
+            .expect("one rule"))
+    }
+}
+
+/// The ready-made rules.
+pub struct ListSegmentTemplates;
+
+impl Operation for ListSegmentTemplates {
+    type Output = Vec<SegmentTemplate>;
+    fn action(&self) -> Action {
+        Action::SettingsRead
+    }
+    fn run(self, _: &Transaction<'_>, _: &Actor) -> Result<Vec<SegmentTemplate>> {
+        Ok(templates())
+    }
+}
+
+/// A row of `segment` with its rule read.
+struct Stored {
+    id: i64,
+    name: String,
+    description: Option<String>,
+    rule: Rule,
+    template: Option<String>,
+}
+
+fn stored(tx: &Transaction<'_>) -> Result<Vec<Stored>> {
+    let mut stmt = tx.prepare(
+        "SELECT id, name, description, rule, template FROM segment ORDER BY name COLLATE NOCASE",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, description, rule, template) = row?;
+        // Written by this code after validation; a rule from a newer version that this one
+        // cannot read is skipped rather than failing the whole list.
+        if let Ok(rule) = serde_json::from_str::<Rule>(&rule) {
+            out.push(Stored {
+                id,
+                name,
+                description,
+                rule,
+                template,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every saved segment with its count today, by name (one pass over the patients).
+pub struct ListSavedSegments {
+    pub today: Option<NaiveDate>,
+}
+
+impl Operation for ListSavedSegments {
+    type Output = Vec<SavedSegment>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<SavedSegment>> {
+        let all = stored(tx)?;
+        let rules: Vec<&Rule> = all.iter().map(|s| &s.rule).collect();
+        let results = if rules.is_empty() {
+            Vec::new()
+        } else {
+            evaluate_all(tx, &rules, today_or(self.today), Some(0))?
+        };
+        Ok(all
+            .iter()
+            .zip(results.iter().map(|r| r.count).chain(std::iter::repeat(0)))
+            .map(|(s, count)| SavedSegment {
+                id: s.id,
+                name: s.name.clone(),
+                description: s.description.clone(),
+                rule: s.rule.clone(),
+                template: s.template.clone(),
+                count,
+            })
+            .collect())
+    }
+}
+
+/// A new segment (`id` none) or changes to one; the name is unique without regard to case.
+pub struct SaveSegment {
+    pub id: Option<i64>,
+    pub name: String,
+    pub description: Option<String>,
+    pub rule: Rule,
+    pub template: Option<String>,
+}
+
+impl Operation for SaveSegment {
+    type Output = SavedSegment;
+    fn action(&self) -> Action {
+        Action::PatientWrite
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<SavedSegment> {
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            return Err(ClinicError::validation(
+                "name",
+                ValidationRule::Required,
+                "a segment needs a name",
+            ));
+        }
+        if name.chars().count() > 80 {
+            return Err(ClinicError::validation(
+                "name",
+                ValidationRule::TooLong,
+                "a segment name has at most 80 characters",
+            ));
+        }
+        check_rule(tx, &self.rule)?;
+        let other: Option<i64> = tx
+            .query_row("SELECT id FROM segment WHERE name = ?1", [&name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if other.is_some() && other != self.id {
+            return Err(ClinicError::validation(
+                "name",
+                ValidationRule::Taken,
+                format!("there is already a segment called {name}"),
+            ));
+        }
+        let description = self
+            .description
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty());
+        let rule = serde_json::to_string(&self.rule).expect("rule serialises");
+        let now = now_text();
+        let id = match self.id {
+            None => {
+                tx.execute(
+                    "INSERT INTO segment (name, description, rule, template, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                    params![name, description, rule, self.template, now],
+                )?;
+                tx.last_insert_rowid()
+            }
+            Some(id) => {
+                let n = tx.execute(
+                    "UPDATE segment SET name = ?1, description = ?2, rule = ?3, updated_at = ?4
+                     WHERE id = ?5",
+                    params![name, description, rule, now, id],
+                )?;
+                if n == 0 {
+                    return Err(ClinicError::not_found("segment", &id.to_string()));
+                }
+                id
+            }
+        };
+        let count = evaluate_all(tx, &[&self.rule], today_or(None), Some(0))?[0].count;
+        Ok(SavedSegment {
+            id,
+            name,
+            description,
+            rule: self.rule,
+            template: self.template,
+            count,
+        })
+    }
+}
+
+pub struct DeleteSegment {
+    pub id: i64,
+}
+
+impl Operation for DeleteSegment {
+    type Output = ();
+    fn action(&self) -> Action {
+        Action::PatientWrite
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<()> {
+        if tx.execute("DELETE FROM segment WHERE id = ?1", [self.id])? == 0 {
+            return Err(ClinicError::not_found("segment", &self.id.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// A saved segment's members (by its name, any case), with why each is in.
+pub struct SavedSegmentMembers {
+    pub name: String,
+    pub today: Option<NaiveDate>,
+    pub limit: Option<u32>,
+}
+
+impl Operation for SavedSegmentMembers {
+    type Output = RuleResult;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<RuleResult> {
+        let rule = find_rule(tx, &self.name)?
+            .ok_or_else(|| ClinicError::not_found("segment", &self.name))?;
+        let limit = self.limit.map(|l| l as usize);
+        Ok(evaluate_all(tx, &[&rule], today_or(self.today), limit)?
+            .pop()
+            .expect("one rule"))
+    }
+}
+
+/// The saved rule called `name` (any case).
+pub(crate) fn find_rule(tx: &Transaction<'_>, name: &str) -> Result<Option<Rule>> {
+    Ok(stored(tx)?
+        .into_iter()
+        .find(|s| s.name.to_lowercase() == name.trim().to_lowercase())
+        .map(|s| s.rule))
+}
+
+/// Names of the saved segments whose rule tests for the tag.
+pub(crate) fn segments_using_tag(tx: &Transaction<'_>, tag: &str) -> Result<Vec<String>> {
+    Ok(stored(tx)?
+        .into_iter()
+        .filter(|s| {
+            s.rule
+                .tag_names()
+                .iter()
+                .any(|n| n.to_lowercase() == tag.to_lowercase())
+        })
+        .map(|s| s.name)
+        .collect())
+}
+
+/// A tag's new name written into every saved rule that used the old one.
+pub(crate) fn rename_tag_in_rules(tx: &Transaction<'_>, from: &str, to: &str) -> Result<()> {
+    for Stored { id, rule, .. } in stored(tx)? {
+        let renamed = rule.with_tag_renamed(from, to);
+        if renamed != rule {
+            tx.execute(
+                "UPDATE segment SET rule = ?1 WHERE id = ?2",
+                params![
+                    serde_json::to_string(&renamed).expect("rule serialises"),
+                    id
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
