@@ -1409,8 +1409,11 @@ fn segments_list_members_and_explain_from_the_command_line() {
         "{}",
         stderr(&out_of_range)
     );
+    // Not a dimension: taken as a saved segment's name, and there is none.
     let bad = clinic(d, &["segments", "members", "visits-high"]);
-    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    assert_eq!(bad.status.code(), Some(4), "{}", stderr(&bad));
+    let no_label = clinic(d, &["segments", "members", "age-group:elderly"]);
+    assert_eq!(no_label.status.code(), Some(3), "{}", stderr(&no_label));
     let unknown = clinic(
         d,
         &[
@@ -1420,4 +1423,133 @@ fn segments_list_members_and_explain_from_the_command_line() {
         ],
     );
     assert_eq!(unknown.status.code(), Some(4), "{}", stderr(&unknown));
+}
+
+#[test]
+fn rule_segments_and_tags_from_the_command_line() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let add = |name: &str, birth: &str| -> String {
+        ok(clinic(
+            d,
+            &["patient", "add", "--name", name, "--birth-date", birth],
+        ))
+        .trim()
+        .to_string()
+    };
+    let old = add("张伟明", "1950-05-17");
+    let young = add("陳美玲", "1995-03-02");
+
+    let templates = ok(clinic(d, &["segments", "templates"]));
+    assert!(templates.contains("chronic-not-seen-90"), "{templates}");
+    let rule = tmp.path().join("seniors.json");
+    std::fs::write(
+        &rule,
+        r#"{"kind":"all","items":[{"kind":"age","min":65,"max":null},{"kind":"not","item":{"kind":"tag","name":"Called"}}]}"#,
+    )
+    .unwrap();
+    // The rule names a tag that does not exist yet: refused.
+    let early = clinic(
+        d,
+        &[
+            "segments",
+            "save",
+            "Seniors to call",
+            "--rule",
+            rule.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(early.status.code(), Some(3), "{}", stderr(&early));
+    ok(clinic(
+        d,
+        &["tags", "create", "Called", "--colour", "green"],
+    ));
+    let saved = ok(clinic(
+        d,
+        &[
+            "segments",
+            "save",
+            "Seniors to call",
+            "--rule",
+            rule.to_str().unwrap(),
+        ],
+    ));
+    assert!(saved.contains("1 patient(s)"), "{saved}");
+    let members = ok(clinic(d, &["segments", "members", "seniors TO call"]));
+    assert!(
+        members.contains(&old) && !members.contains(&young),
+        "{members}"
+    );
+    assert!(members.contains("years old"), "{members}");
+
+    // Tag the segment's members in bulk: they leave the segment.
+    let applied = ok(clinic(
+        d,
+        &["tags", "apply", "called", "--segment", "Seniors to call"],
+    ));
+    assert!(applied.contains("put on 1 patient(s)"), "{applied}");
+    let saved_list = ok(clinic(d, &["--json", "segments", "saved"]));
+    let saved_list: serde_json::Value = serde_json::from_str(&saved_list).unwrap();
+    assert_eq!(saved_list[0]["count"], 0);
+    let tags = ok(clinic(d, &["--json", "tags", "list"]));
+    let tags: serde_json::Value = serde_json::from_str(&tags).unwrap();
+    assert_eq!(tags[0]["patients"], 1);
+    assert_eq!(tags[0]["colour"], "green");
+
+    // A tag in use is kept (exit 14); renaming carries into the rule.
+    let in_use = clinic(d, &["tags", "delete", "Called"]);
+    assert_eq!(in_use.status.code(), Some(14), "{}", stderr(&in_use));
+    ok(clinic(d, &["tags", "edit", "Called", "--rename", "Phoned"]));
+    ok(clinic(d, &["tags", "remove", "Phoned", "--patient", &old]));
+    let back = ok(clinic(d, &["segments", "members", "Seniors to call"]));
+    assert!(back.contains(&old), "{back}");
+
+    // From a template, then exported as a call list.
+    ok(clinic(
+        d,
+        &[
+            "segments",
+            "save",
+            "Birthdays",
+            "--template",
+            "birthdays-this-week",
+        ],
+    ));
+    let csv = tmp.path().join("call.csv");
+    ok(clinic(
+        d,
+        &[
+            "segments",
+            "export",
+            "Seniors to call",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("\u{feff}id,name,sex,birthDate,phone,paymentType,visits,lastVisit,why"),
+        "{text}"
+    );
+    assert!(
+        text.contains("张伟明") && text.contains("years old"),
+        "{text}"
+    );
+    let xlsx = tmp.path().join("adults.xlsx");
+    ok(clinic(
+        d,
+        &[
+            "segments",
+            "export",
+            "age-group:adult",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+
+    ok(clinic(d, &["segments", "delete", "seniors to call"]));
+    ok(clinic(d, &["tags", "delete", "Phoned"]));
+    let gone = clinic(d, &["segments", "delete", "Seniors to call"]);
+    assert_eq!(gone.status.code(), Some(4), "{}", stderr(&gone));
 }

@@ -81,10 +81,13 @@ enum Command {
     /// Education handouts: list the topics, print one for a patient as PDF
     #[command(subcommand)]
     Handout(HandoutCommand),
-    /// Patient classification: counts per dimension, a label's members, why a patient
-    /// carries each label
+    /// Patient classification: counts per dimension, any segment's members, why a patient
+    /// carries each label, saved rule segments, a segment exported as a list
     #[command(subcommand)]
     Segments(segments::SegmentsCommand),
+    /// Staff tags on patients: create, rename, put on or take off in bulk
+    #[command(subcommand)]
+    Tags(segments::TagsCommand),
     /// The clinic's name, address and phone, printed on every handout
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -155,7 +158,7 @@ enum HandoutCommand {
         /// A patient id; repeat for more
         #[arg(long = "patient", required_unless_present = "segment")]
         patients: Vec<String>,
-        /// Everyone in a segment, e.g. `age-group:senior` or `lifecycle:at-risk`
+        /// Everyone in a segment: a label such as `age-group:senior`, or a saved segment's name
         #[arg(long)]
         segment: Option<String>,
         #[arg(long)]
@@ -498,6 +501,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Cancelled => 11,
         ErrorCode::BackupInvalid => 12,
         ErrorCode::FolderMissing | ErrorCode::FolderReadOnly => 13,
+        ErrorCode::InUse => 14,
         ErrorCode::Io | ErrorCode::Storage => 1,
     }
 }
@@ -584,6 +588,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
     match cli.command {
         Command::Backup(cmd) => backups::run(cmd, clinic, out)?,
         Command::Segments(cmd) => segments::run(cmd, clinic, out)?,
+        Command::Tags(cmd) => segments::run_tags(cmd, clinic, out)?,
         Command::Init { .. } | Command::Key(_) => unreachable!("handled above"),
         Command::Patient(cmd) => match cmd {
             PatientCommand::Add {
@@ -763,18 +768,9 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 ids.push(parse_id("patient", p)?);
             }
             if let Some(name) = &segment {
-                let (dimension, label) = segments::segment_name(name)?;
-                let members = clinic.execute(
-                    &actor,
-                    clinic_core::segments::SegmentMembers {
-                        dimension,
-                        label,
-                        today: None,
-                    },
-                )?;
-                for m in members {
-                    if !ids.contains(&m.id) {
-                        ids.push(m.id);
+                for id in segments::member_ids(clinic, name)? {
+                    if !ids.contains(&id) {
+                        ids.push(id);
                     }
                 }
             }

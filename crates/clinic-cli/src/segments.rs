@@ -1,38 +1,144 @@
-//! `clinic segments …`: the built-in dimensions counted, a label's members, and why a
-//! patient carries each label.
+//! `clinic segments …`: the built-in dimensions counted, any segment's members (a label or
+//! a saved rule segment), why a patient carries each label, saved rule segments and their
+//! templates, a segment exported as a call list; `clinic tags …`: staff tags, in bulk.
+
+use std::path::PathBuf;
 
 use clap::Subcommand;
+use clinic_core::export::{save, ExportFormat};
 use clinic_core::patients::parse_id;
-use clinic_core::segments::{CountSegments, Dimension, ExplainPatient, SegmentMembers};
-use clinic_core::{Actor, Clinic, ClinicError, Result, ValidationRule};
+use clinic_core::segments::{
+    CountSegments, DeleteSegment, DeleteTag, ExplainPatient, ExportSegment, ListSavedSegments,
+    ListSegmentTemplates, ListTags, ResolveSegment, Rule, SaveSegment, SaveTag, SegmentRef,
+    TagColour, TagPatients,
+};
+use clinic_core::{Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
+use uuid::Uuid;
 
 use crate::output::Output;
 
 #[derive(Subcommand)]
 pub enum SegmentsCommand {
-    /// Every dimension with how many patients carry each label
+    /// Every dimension with how many patients carry each label, then the saved segments
     List,
-    /// The patients with a label, e.g. `visit-frequency:high` or `lifecycle:at-risk`
+    /// A segment's patients: a label such as `visit-frequency:high` or `lifecycle:at-risk`,
+    /// or a saved segment's name
     Members { name: String },
     /// Each label of a patient with the facts and the rule behind it
     Explain { patient: String },
+    /// The saved rule segments with their counts today
+    Saved,
+    /// The ready-made rules a segment can start from
+    Templates,
+    /// Save a rule segment (a new name, or an existing one to change its rule)
+    Save {
+        name: String,
+        /// The rule as JSON (see README "Rule segments"); `-` reads it from stdin
+        #[arg(
+            long,
+            conflicts_with = "template",
+            required_unless_present = "template"
+        )]
+        rule: Option<PathBuf>,
+        /// Start from a ready-made rule instead, e.g. `chronic-not-seen-90`
+        #[arg(long)]
+        template: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a saved segment (its patients are not touched)
+    Delete { name: String },
+    /// Write a segment's patients (contact, visits, why) to a CSV or XLSX file
+    Export {
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// csv or xlsx; by default from the file's extension
+        #[arg(long)]
+        format: Option<String>,
+    },
 }
 
-/// `dimension:label` → its parts.
-pub(crate) fn segment_name(name: &str) -> Result<(Dimension, String)> {
-    let bad = || {
-        ClinicError::validation(
-            "name",
-            ValidationRule::UnknownValue,
-            format!(
-                "a dimension and a label as DIMENSION:LABEL; dimensions: {}",
-                Dimension::allowed()
-            ),
-        )
+#[derive(Subcommand)]
+pub enum TagsCommand {
+    /// Every tag with its number of patients
+    List,
+    /// A new tag
+    Create {
+        name: String,
+        /// grey, red, orange, gold, green, teal, blue, purple or pink
+        #[arg(long, default_value = "blue")]
+        colour: String,
+    },
+    /// Rename a tag (saved segments that use it follow) or change its colour
+    Edit {
+        name: String,
+        #[arg(long)]
+        rename: Option<String>,
+        #[arg(long)]
+        colour: Option<String>,
+    },
+    /// Delete a tag (refused while a saved segment uses it)
+    Delete { name: String },
+    /// Put the tag on patients: ids, and/or every member of a segment
+    Apply {
+        name: String,
+        #[arg(long = "patient")]
+        patients: Vec<String>,
+        #[arg(long, required_unless_present = "patients")]
+        segment: Option<String>,
+    },
+    /// Take the tag off patients: ids, and/or every member of a segment
+    Remove {
+        name: String,
+        #[arg(long = "patient")]
+        patients: Vec<String>,
+        #[arg(long, required_unless_present = "patients")]
+        segment: Option<String>,
+    },
+}
+
+/// A segment's member ids, by name (DIMENSION:LABEL or a saved segment).
+pub(crate) fn member_ids(clinic: &Clinic, name: &str) -> Result<Vec<Uuid>> {
+    Ok(clinic
+        .execute(
+            &Actor::owner(),
+            ResolveSegment {
+                segment: SegmentRef::parse(name)?,
+                today: None,
+            },
+        )?
+        .into_iter()
+        .map(|m| m.id)
+        .collect())
+}
+
+fn read_rule(path: &PathBuf) -> Result<Rule> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            ClinicError::new(
+                ErrorCode::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?
     };
-    let (dimension, label) = name.split_once(':').ok_or_else(bad)?;
-    let dimension = Dimension::parse(dimension).ok_or_else(bad)?;
-    Ok((dimension, label.trim().to_string()))
+    serde_json::from_str(&text).map_err(|e| {
+        ClinicError::validation(
+            "rule",
+            ValidationRule::InvalidFormat,
+            format!("the rule is not valid JSON for a segment rule: {e}"),
+        )
+    })
+}
+
+fn saved_id(clinic: &Clinic, name: &str) -> Result<Option<i64>> {
+    Ok(clinic
+        .execute(&Actor::owner(), ListSavedSegments { today: None })?
+        .into_iter()
+        .find(|s| s.name.to_lowercase() == name.trim().to_lowercase())
+        .map(|s| s.id))
 }
 
 pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
@@ -50,15 +156,20 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                         println!("  {:<20} {:>8}", c.label, c.count);
                     }
                 }
+                let saved = clinic.execute(&actor, ListSavedSegments { today: None })?;
+                if !saved.is_empty() {
+                    println!("saved segments");
+                    for s in &saved {
+                        println!("  {:<40} {:>8}", s.name, s.count);
+                    }
+                }
             }
         }
         SegmentsCommand::Members { name } => {
-            let (dimension, label) = segment_name(&name)?;
             let members = clinic.execute(
                 &actor,
-                SegmentMembers {
-                    dimension,
-                    label,
+                ResolveSegment {
+                    segment: SegmentRef::parse(&name)?,
                     today: None,
                 },
             )?;
@@ -66,7 +177,7 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 out.print_json(&members);
             } else {
                 for m in &members {
-                    println!("{}  {}  ({})", m.id, m.name, m.why.text);
+                    println!("{}  {}  ({})", m.id, m.name, m.why);
                 }
                 eprintln!("{} patient(s)", members.len());
             }
@@ -88,6 +199,196 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 }
             }
         }
+        SegmentsCommand::Saved => {
+            let saved = clinic.execute(&actor, ListSavedSegments { today: None })?;
+            if out.json {
+                out.print_json(&saved);
+            } else {
+                for s in &saved {
+                    println!("{:<40} {:>8}", s.name, s.count);
+                }
+            }
+        }
+        SegmentsCommand::Templates => {
+            let templates = clinic.execute(&actor, ListSegmentTemplates)?;
+            if out.json {
+                out.print_json(&templates);
+            } else {
+                for t in &templates {
+                    println!("{:<24} {}", t.key, t.name);
+                }
+            }
+        }
+        SegmentsCommand::Save {
+            name,
+            rule,
+            template,
+            description,
+        } => {
+            let rule = match (&rule, &template) {
+                (Some(path), _) => read_rule(path)?,
+                (None, Some(key)) => clinic
+                    .execute(&actor, ListSegmentTemplates)?
+                    .into_iter()
+                    .find(|t| t.key == *key)
+                    .map(|t| t.rule)
+                    .ok_or_else(|| {
+                        ClinicError::validation(
+                            "template",
+                            ValidationRule::UnknownValue,
+                            format!("no template {key}: see `clinic segments templates`"),
+                        )
+                    })?,
+                (None, None) => unreachable!("clap requires --rule or --template"),
+            };
+            let saved = clinic.execute(
+                &actor,
+                SaveSegment {
+                    id: saved_id(clinic, &name)?,
+                    name,
+                    description,
+                    rule,
+                    template,
+                },
+            )?;
+            if out.json {
+                out.print_json(&saved);
+            } else {
+                println!("saved {}: {} patient(s) today", saved.name, saved.count);
+            }
+        }
+        SegmentsCommand::Delete { name } => {
+            let id =
+                saved_id(clinic, &name)?.ok_or_else(|| ClinicError::not_found("segment", &name))?;
+            clinic.execute(&actor, DeleteSegment { id })?;
+            println!("deleted {name}");
+        }
+        SegmentsCommand::Export {
+            name,
+            out: path,
+            format,
+        } => {
+            let format = match format {
+                Some(f) => ExportFormat::parse(&f)?,
+                None => match path.extension().and_then(|e| e.to_str()) {
+                    Some(e) if e.eq_ignore_ascii_case("xlsx") => ExportFormat::Xlsx,
+                    _ => ExportFormat::Csv,
+                },
+            };
+            let bytes = clinic.execute(
+                &actor,
+                ExportSegment {
+                    segment: SegmentRef::parse(&name)?,
+                    format,
+                    today: None,
+                },
+            )?;
+            save(&path, &bytes)?;
+            out.exported(&path, bytes.len());
+        }
     }
+    Ok(())
+}
+
+fn colour(text: &str) -> Result<TagColour> {
+    TagColour::parse(text).ok_or_else(|| {
+        ClinicError::validation(
+            "colour",
+            ValidationRule::UnknownValue,
+            format!("a colour is one of {}", TagColour::allowed()),
+        )
+    })
+}
+
+pub fn run_tags(cmd: TagsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
+    let actor = Actor::owner();
+    let find = |name: &str| -> Result<clinic_core::segments::Tag> {
+        clinic
+            .execute(&actor, ListTags)?
+            .into_iter()
+            .find(|t| t.name.to_lowercase() == name.trim().to_lowercase())
+            .ok_or_else(|| ClinicError::not_found("tag", name))
+    };
+    match cmd {
+        TagsCommand::List => {
+            let tags = clinic.execute(&actor, ListTags)?;
+            if out.json {
+                out.print_json(&tags);
+            } else {
+                for t in &tags {
+                    println!("{:<30} {:<8} {:>8}", t.name, t.colour.code(), t.patients);
+                }
+            }
+        }
+        TagsCommand::Create { name, colour: c } => {
+            let tag = clinic.execute(
+                &actor,
+                SaveTag {
+                    id: None,
+                    name,
+                    colour: colour(&c)?,
+                },
+            )?;
+            println!("created {}", tag.name);
+        }
+        TagsCommand::Edit {
+            name,
+            rename,
+            colour: c,
+        } => {
+            let tag = find(&name)?;
+            let saved = clinic.execute(
+                &actor,
+                SaveTag {
+                    id: Some(tag.id),
+                    name: rename.unwrap_or(tag.name),
+                    colour: c.as_deref().map(colour).transpose()?.unwrap_or(tag.colour),
+                },
+            )?;
+            println!("saved {} ({})", saved.name, saved.colour.code());
+        }
+        TagsCommand::Delete { name } => {
+            let tag = find(&name)?;
+            clinic.execute(&actor, DeleteTag { id: tag.id })?;
+            println!("deleted {}", tag.name);
+        }
+        TagsCommand::Apply {
+            name,
+            patients,
+            segment,
+        } => tag_patients(clinic, &find(&name)?, &patients, segment.as_deref(), false)?,
+        TagsCommand::Remove {
+            name,
+            patients,
+            segment,
+        } => tag_patients(clinic, &find(&name)?, &patients, segment.as_deref(), true)?,
+    }
+    Ok(())
+}
+
+fn tag_patients(
+    clinic: &Clinic,
+    tag: &clinic_core::segments::Tag,
+    patients: &[String],
+    segment: Option<&str>,
+    remove: bool,
+) -> Result<()> {
+    let mut ids = Vec::new();
+    for p in patients {
+        ids.push(parse_id("patient", p)?);
+    }
+    if let Some(segment) = segment {
+        ids.extend(member_ids(clinic, segment)?);
+    }
+    let changed = clinic.execute(
+        &Actor::owner(),
+        TagPatients {
+            tag_id: tag.id,
+            patients: ids,
+            remove,
+        },
+    )?;
+    let verb = if remove { "taken off" } else { "put on" };
+    println!("{} {verb} {changed} patient(s)", tag.name);
     Ok(())
 }

@@ -55,11 +55,26 @@ pub struct Export {
 }
 
 /// A table: header and rows of text (and, for XLSX, which columns are money).
-struct Sheet {
-    name: &'static str,
-    headers: &'static [&'static str],
-    rows: Vec<Vec<String>>,
-    money_column: Option<usize>,
+pub(crate) struct Sheet {
+    pub name: &'static str,
+    pub headers: &'static [&'static str],
+    pub rows: Vec<Vec<String>>,
+    pub money_column: Option<usize>,
+}
+
+impl Sheet {
+    /// The sheet as a CSV (UTF-8 with BOM) or XLSX file.
+    pub(crate) fn bytes(&self, format: ExportFormat) -> Result<Vec<u8>> {
+        match format {
+            ExportFormat::Csv => to_csv(self),
+            ExportFormat::Xlsx => to_xlsx(self),
+            ExportFormat::Fhir => Err(ClinicError::validation(
+                "format",
+                ValidationRule::UnknownValue,
+                "this list exports as csv or xlsx",
+            )),
+        }
+    }
 }
 
 const PATIENT_HEADERS: &[&str] = &[
@@ -452,10 +467,7 @@ impl Operation for Export {
             ExportWhat::Patients => patient_sheet(&all_patients(tx)?),
             ExportWhat::Visits => visit_sheet(&all_visits(tx)?),
         };
-        match self.format {
-            ExportFormat::Csv => to_csv(&sheet),
-            _ => to_xlsx(&sheet),
-        }
+        sheet.bytes(self.format)
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod custom;
 pub mod dimensions;
+pub mod members;
 pub mod rules;
 pub mod saved;
 pub mod tags;
@@ -27,6 +28,7 @@ pub use custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
 pub use dimensions::{
     age_on, labels, rfm, window_start, ClinicContext, Dimension, Facts, PatientLabel, VisitFact,
 };
+pub use members::{members_of, ExportSegment, Member, ResolveSegment, SegmentRef};
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
 pub use saved::{
     DeleteSegment, EvaluateRule, ListSavedSegments, ListSegmentTemplates, RuleMember, RuleResult,
