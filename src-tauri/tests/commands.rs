@@ -718,3 +718,94 @@ fn segments_through_ipc_labels_counts_members_and_thresholds() {
         .iter()
         .any(|l| l["dimension"] == "age-group" && l["label"] == "adult"));
 }
+
+#[test]
+fn rule_segments_and_tags_through_ipc() {
+    let h = unlocked();
+    let patient = call(
+        &h,
+        "patient_create",
+        json!({"input": {"name": "张伟明", "birthDate": "1950-05-17"}, "allowDuplicate": false}),
+    )
+    .unwrap();
+    let id = patient["id"].as_str().unwrap().to_string();
+    call(
+        &h,
+        "patient_create",
+        json!({"input": {"name": "陳美玲", "birthDate": "2001-01-01"}, "allowDuplicate": false}),
+    )
+    .unwrap();
+    let templates = call(&h, "segment_templates", json!({})).unwrap();
+    assert!(templates.as_array().unwrap().len() >= 10);
+
+    let rule = json!({"kind": "any", "items": [
+        {"kind": "age", "min": 65, "max": null},
+        {"kind": "tag", "name": "VIP"}]});
+    // An unknown tag comes back as a typed validation error.
+    let err = call(
+        &h,
+        "segment_rule_evaluate",
+        json!({"rule": rule, "limit": 10}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err["code"].as_str(), err["rule"].as_str()),
+        (Some("VALIDATION"), Some("unknown_value"))
+    );
+    let tag = call(
+        &h,
+        "tag_save",
+        json!({"id": null, "name": "VIP", "colour": "gold"}),
+    )
+    .unwrap();
+    let live = call(
+        &h,
+        "segment_rule_evaluate",
+        json!({"rule": rule, "limit": 10}),
+    )
+    .unwrap();
+    assert_eq!(live["count"], 1);
+    assert_eq!(live["members"][0]["why"][0]["kind"], "age");
+
+    let saved = call(
+        &h,
+        "segment_save",
+        json!({"id": null, "name": "Seniors or VIP", "description": null, "rule": rule, "template": null}),
+    )
+    .unwrap();
+    assert_eq!(saved["count"], 1);
+    // Tag everyone in the built-in adult label: the saved segment grows.
+    let n = call(
+        &h,
+        "tag_patients",
+        json!({"tagId": tag["id"], "patientIds": [], "segment": {"kind": "label", "dimension": "age-group", "label": "adult"}, "remove": false}),
+    )
+    .unwrap();
+    assert_eq!(n, 1);
+    let list = call(&h, "segments_saved", json!({})).unwrap();
+    assert_eq!(list[0]["count"], 2);
+    let members = call(
+        &h,
+        "segment_saved_members",
+        json!({"name": "seniors or vip"}),
+    )
+    .unwrap();
+    assert_eq!(members["members"].as_array().unwrap().len(), 2);
+    let mine = call(&h, "patient_tags", json!({"patientId": id})).unwrap();
+    assert_eq!(mine, json!([]));
+    let err = call(&h, "tag_delete", json!({"id": tag["id"]})).unwrap_err();
+    assert_eq!(err["code"], "IN_USE");
+
+    let path = call(
+        &h,
+        "segment_export",
+        json!({"segment": {"kind": "saved", "name": "Seniors or VIP"}, "format": "csv"}),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(path.as_str().unwrap()).unwrap();
+    assert!(text.contains("张伟明") && text.contains("陳美玲"), "{text}");
+
+    call(&h, "segment_delete", json!({"id": saved["id"]})).unwrap();
+    call(&h, "tag_delete", json!({"id": tag["id"]})).unwrap();
+    assert_eq!(call(&h, "tags_list", json!({})).unwrap(), json!([]));
+}

@@ -240,6 +240,53 @@ async function handouts(b) {
   return usb;
 }
 
+/** A rule segment built in the window: the live count and the saved count are right for
+ *  the patients registered above (张伟明 1980, 王芳 1975 are over 40; 李娜 1992, 孙丽 1990
+ *  are not), and follow a tag put on a patient on her page. */
+async function segments(b) {
+  await (await $t(b, "nav-segments")).click();
+  await type(b, "tag-new-name", "VIP");
+  await (await $t(b, "tag-create")).click();
+  await (await $t(b, "tag-VIP")).waitForDisplayed({ timeout: 10000 });
+  await (await $t(b, "segment-new")).click();
+  const live = await $t(b, "segment-live-count");
+  const counted = (n) =>
+    b.waitUntil(async () => (await live.getText()).startsWith(`${n} patients match now`), {
+      timeout: 10000,
+      timeoutMsg: `the live count did not reach ${n}`,
+    });
+  await type(b, "rule-min-r-0", "40");
+  await b.keys("Tab");
+  await counted(2);
+  // "Over 40 OR tagged VIP"
+  await (await $t(b, "rule-combine-r")).selectByAttribute("value", "any");
+  await (await $t(b, "rule-add-r")).click();
+  await (await $t(b, "rule-kind-r-1")).selectByAttribute("value", "tag");
+  await counted(2);
+  await type(b, "segment-name", "Over 40 or VIP");
+  await shot(b, "17-segment-builder-en");
+  await (await $t(b, "segment-save")).click();
+  await b.waitUntil(async () => (await b.$$('[data-testid="saved-segment-member"]')).length === 2, { timeout: 10000 });
+  assert.match(await (await $t(b, "saved-segment-count")).getText(), /^2 patients/);
+
+  // 李娜 gets the tag on her page: the segment now holds three.
+  await (await $t(b, "nav-patients")).click();
+  await type(b, "patient-search", "李娜");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await (await $t(b, "patient-search")).addValue("\uE007");
+  await (await $t(b, "patient-tag-add")).click();
+  await type(b, "patient-tag-input", "VIP");
+  await (await $t(b, "patient-tag-save")).click();
+  await (await $t(b, "patient-tag-VIP")).waitForDisplayed({ timeout: 10000 });
+  await (await $t(b, "nav-segments")).click();
+  const count = await $t(b, "saved-segment-count");
+  await count.waitForDisplayed({ timeout: 10000 });
+  await b.waitUntil(async () => /^3 patients/.test(await count.getText()), { timeout: 10000, timeoutMsg: "the saved count did not follow the tag" });
+  await (await $t(b, "saved-segment-open")).click();
+  await b.waitUntil(async () => (await b.$$('[data-testid="saved-segment-member"]')).length === 3, { timeout: 10000 });
+  await shot(b, "18-segment-saved-en");
+}
+
 async function scenario() {
   // --- first run ---
   let { browser: b } = await openApp();
@@ -355,6 +402,7 @@ async function scenario() {
   await shot(b, "08-patient-page-en");
 
   const usb = await handouts(b);
+  await segments(b);
 
   // --- closing the window backs up first (the schedule's default), then the app goes ---
   const before = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));

@@ -38,6 +38,13 @@ import type { PatientLabel } from "./bindings/PatientLabel";
 import type { DimensionCounts } from "./bindings/DimensionCounts";
 import type { Dimension } from "./bindings/Dimension";
 import type { SegmentMember } from "./bindings/SegmentMember";
+import type { Rule } from "./bindings/Rule";
+import type { RuleResult } from "./bindings/RuleResult";
+import type { SavedSegment } from "./bindings/SavedSegment";
+import type { SegmentTemplate } from "./bindings/SegmentTemplate";
+import type { SegmentRef } from "./bindings/SegmentRef";
+import type { Tag } from "./bindings/Tag";
+import type { TagColour } from "./bindings/TagColour";
 import type { RecoveryKitSaved } from "./bindings/RecoveryKitSaved";
 import type { RotationReport } from "./bindings/RotationReport";
 
@@ -126,6 +133,23 @@ export const api = {
   segmentsExplain: (patientId: string) => call<PatientLabel[]>("segments_explain", { patientId }),
   segmentsCounts: () => call<DimensionCounts[]>("segments_counts"),
   segmentsMembers: (dimension: Dimension, label: string) => call<SegmentMember[]>("segments_members", { dimension, label }),
+  /** A rule's count now and its first `limit` members (the live count while building). */
+  segmentRuleEvaluate: (rule: Rule, limit: number | null) => call<RuleResult>("segment_rule_evaluate", { rule, limit }),
+  segmentTemplates: () => call<SegmentTemplate[]>("segment_templates"),
+  segmentsSaved: () => call<SavedSegment[]>("segments_saved"),
+  segmentSave: (id: number | null, name: string, description: string | null, rule: Rule, template: string | null) =>
+    call<SavedSegment>("segment_save", { id, name, description, rule, template }),
+  segmentDelete: (id: number) => call<null>("segment_delete", { id }),
+  segmentSavedMembers: (name: string) => call<RuleResult>("segment_saved_members", { name }),
+  /** A segment's members as a call list in Downloads; answers the path. */
+  segmentExport: (segment: SegmentRef, format: ExportFormat) => call<string>("segment_export", { segment, format }),
+  tagsList: () => call<Tag[]>("tags_list"),
+  tagSave: (id: number | null, name: string, colour: TagColour) => call<Tag>("tag_save", { id, name, colour }),
+  tagDelete: (id: number) => call<null>("tag_delete", { id }),
+  /** Puts the tag on (or takes it off) the patients given and every member of `segment`. */
+  tagPatients: (tagId: number, patientIds: string[], segment: SegmentRef | null, remove: boolean) =>
+    call<number>("tag_patients", { tagId, patientIds, segment, remove }),
+  patientTags: (patientId: string) => call<Tag[]>("patient_tags", { patientId }),
   /** A new recovery code (the old one stops working) and its kit as PDF in Downloads. */
   recoveryKitToDownloads: (secret: string, language: Language, paper: Paper) =>
     call<RecoveryKitSaved>("recovery_kit_to_downloads", { secret, language, paper }),

@@ -26,6 +26,9 @@ export function installFakeBackend(scenario) {
     rotateStepMs: 0,
     fail: {},
     searchDelayMs: {},
+    tags: [],
+    patientTags: [],
+    segments: [],
     ...scenario,
   };
 
@@ -610,6 +613,120 @@ export function installFakeBackend(scenario) {
       .map((p) => ({ id: p.id, name: p.name, why: commands.segments_explain({ patientId: p.id }).find((l) => l.dimension === dimension) }))
       .filter((m) => m.why?.label === label)
       .sort((a, b) => a.name.localeCompare(b.name));
+  };
+
+  // Tags and rule segments: the core's shapes; the evaluator knows age, tags and labels.
+  const tagCount = (id) => s.patientTags.filter((x) => x.tagId === id).length;
+  const tagOut = (t) => ({ ...t, patients: tagCount(t.id) });
+  commands.tags_list = () => s.tags.map(tagOut).sort((a, b) => a.name.localeCompare(b.name));
+  commands.tag_save = ({ id, name, colour }) => {
+    const clean = String(name).trim();
+    if (!clean) throw err("VALIDATION", "a tag needs a name", "name", "required");
+    if (s.tags.some((t) => t.name.toLowerCase() === clean.toLowerCase() && t.id !== id)) throw err("VALIDATION", "taken", "name", "taken");
+    if (id == null) {
+      const tag = { id: s.tags.length + 1, name: clean, colour };
+      s.tags.push(tag);
+      return tagOut(tag);
+    }
+    const tag = s.tags.find((t) => t.id === id);
+    Object.assign(tag, { name: clean, colour });
+    return tagOut(tag);
+  };
+  commands.tag_delete = ({ id }) => {
+    s.tags = s.tags.filter((t) => t.id !== id);
+    s.patientTags = s.patientTags.filter((x) => x.tagId !== id);
+    return null;
+  };
+  commands.patient_tags = ({ patientId }) =>
+    s.tags.filter((t) => s.patientTags.some((x) => x.tagId === t.id && x.patientId === patientId)).map(tagOut);
+  const evaluate = (rule, p) => {
+    const r = (kind, facts, text) => [{ kind, negated: false, facts, text }];
+    switch (rule.kind) {
+      case "all":
+      case "any": {
+        const results = rule.items.map((i) => evaluate(i, p));
+        const m = rule.kind === "all" ? results.every((x) => x[0]) : results.some((x) => x[0]);
+        return [m, results.filter((x) => x[0] === m).flatMap((x) => x[1])];
+      }
+      case "not": {
+        const [m, why] = evaluate(rule.item, p);
+        return [!m, why.map((w) => ({ ...w, negated: !w.negated }))];
+      }
+      case "age":
+        if (p.age == null) return [false, r("age", {}, "age unknown")];
+        return [(rule.min == null || p.age >= rule.min) && (rule.max == null || p.age <= rule.max), r("age", { age: String(p.age) }, `${p.age} years old`)];
+      case "tag": {
+        const tag = s.tags.find((t) => t.name.toLowerCase() === rule.name.toLowerCase());
+        const has = !!tag && s.patientTags.some((x) => x.tagId === tag.id && x.patientId === p.id);
+        return [has, r("tag", { name: rule.name, has: String(has) }, `tag ${rule.name}`)];
+      }
+      case "label": {
+        const l = commands.segments_explain({ patientId: p.id }).find((x) => x.dimension === rule.dimension);
+        return [l?.label === rule.label, r("label", { dimension: rule.dimension, label: l?.label ?? "unknown" }, l?.text ?? "")];
+      }
+      default:
+        return [false, r(rule.kind, {}, "")];
+    }
+  };
+  const checkRule = (rule) => {
+    if ((rule.kind === "all" || rule.kind === "any") && !rule.items.length) throw err("VALIDATION", "a group needs a condition", "rule", "out_of_range");
+    if (rule.kind === "age" && rule.min != null && rule.max != null && rule.min > rule.max) throw err("VALIDATION", "reversed", "rule", "out_of_range");
+    if (rule.kind === "tag" && !s.tags.some((t) => t.name.toLowerCase() === rule.name.toLowerCase())) throw err("VALIDATION", "no such tag", "rule", "unknown_value");
+    for (const i of rule.items ?? (rule.item ? [rule.item] : [])) checkRule(i);
+  };
+  const run = (rule, limit) => {
+    checkRule(rule);
+    const members = s.patients
+      .filter((p) => !p.archivedAt)
+      .map((p) => [p, ...evaluate(rule, p)])
+      .filter((x) => x[1])
+      .map(([p, , why]) => ({ id: p.id, name: p.name, why }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { count: members.length, members: limit == null ? members : members.slice(0, limit) };
+  };
+  commands.segment_rule_evaluate = ({ rule, limit }) => run(rule, limit);
+  commands.segment_templates = () => [
+    { key: "chronic-not-seen-90", name: "Chronic patients not seen in 90 days", rule: { kind: "all", items: [{ kind: "chronic", terms: [] }, { kind: "daysSinceLastVisit", min: 90, max: null }] } },
+    { key: "high-value-at-risk", name: "High-value patients at risk", rule: { kind: "all", items: [{ kind: "label", dimension: "value-tier", label: "high-value" }, { kind: "label", dimension: "lifecycle", label: "at-risk" }] } },
+  ];
+  const savedOut = (x) => ({ ...x, count: run(x.rule, 0).count });
+  commands.segments_saved = () => s.segments.map(savedOut).sort((a, b) => a.name.localeCompare(b.name));
+  commands.segment_save = ({ id, name, description, rule, template }) => {
+    if (!String(name).trim()) throw err("VALIDATION", "a segment needs a name", "name", "required");
+    checkRule(rule);
+    if (s.segments.some((x) => x.name.toLowerCase() === name.trim().toLowerCase() && x.id !== id)) throw err("VALIDATION", "taken", "name", "taken");
+    let seg = s.segments.find((x) => x.id === id);
+    if (!seg) {
+      seg = { id: s.segments.length + 1 };
+      s.segments.push(seg);
+    }
+    Object.assign(seg, { name: name.trim(), description, rule, template });
+    return savedOut(seg);
+  };
+  commands.segment_delete = ({ id }) => {
+    s.segments = s.segments.filter((x) => x.id !== id);
+    return null;
+  };
+  const membersOf = (segment) => {
+    if (segment.kind === "saved") return run(s.segments.find((x) => x.name.toLowerCase() === segment.name.toLowerCase()).rule, null).members;
+    return run({ kind: "label", dimension: segment.dimension, label: segment.label }, null).members;
+  };
+  commands.segment_saved_members = ({ name }) => run(s.segments.find((x) => x.name.toLowerCase() === name.toLowerCase()).rule, null);
+  commands.segment_export = ({ segment, format }) => `/home/clinic/Downloads/${segment.name ?? segment.label}.${format}`;
+  commands.tag_patients = ({ tagId, patientIds, segment, remove }) => {
+    const ids = [...patientIds, ...(segment ? membersOf(segment).map((m) => m.id) : [])];
+    let changed = 0;
+    for (const patientId of new Set(ids)) {
+      const has = s.patientTags.some((x) => x.tagId === tagId && x.patientId === patientId);
+      if (remove && has) {
+        s.patientTags = s.patientTags.filter((x) => !(x.tagId === tagId && x.patientId === patientId));
+        changed++;
+      } else if (!remove && !has) {
+        s.patientTags.push({ tagId, patientId });
+        changed++;
+      }
+    }
+    return changed;
   };
 
   window.__fakeBackend = { state: s, calls };

@@ -26,11 +26,11 @@ describe("catalogues", () => {
   const codes: ErrorCode[] = [
     "VALIDATION", "NOT_FOUND", "WRONG_PASSPHRASE", "WRONG_KEY", "KEY_FILE_MISSING", "KEY_FILE_INVALID",
     "NOT_A_CLINIC_FILE", "SCHEMA_TOO_NEW", "ALREADY_INITIALIZED", "NOT_INITIALIZED", "LOCKED",
-    "PERMISSION_DENIED", "DISK_FULL", "IO", "BAD_FILE", "STORAGE", "DUPLICATE",
+    "PERMISSION_DENIED", "DISK_FULL", "IO", "BAD_FILE", "STORAGE", "DUPLICATE", "IN_USE",
   ];
   const rules: ValidationRule[] = [
     "required", "too_long", "too_short", "invalid_format", "invalid_date", "in_future", "out_of_range",
-    "negative", "too_many_decimals", "unknown_value", "missing_time_zone",
+    "negative", "too_many_decimals", "unknown_value", "missing_time_zone", "taken",
   ];
   it.each(LOCALES)("%s names every error code and rule", (locale) => {
     for (const c of codes) expect(lookup(messages[locale], `error.${c}`), c).toBeTruthy();

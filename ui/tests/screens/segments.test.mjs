@@ -1,0 +1,86 @@
+// The segments page: build a rule segment with a live count (nested OR, a NOT), save it,
+// see its members and why; tags created, put on a whole segment, shown on the patient page.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { byTestId, patient, withApp } from "./harness.mjs";
+
+const people = [
+  patient(1, { name: "陈美玲", age: 68, birthDate: "1958-03-02" }),
+  patient(2, { name: "林志明", age: 35, birthDate: "1991-01-01" }),
+  patient(3, { name: "王小华", age: 9, birthDate: "2017-06-01" }),
+];
+
+test("a rule segment built with a live count, saved, its members explained; a tag on the whole segment", () =>
+  withApp({ patients: people }, { locale: "en-US" }, async ({ page, shot, backend }) => {
+    await byTestId(page, "nav-segments").click();
+    await byTestId(page, "segment-new").click();
+    // Starts as "All of these: age ≥ 65".
+    await byTestId(page, "segment-live-count").getByText("1 patients match now").waitFor();
+    // Add an OR group: age ≤ 12 or age ≥ 65 → switch the root to "any".
+    await byTestId(page, "rule-combine-r").selectOption("any");
+    await byTestId(page, "rule-add-r").click();
+    await byTestId(page, "rule-min-r-1").fill("");
+    await byTestId(page, "rule-min-r-1").dispatchEvent("change");
+    await byTestId(page, "rule-max-r-1").fill("12");
+    await byTestId(page, "rule-max-r-1").dispatchEvent("change");
+    await byTestId(page, "segment-live-count").getByText("2 patients match now").waitFor();
+    // A reversed range is reported at once, in words.
+    await byTestId(page, "rule-min-r-1").fill("20");
+    await byTestId(page, "rule-min-r-1").dispatchEvent("change");
+    await byTestId(page, "segment-live-problem").getByText("out of range", { exact: false }).waitFor();
+    await byTestId(page, "rule-min-r-1").fill("");
+    await byTestId(page, "rule-min-r-1").dispatchEvent("change");
+    await byTestId(page, "segment-live-count").getByText("2 patients match now").waitFor();
+    // NOT on the first condition: everyone under 65, or a child → 林志明 and 王小华.
+    await byTestId(page, "rule-not-r-0").check();
+    await byTestId(page, "segment-live-count").getByText("2 patients match now").waitFor();
+    await byTestId(page, "rule-not-r-0").uncheck();
+    await byTestId(page, "segment-name").fill("Children and seniors");
+    await shot("segments-builder-en");
+    await byTestId(page, "segment-save").click();
+    await byTestId(page, "saved-segment-members").waitFor();
+    const rows = byTestId(page, "saved-segment-member");
+    assert.equal(await rows.count(), 2);
+    assert.match(await rows.nth(0).textContent(), /王小华9 years old/);
+    assert.match(await rows.nth(1).textContent(), /陈美玲68 years old/);
+    const saved = (await backend()).segments[0];
+    assert.deepEqual(saved.rule, {
+      kind: "any",
+      items: [
+        { kind: "age", min: 65, max: null },
+        { kind: "age", min: null, max: 12 },
+      ],
+    });
+
+    // A tag, put on every member of the segment; it shows on the patient's page.
+    await byTestId(page, "tag-new-name").fill("Recall");
+    await byTestId(page, "tag-new-colour").selectOption("green");
+    await byTestId(page, "tag-create").click();
+    await byTestId(page, "tag-Recall").waitFor();
+    await byTestId(page, "segment-tag-select").selectOption({ label: "Recall" });
+    await byTestId(page, "segment-tag-apply").click();
+    await byTestId(page, "segment-action-message").getByText("Recall put on 2 more patients.").waitFor();
+    assert.match(await byTestId(page, "tag-Recall").textContent(), /2 patients/);
+    await shot("segments-saved-en");
+    await rows.nth(1).click();
+    await byTestId(page, "patient-tag-Recall").waitFor();
+    // Taken off with its ✕; added back by typing its name.
+    await byTestId(page, "patient-tag-Recall").locator("button").click();
+    await byTestId(page, "patient-tag-Recall").waitFor({ state: "detached" });
+    await byTestId(page, "patient-tag-add").click();
+    await byTestId(page, "patient-tag-input").fill("recall");
+    await byTestId(page, "patient-tag-save").click();
+    await byTestId(page, "patient-tag-Recall").waitFor();
+    assert.equal((await backend()).patientTags.length, 2);
+  }));
+
+test("a template in Traditional Chinese starts the builder with its conditions and name (zh-TW)", () =>
+  withApp({ patients: people }, { locale: "zh-TW" }, async ({ page, shot }) => {
+    await byTestId(page, "nav-segments").click();
+    await byTestId(page, "segment-template").selectOption("high-value-at-risk");
+    assert.equal(await byTestId(page, "segment-name").inputValue(), "有流失風險的高價值病患");
+    assert.equal(await byTestId(page, "rule-dimension-r-0").inputValue(), "value-tier");
+    assert.equal(await byTestId(page, "rule-label-r-1").inputValue(), "at-risk");
+    await byTestId(page, "segment-live-count").getByText("目前有 0 位病患符合").waitFor();
+    await shot("segments-template-zh-TW");
+  }));
