@@ -981,7 +981,14 @@ fn handout_topics_render_and_the_clinic_details_on_it() {
             batch.to_str().unwrap(),
         ],
     );
-    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    // Not DIMENSION:LABEL: read as a saved segment's name, and there is none.
+    assert_eq!(bad.status.code(), Some(4), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad)
+            .contains("no saved segment called lapsed; a built-in label is named DIMENSION:LABEL"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]

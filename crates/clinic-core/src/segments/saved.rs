@@ -12,7 +12,7 @@ use super::dimensions::labels;
 use super::{clinic_context, load_facts, rules, tags, today_or};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
-use crate::error::{ClinicError, Result, ValidationRule};
+use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
 use crate::patients::now_text;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -339,8 +339,16 @@ impl Operation for SavedSegmentMembers {
         Action::PatientRead
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<RuleResult> {
-        let rule = find_rule(tx, &self.name)?
-            .ok_or_else(|| ClinicError::not_found("segment", &self.name))?;
+        let rule = find_rule(tx, &self.name)?.ok_or_else(|| {
+            ClinicError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "no saved segment called {}; a built-in label is named DIMENSION:LABEL (dimensions: {})",
+                    self.name.trim(),
+                    super::Dimension::allowed()
+                ),
+            )
+        })?;
         let limit = self.limit.map(|l| l as usize);
         Ok(evaluate_all(tx, &[&rule], today_or(self.today), limit)?
             .pop()
