@@ -793,6 +793,9 @@ fn rule_segments_and_tags_through_ipc() {
     assert_eq!(members["members"].as_array().unwrap().len(), 2);
     let mine = call(&h, "patient_tags", json!({"patientId": id})).unwrap();
     assert_eq!(mine, json!([]));
+    let theirs = call(&h, "patient_saved_segments", json!({"patientId": id})).unwrap();
+    assert_eq!(theirs[0]["name"], "Seniors or VIP");
+    assert_eq!(theirs[0]["why"][0]["kind"], "age");
     let err = call(&h, "tag_delete", json!({"id": tag["id"]})).unwrap_err();
     assert_eq!(err["code"], "IN_USE");
 

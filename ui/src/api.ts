@@ -44,6 +44,7 @@ import type { SavedSegment } from "./bindings/SavedSegment";
 import type { SegmentTemplate } from "./bindings/SegmentTemplate";
 import type { SegmentRef } from "./bindings/SegmentRef";
 import type { Tag } from "./bindings/Tag";
+import type { PatientSegment } from "./bindings/PatientSegment";
 import type { TagColour } from "./bindings/TagColour";
 import type { RecoveryKitSaved } from "./bindings/RecoveryKitSaved";
 import type { RotationReport } from "./bindings/RotationReport";
@@ -150,6 +151,8 @@ export const api = {
   tagPatients: (tagId: number, patientIds: string[], segment: SegmentRef | null, remove: boolean) =>
     call<number>("tag_patients", { tagId, patientIds, segment, remove }),
   patientTags: (patientId: string) => call<Tag[]>("patient_tags", { patientId }),
+  /** The clinic's saved segments this patient is in, each with why. */
+  patientSavedSegments: (patientId: string) => call<PatientSegment[]>("patient_saved_segments", { patientId }),
   /** A new recovery code (the old one stops working) and its kit as PDF in Downloads. */
   recoveryKitToDownloads: (secret: string, language: Language, paper: Paper) =>
     call<RecoveryKitSaved>("recovery_kit_to_downloads", { secret, language, paper }),

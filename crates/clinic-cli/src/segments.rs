@@ -9,7 +9,7 @@ use clinic_core::export::{save, ExportFormat};
 use clinic_core::patients::parse_id;
 use clinic_core::segments::{
     CountSegments, DeleteSegment, DeleteTag, ExplainPatient, ExportSegment, ListSavedSegments,
-    ListSegmentTemplates, ListTags, ResolveSegment, Rule, SaveSegment, SaveTag, SegmentRef,
+    ListSegmentTemplates, ListTags, PatientSavedSegments, ResolveSegment, Rule, SaveSegment, SaveTag, SegmentRef,
     TagColour, TagPatients,
 };
 use clinic_core::{Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
@@ -191,11 +191,33 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                     today: None,
                 },
             )?;
+            let saved = clinic.execute(
+                &actor,
+                PatientSavedSegments {
+                    patient_id,
+                    today: None,
+                },
+            )?;
             if out.json {
+                // The labels as before; the saved segments come with `segments saved`.
                 out.print_json(&labels);
             } else {
                 for l in &labels {
                     println!("{}", l.text);
+                }
+                for s in &saved {
+                    let why: Vec<String> = s
+                        .why
+                        .iter()
+                        .map(|r| {
+                            if r.negated {
+                                format!("not: {}", r.text)
+                            } else {
+                                r.text.clone()
+                            }
+                        })
+                        .collect();
+                    println!("segment {} — {}", s.name, why.join("; "));
                 }
             }
         }

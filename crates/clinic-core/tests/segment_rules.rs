@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clinic_core::patients::{ConditionInput, CreatePatient, MergePatients, PatientInput};
 use clinic_core::segments::{
     templates, DeleteSegment, DeleteTag, EvaluateRule, Facts, ListSavedSegments,
-    ListSegmentTemplates, ListTags, PatientTags, Rule, RuleResult, SaveSegment, SaveTag,
+    ListSegmentTemplates, ListTags, PatientSavedSegments, PatientTags, Rule, RuleResult, SaveSegment, SaveTag,
     SavedSegmentMembers, Subject, TagColour, TagPatients, VisitFact,
 };
 use clinic_core::visits::{AddVisit, VisitInput};
@@ -186,6 +186,22 @@ fn a_nested_rule_is_saved_loaded_and_evaluated_with_the_facts_that_decided_it() 
 
     // Kid2 is in neither branch; a child whose "adult" test fails.
     assert!(!ids.contains(&kid2));
+    // One patient's saved segments, with the same reasons (the patient page).
+    let of = |p: Uuid| {
+        c.execute(
+            &owner,
+            PatientSavedSegments {
+                patient_id: p,
+                today: Some(d(TODAY)),
+            },
+        )
+        .unwrap()
+    };
+    let theirs = of(old);
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].name, "Call list");
+    assert_eq!(theirs[0].why, members.members[1].why);
+    assert!(of(kid2).is_empty());
 
     // Changing the rule and the name keeps the id; the same name in other case is taken.
     let narrower = json(r#"{"kind":"chronic","terms":[]}"#);

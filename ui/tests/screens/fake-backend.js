@@ -685,6 +685,11 @@ export function installFakeBackend(scenario) {
     return { count: members.length, members: limit == null ? members : members.slice(0, limit) };
   };
   commands.segment_rule_evaluate = ({ rule, limit }) => run(rule, limit);
+  commands.patient_saved_segments = ({ patientId }) =>
+    s.segments
+      .map((seg) => [seg, ...evaluate(seg.rule, findPatient(patientId))])
+      .filter((x) => x[1])
+      .map(([seg, , why]) => ({ id: seg.id, name: seg.name, why }));
   commands.segment_templates = () => [
     { key: "chronic-not-seen-90", name: "Chronic patients not seen in 90 days", rule: { kind: "all", items: [{ kind: "chronic", terms: [] }, { kind: "daysSinceLastVisit", min: 90, max: null }] } },
     { key: "high-value-at-risk", name: "High-value patients at risk", rule: { kind: "all", items: [{ kind: "label", dimension: "value-tier", label: "high-value" }, { kind: "label", dimension: "lifecycle", label: "at-risk" }] } },

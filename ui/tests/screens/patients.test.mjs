@@ -292,8 +292,12 @@ test("a wrong entry in a list: the section opens and the exact cell is marked", 
     await byTestId(page, "new-patient").click();
     await byTestId(page, "patient-name").fill("Mary Lin");
     await page.locator(".n-tabs-tab", { hasText: "Medical" }).click();
+    // One row at a time: a second click while the first row is still being laid out could
+    // be lost on a busy machine (seen once in CI).
     await byTestId(page, "conditions-add").click();
+    await byTestId(page, "conditions-0-name").waitFor();
     await byTestId(page, "conditions-add").click();
+    await byTestId(page, "conditions-1-name").waitFor();
     await byTestId(page, "conditions-0-name").fill("Hypertension");
     await byTestId(page, "conditions-1-name").fill("Diabetes");
     await byTestId(page, "conditions-1-icd10").fill("diabetes");

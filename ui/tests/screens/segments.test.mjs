@@ -64,6 +64,9 @@ test("a rule segment built with a live count, saved, its members explained; a ta
     await shot("segments-saved-en");
     await rows.nth(1).click();
     await byTestId(page, "patient-tag-Recall").waitFor();
+    // The saved segment shows as a chip with its reason.
+    await byTestId(page, "saved-segment-chip-Children and seniors").hover();
+    await page.getByText("68 years old").waitFor();
     // Taken off with its ✕; added back by typing its name.
     await byTestId(page, "patient-tag-Recall").locator("button").click();
     await byTestId(page, "patient-tag-Recall").waitFor({ state: "detached" });

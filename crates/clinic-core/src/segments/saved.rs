@@ -8,7 +8,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use super::custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
-use super::dimensions::labels;
+use super::dimensions::{labels, ClinicContext};
 use super::{clinic_context, load_facts, rules, tags, today_or};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
@@ -61,12 +61,12 @@ fn evaluate_all(
     let thresholds = rules::load(tx)?;
     let need_labels = rules_to_run.iter().any(|r| r.uses_labels());
     let detail = rules_to_run.iter().any(|r| r.uses_detail());
+    let mut people = load_facts(tx, None, detail)?;
     let clinic = if need_labels {
-        clinic_context(tx, &thresholds, today)?
+        ClinicContext::from_facts(people.iter().map(|p| &p.2), &thresholds, today)
     } else {
         Default::default()
     };
-    let mut people = load_facts(tx, None, detail)?;
     people.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let mut out: Vec<RuleResult> = rules_to_run
         .iter()
@@ -323,6 +323,65 @@ impl Operation for DeleteSegment {
             return Err(ClinicError::not_found("segment", &self.id.to_string()));
         }
         Ok(())
+    }
+}
+
+/// A saved segment one patient is in, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PatientSegment {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub why: Vec<RuleReason>,
+}
+
+/// The saved segments one patient is in, by name, each with the facts that put them in
+/// (the patient page, `clinic segments explain`).
+pub struct PatientSavedSegments {
+    pub patient_id: Uuid,
+    pub today: Option<NaiveDate>,
+}
+
+impl Operation for PatientSavedSegments {
+    type Output = Vec<PatientSegment>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientSegment>> {
+        let all = stored(tx)?;
+        if all.is_empty() {
+            return Ok(Vec::new());
+        }
+        let today = today_or(self.today);
+        let thresholds = rules::load(tx)?;
+        let detail = all.iter().any(|s| s.rule.uses_detail());
+        let people = load_facts(tx, Some(self.patient_id), detail)?;
+        let (_, _, facts) = people
+            .first()
+            .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
+        let mine = if all.iter().any(|s| s.rule.uses_labels()) {
+            labels(facts, &thresholds, today, &clinic_context(tx, &thresholds, today)?)
+        } else {
+            Vec::new()
+        };
+        let subject = Subject {
+            facts,
+            labels: &mine,
+            today,
+        };
+        Ok(all
+            .into_iter()
+            .filter_map(|s| {
+                let (matched, why) = s.rule.evaluate(&subject);
+                matched.then_some(PatientSegment {
+                    id: s.id,
+                    name: s.name,
+                    why,
+                })
+            })
+            .collect())
     }
 }
 
