@@ -86,6 +86,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             segment_commands::tag_delete,
             segment_commands::tag_patients,
             segment_commands::patient_tags,
+            segment_commands::patient_saved_segments,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

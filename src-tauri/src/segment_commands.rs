@@ -7,9 +7,10 @@ use clinic_core::patients::parse_id;
 use clinic_core::segments::{
     CountSegments, DeleteSegment, DeleteTag, Dimension, DimensionCounts, EvaluateRule,
     ExplainPatient, ExportSegment, GetSegmentRules, ListSavedSegments, ListSegmentTemplates,
-    ListTags, PatientLabel, PatientTags, ResolveSegment, Rule, RuleResult, SaveSegment, SaveTag,
-    SavedSegment, SavedSegmentMembers, SegmentMember, SegmentMembers, SegmentRef, SegmentRules,
-    SegmentTemplate, SetSegmentRules, Tag, TagColour, TagPatients,
+    ListTags, PatientLabel, PatientSavedSegments, PatientSegment, PatientTags, ResolveSegment,
+    Rule, RuleResult, SaveSegment, SaveTag, SavedSegment, SavedSegmentMembers, SegmentMember,
+    SegmentMembers, SegmentRef, SegmentRules, SegmentTemplate, SetSegmentRules, Tag, TagColour,
+    TagPatients,
 };
 use tauri::State;
 
@@ -195,4 +196,17 @@ pub async fn tag_patients(
 pub fn patient_tags(state: State<'_, AppState>, patient_id: String) -> Reply<Vec<Tag>> {
     let patient_id = parse_id("patientId", &patient_id)?;
     state.execute(PatientTags { patient_id })
+}
+
+/// The saved segments a patient is in, with why (chips on the patient page).
+#[tauri::command]
+pub fn patient_saved_segments(
+    state: State<'_, AppState>,
+    patient_id: String,
+) -> Reply<Vec<PatientSegment>> {
+    let patient_id = parse_id("patientId", &patient_id)?;
+    state.execute(PatientSavedSegments {
+        patient_id,
+        today: None,
+    })
 }

@@ -9,8 +9,8 @@ use clinic_core::export::{save, ExportFormat};
 use clinic_core::patients::parse_id;
 use clinic_core::segments::{
     CountSegments, DeleteSegment, DeleteTag, ExplainPatient, ExportSegment, ListSavedSegments,
-    ListSegmentTemplates, ListTags, PatientSavedSegments, ResolveSegment, Rule, SaveSegment, SaveTag, SegmentRef,
-    TagColour, TagPatients,
+    ListSegmentTemplates, ListTags, PatientSavedSegments, ResolveSegment, Rule, SaveSegment,
+    SaveTag, SegmentRef, TagColour, TagPatients,
 };
 use clinic_core::{Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
 use uuid::Uuid;

@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use clinic_core::patients::{ConditionInput, CreatePatient, MergePatients, PatientInput};
 use clinic_core::segments::{
     templates, DeleteSegment, DeleteTag, EvaluateRule, Facts, ListSavedSegments,
-    ListSegmentTemplates, ListTags, PatientSavedSegments, PatientTags, Rule, RuleResult, SaveSegment, SaveTag,
-    SavedSegmentMembers, Subject, TagColour, TagPatients, VisitFact,
+    ListSegmentTemplates, ListTags, PatientSavedSegments, PatientTags, Rule, RuleResult,
+    SaveSegment, SaveTag, SavedSegmentMembers, Subject, TagColour, TagPatients, VisitFact,
 };
 use clinic_core::visits::{AddVisit, VisitInput};
 use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};

@@ -32,8 +32,7 @@ pub use members::{members_of, ExportSegment, Member, ResolveSegment, SegmentRef}
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
 pub use saved::{
     DeleteSegment, EvaluateRule, ListSavedSegments, ListSegmentTemplates, PatientSavedSegments,
-    PatientSegment, RuleMember, RuleResult,
-    SaveSegment, SavedSegment, SavedSegmentMembers,
+    PatientSegment, RuleMember, RuleResult, SaveSegment, SavedSegment, SavedSegmentMembers,
 };
 pub use tags::{DeleteTag, ListTags, PatientTags, SaveTag, Tag, TagColour, TagPatients};
 

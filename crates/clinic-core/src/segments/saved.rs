@@ -362,7 +362,12 @@ impl Operation for PatientSavedSegments {
             .first()
             .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
         let mine = if all.iter().any(|s| s.rule.uses_labels()) {
-            labels(facts, &thresholds, today, &clinic_context(tx, &thresholds, today)?)
+            labels(
+                facts,
+                &thresholds,
+                today,
+                &clinic_context(tx, &thresholds, today)?,
+            )
         } else {
             Vec::new()
         };
