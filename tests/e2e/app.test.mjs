@@ -244,6 +244,14 @@ async function handouts(b) {
  *  the patients registered above (张伟明 1980, 王芳 1975 are over 40; 李娜 1992, 孙丽 1990
  *  are not), and follow a tag put on a patient on her page. */
 async function segments(b) {
+  // The backup and handout messages above (up to 10 s) cover the top of the page: let them go.
+  await b.waitUntil(
+    async () => {
+      for (const m of await b.$$(".n-message")) if (await m.isDisplayed()) return false;
+      return true;
+    },
+    { timeout: 30000, timeoutMsg: "messages stayed on screen" },
+  );
   await (await $t(b, "nav-segments")).click();
   await type(b, "tag-new-name", "VIP");
   await (await $t(b, "tag-create")).click();
@@ -270,10 +278,14 @@ async function segments(b) {
   assert.match(await (await $t(b, "saved-segment-count")).getText(), /^2 patients/);
 
   // 李娜 gets the tag on her page: the segment now holds three.
+  // Messages from the steps above may still cover the search field: it has the focus, so
+  // typing needs no click.
   await (await $t(b, "nav-patients")).click();
-  await type(b, "patient-search", "李娜");
+  const search = await $t(b, "patient-search");
+  await search.waitForDisplayed({ timeout: 10000 });
+  await search.setValue("李娜");
   await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
-  await (await $t(b, "patient-search")).addValue("\uE007");
+  await search.addValue("\uE007");
   await (await $t(b, "patient-tag-add")).click();
   await type(b, "patient-tag-input", "VIP");
   await (await $t(b, "patient-tag-save")).click();
@@ -284,6 +296,7 @@ async function segments(b) {
   await b.waitUntil(async () => /^3 patients/.test(await count.getText()), { timeout: 10000, timeoutMsg: "the saved count did not follow the tag" });
   await (await $t(b, "saved-segment-open")).click();
   await b.waitUntil(async () => (await b.$$('[data-testid="saved-segment-member"]')).length === 3, { timeout: 10000 });
+  await (await $t(b, "saved-segment-members")).scrollIntoView();
   await shot(b, "18-segment-saved-en");
 }
 

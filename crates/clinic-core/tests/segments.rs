@@ -7,8 +7,9 @@ mod common;
 use chrono::NaiveDate;
 use clinic_core::patients::{ArchivePatient, CreatePatient, PatientInput};
 use clinic_core::segments::{
-    age_on, labels, window_start, ClinicContext, CountSegments, Dimension, ExplainPatient, Facts,
-    GetSegmentRules, SegmentMembers, SegmentRules, SetSegmentRules, VisitFact,
+    age_on, label_names, labels, window_start, ClinicContext, CountSegments, Dimension,
+    ExplainPatient, Facts, GetSegmentRules, SegmentMembers, SegmentRules, SetSegmentRules,
+    VisitFact,
 };
 use clinic_core::visits::{AddVisit, VisitInput};
 use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};
@@ -597,10 +598,22 @@ fn the_sql_cut_points_agree_with_the_facts_on_a_generated_clinic() {
     );
     let by_hand = ClinicContext::from_facts(all.iter(), &rules, today);
     let by_sql = c.execute(&Actor::owner(), ContextOp).unwrap();
-    assert_eq!(
-        (by_sql.recency_days, by_sql.frequency, by_sql.monetary),
-        (by_hand.recency_days, by_hand.frequency, by_hand.monetary)
-    );
+    assert_eq!(by_sql, by_hand);
+    // Counting uses the names alone: the same names as the explained labels, no sentences.
+    for f in &all {
+        let named: Vec<(Dimension, String)> = label_names(f, &rules, today, &by_hand)
+            .into_iter()
+            .map(|l| {
+                assert!(l.text.is_empty() && l.facts.is_empty());
+                (l.dimension, l.label)
+            })
+            .collect();
+        let explained: Vec<(Dimension, String)> = labels(f, &rules, today, &by_hand)
+            .into_iter()
+            .map(|l| (l.dimension, l.label))
+            .collect();
+        assert_eq!(named, explained);
+    }
 
     /// Reads the cut points inside a transaction, as the operations do.
     struct ContextOp;

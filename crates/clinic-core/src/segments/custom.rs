@@ -567,12 +567,21 @@ fn within(v: u32, min: Option<u32>, max: Option<u32>) -> bool {
     min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m)
 }
 
-/// Case-insensitive for Latin script; Chinese has no case.
+/// Case-insensitive for Latin script; Chinese has no case. Runs for every visit of every
+/// patient: text already in lower case (all Chinese text) is not copied.
 fn contains_any(text: &str, terms: &[String]) -> bool {
-    let text = text.to_lowercase();
-    terms
-        .iter()
-        .any(|t| !t.trim().is_empty() && text.contains(&t.trim().to_lowercase()))
+    fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+        if s.chars().any(char::is_uppercase) {
+            s.to_lowercase().into()
+        } else {
+            s.into()
+        }
+    }
+    let text = lower(text);
+    terms.iter().any(|t| {
+        let t = t.trim();
+        !t.is_empty() && text.contains(lower(t).as_ref())
+    })
 }
 
 fn join(items: &[&String]) -> String {

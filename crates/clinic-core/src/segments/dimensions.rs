@@ -165,22 +165,34 @@ pub struct PatientLabel {
     pub text: String,
 }
 
+/// One label; its facts and sentence are only worked out when `explain` is set (counting
+/// 100k patients needs the names alone, and building every sentence cost seconds).
 fn label(
+    explain: bool,
     dimension: Dimension,
     label: &str,
     rule: &str,
-    facts: &[(&str, String)],
-    text: String,
+    facts: impl FnOnce() -> Vec<(&'static str, String)>,
+    text: impl FnOnce() -> String,
 ) -> PatientLabel {
+    if !explain {
+        return PatientLabel {
+            dimension,
+            label: label.into(),
+            rule: rule.into(),
+            facts: BTreeMap::new(),
+            text: String::new(),
+        };
+    }
     PatientLabel {
         dimension,
         label: label.into(),
         rule: rule.into(),
-        facts: facts
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
+        facts: facts()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
             .collect(),
-        text: format!("{}: {label} — {text}", dimension.code()),
+        text: format!("{}: {label} — {}", dimension.code(), text()),
     }
 }
 
@@ -203,32 +215,54 @@ pub fn window_start(today: NaiveDate, months: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
-/// Every dimension's label for one patient (a dimension with nothing to go on — no birth
-/// date, no payment type, no rated visit — gives none).
+/// Every dimension's label for one patient with the facts and sentence behind it (a
+/// dimension with nothing to go on — no birth date, no payment type, no rated visit —
+/// gives none).
 pub fn labels(
     facts: &Facts,
     rules: &SegmentRules,
     today: NaiveDate,
     clinic: &ClinicContext,
 ) -> Vec<PatientLabel> {
+    labels_with(facts, rules, today, clinic, true)
+}
+
+/// The same labels without their facts and sentences: for counting and filtering, where
+/// only the names matter.
+pub fn label_names(
+    facts: &Facts,
+    rules: &SegmentRules,
+    today: NaiveDate,
+    clinic: &ClinicContext,
+) -> Vec<PatientLabel> {
+    labels_with(facts, rules, today, clinic, false)
+}
+
+fn labels_with(
+    facts: &Facts,
+    rules: &SegmentRules,
+    today: NaiveDate,
+    clinic: &ClinicContext,
+    x: bool,
+) -> Vec<PatientLabel> {
     [
-        Some(visit_frequency(facts, rules, today)),
-        age_group(facts, rules, today),
-        payment_type(facts),
-        service_type(facts),
-        satisfaction(facts, rules, today),
-        nps_role(facts, rules, today),
-        Some(lifecycle(facts, rules, today)),
-        Some(value_tier(facts, rules, today, clinic)),
-        Some(risk_level(facts, rules, today)),
-        Some(severity(facts, rules, today)),
+        Some(visit_frequency(facts, rules, today, x)),
+        age_group(facts, rules, today, x),
+        payment_type(facts, x),
+        service_type(facts, x),
+        satisfaction(facts, rules, today, x),
+        nps_role(facts, rules, today, x),
+        Some(lifecycle(facts, rules, today, x)),
+        Some(value_tier(facts, rules, today, clinic, x)),
+        Some(risk_level(facts, rules, today, x)),
+        Some(severity(facts, rules, today, x)),
     ]
     .into_iter()
     .flatten()
     .collect()
 }
 
-fn visit_frequency(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+fn visit_frequency(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) -> PatientLabel {
     let r = &rules.visit_frequency;
     let from = window_start(today, r.window_months);
     let n = facts
@@ -244,20 +278,28 @@ fn visit_frequency(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Pat
         ("low", format!("< {}", r.medium_min))
     };
     label(
+        x,
         Dimension::VisitFrequency,
         name,
         "visitCount",
-        &[
-            ("visits", n.to_string()),
-            ("from", from.to_string()),
-            ("to", today.to_string()),
-            ("threshold", threshold.clone()),
-        ],
-        format!("{n} visits between {from} and {today}, threshold {threshold}"),
+        || {
+            vec![
+                ("visits", n.to_string()),
+                ("from", from.to_string()),
+                ("to", today.to_string()),
+                ("threshold", threshold.clone()),
+            ]
+        },
+        || format!("{n} visits between {from} and {today}, threshold {threshold}"),
     )
 }
 
-fn age_group(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<PatientLabel> {
+fn age_group(
+    facts: &Facts,
+    rules: &SegmentRules,
+    today: NaiveDate,
+    x: bool,
+) -> Option<PatientLabel> {
     let birth = facts.birth_date?;
     let r = &rules.age_group;
     let age = age_on(birth, today);
@@ -277,30 +319,34 @@ fn age_group(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<Pa
         ("senior", format!("{}+", r.senior_min))
     };
     Some(label(
+        x,
         Dimension::AgeGroup,
         name,
         "age",
-        &[
-            ("age", age.to_string()),
-            ("birthDate", birth.to_string()),
-            ("range", range.clone()),
-        ],
-        format!("{age} years old (born {birth}), range {range}"),
+        || {
+            vec![
+                ("age", age.to_string()),
+                ("birthDate", birth.to_string()),
+                ("range", range.clone()),
+            ]
+        },
+        || format!("{age} years old (born {birth}), range {range}"),
     ))
 }
 
-fn payment_type(facts: &Facts) -> Option<PatientLabel> {
+fn payment_type(facts: &Facts, x: bool) -> Option<PatientLabel> {
     let p = facts.payment_type.as_deref()?;
     Some(label(
+        x,
         Dimension::PaymentType,
         p,
         "profile",
-        &[("field", "paymentType".into())],
-        "as recorded in the profile".into(),
+        || vec![("field", "paymentType".into())],
+        || "as recorded in the profile".into(),
     ))
 }
 
-fn service_type(facts: &Facts) -> Option<PatientLabel> {
+fn service_type(facts: &Facts, x: bool) -> Option<PatientLabel> {
     let latest = facts.visits.first()?;
     let n = facts.visits.len();
     let name = if latest.visit_type == "specialist" {
@@ -311,22 +357,32 @@ fn service_type(facts: &Facts) -> Option<PatientLabel> {
         "return"
     };
     Some(label(
+        x,
         Dimension::ServiceType,
         name,
         "latestVisit",
-        &[
-            ("date", latest.date.to_string()),
-            ("visitType", latest.visit_type.clone()),
-            ("visits", n.to_string()),
-        ],
-        format!(
-            "latest visit {} ({}), {n} visit(s) in all",
-            latest.date, latest.visit_type
-        ),
+        || {
+            vec![
+                ("date", latest.date.to_string()),
+                ("visitType", latest.visit_type.clone()),
+                ("visits", n.to_string()),
+            ]
+        },
+        || {
+            format!(
+                "latest visit {} ({}), {n} visit(s) in all",
+                latest.date, latest.visit_type
+            )
+        },
     ))
 }
 
-fn satisfaction(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<PatientLabel> {
+fn satisfaction(
+    facts: &Facts,
+    rules: &SegmentRules,
+    today: NaiveDate,
+    x: bool,
+) -> Option<PatientLabel> {
     let r = &rules.satisfaction;
     let from = window_start(today, r.window_months);
     let scores: Vec<u8> = facts
@@ -356,15 +412,18 @@ fn satisfaction(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option
         .collect::<Vec<_>>()
         .join(", ");
     Some(label(
+        x,
         Dimension::Satisfaction,
         name,
         "satisfactionMean",
-        &[
-            ("mean", mean.clone()),
-            ("scores", list.clone()),
-            ("threshold", threshold.clone()),
-        ],
-        format!("mean {mean} of the latest scores ({list}), threshold {threshold}"),
+        || {
+            vec![
+                ("mean", mean.clone()),
+                ("scores", list.clone()),
+                ("threshold", threshold.clone()),
+            ]
+        },
+        || format!("mean {mean} of the latest scores ({list}), threshold {threshold}"),
     ))
 }
 
@@ -385,15 +444,16 @@ fn usual_interval(visits: &[VisitFact]) -> Option<i64> {
     Some(gaps[gaps.len() / 2])
 }
 
-fn lifecycle(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+fn lifecycle(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) -> PatientLabel {
     let r = &rules.lifecycle;
     let Some(latest) = facts.visits.first() else {
         return label(
+            x,
             Dimension::Lifecycle,
             "potential",
             "noVisit",
-            &[],
-            "registered, no visit yet".into(),
+            Vec::new,
+            || "registered, no visit yet".into(),
         );
     };
     let first = facts.visits.last().expect("at least one visit");
@@ -401,17 +461,22 @@ fn lifecycle(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLa
     let lapsed_from = window_start(today, r.lapsed_months);
     if latest.date < lapsed_from {
         return label(
+            x,
             Dimension::Lifecycle,
             "lapsed",
             "lapsed",
-            &[
-                ("lastVisit", latest.date.to_string()),
-                ("months", r.lapsed_months.to_string()),
-            ],
-            format!(
-                "last visit {}: none in the last {} months",
-                latest.date, r.lapsed_months
-            ),
+            || {
+                vec![
+                    ("lastVisit", latest.date.to_string()),
+                    ("months", r.lapsed_months.to_string()),
+                ]
+            },
+            || {
+                format!(
+                    "last visit {}: none in the last {} months",
+                    latest.date, r.lapsed_months
+                )
+            },
         );
     }
     if let Some(usual) = usual_interval(&facts.visits).filter(|_| facts.visits.len() >= 3) {
@@ -419,57 +484,71 @@ fn lifecycle(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLa
         let due = usual * i64::from(r.overdue_percent) / 100;
         if since > due.max(i64::from(r.overdue_min_days)) {
             return label(
+                x,
                 Dimension::Lifecycle,
                 "at-risk",
                 "overdue",
-                &[
-                    ("lastVisit", latest.date.to_string()),
-                    ("days", since.to_string()),
-                    ("usual", usual.to_string()),
-                    ("percent", r.overdue_percent.to_string()),
-                ],
-                format!(
+                || {
+                    vec![
+                        ("lastVisit", latest.date.to_string()),
+                        ("days", since.to_string()),
+                        ("usual", usual.to_string()),
+                        ("percent", r.overdue_percent.to_string()),
+                    ]
+                },
+                || {
+                    format!(
                     "{since} days since the last visit ({}); usually every {usual} days, overdue after {}%",
                     latest.date, r.overdue_percent
-                ),
+                )
+                },
             );
         }
     }
     if (today - first.date).num_days() < i64::from(r.new_days) {
         return label(
+            x,
             Dimension::Lifecycle,
             "new",
             "firstVisitRecent",
-            &[
-                ("firstVisit", first.date.to_string()),
-                ("days", r.new_days.to_string()),
-            ],
-            format!("first visit {} (within {} days)", first.date, r.new_days),
+            || {
+                vec![
+                    ("firstVisit", first.date.to_string()),
+                    ("days", r.new_days.to_string()),
+                ]
+            },
+            || format!("first visit {} (within {} days)", first.date, r.new_days),
         );
     }
     let loyal_from = window_start(today, 24);
     let recent = facts.visits.iter().filter(|v| v.date >= loyal_from).count() as u32;
     if recent >= r.loyal_min_visits && facts.referrals >= r.loyal_min_referrals {
         return label(
+            x,
             Dimension::Lifecycle,
             "loyal",
             "loyal",
-            &[
-                ("visits", recent.to_string()),
-                ("referrals", facts.referrals.to_string()),
-            ],
-            format!(
-                "{recent} visits in 24 months and {} referral(s)",
-                facts.referrals
-            ),
+            || {
+                vec![
+                    ("visits", recent.to_string()),
+                    ("referrals", facts.referrals.to_string()),
+                ]
+            },
+            || {
+                format!(
+                    "{recent} visits in 24 months and {} referral(s)",
+                    facts.referrals
+                )
+            },
         );
     }
     label(
+        x,
         Dimension::Lifecycle,
         "active",
         "active",
-        &[("lastVisit", latest.date.to_string())],
-        format!("last visit {} ({since} days ago)", latest.date),
+        || vec![("lastVisit", latest.date.to_string())],
+        || format!("last visit {} ({since} days ago)", latest.date),
     )
 }
 
@@ -483,15 +562,17 @@ fn value_tier(
     rules: &SegmentRules,
     today: NaiveDate,
     clinic: &ClinicContext,
+    x: bool,
 ) -> PatientLabel {
     let r = &rules.value_tier;
     let Some((days, visits, amount)) = rfm(facts, rules, today) else {
         return label(
+            x,
             Dimension::ValueTier,
             "low",
             "noRecentVisit",
-            &[("months", r.window_months.to_string())],
-            format!("no visit in the last {} months", r.window_months),
+            || vec![("months", r.window_months.to_string())],
+            || format!("no visit in the last {} months", r.window_months),
         );
     };
     let (rs, fs, ms) = (
@@ -514,31 +595,36 @@ fn value_tier(
         r.high_value_min, r.mid_min, r.regular_min
     );
     label(
+        x,
         Dimension::ValueTier,
         name,
         "rfm",
-        &[
-            ("recency", rs.to_string()),
-            ("frequency", fs.to_string()),
-            ("monetary", ms.to_string()),
-            ("total", total.to_string()),
-            ("days", days.to_string()),
-            ("visits", visits.to_string()),
-            ("amount", money(amount)),
-            ("months", r.window_months.to_string()),
-            ("highValueMin", r.high_value_min.to_string()),
-            ("midMin", r.mid_min.to_string()),
-            ("regularMin", r.regular_min.to_string()),
-        ],
-        format!(
+        || {
+            vec![
+                ("recency", rs.to_string()),
+                ("frequency", fs.to_string()),
+                ("monetary", ms.to_string()),
+                ("total", total.to_string()),
+                ("days", days.to_string()),
+                ("visits", visits.to_string()),
+                ("amount", money(amount)),
+                ("months", r.window_months.to_string()),
+                ("highValueMin", r.high_value_min.to_string()),
+                ("midMin", r.mid_min.to_string()),
+                ("regularMin", r.regular_min.to_string()),
+            ]
+        },
+        || {
+            format!(
             "R{rs} F{fs} M{ms} = {total} (last visit {days} days ago, {visits} visits, {} in {} months; scored by quintile across the clinic); {bands}",
             money(amount),
             r.window_months
-        ),
+        )
+        },
     )
 }
 
-fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) -> PatientLabel {
     let r = &rules.risk_level;
     let age = facts.birth_date.map(|b| age_on(b, today));
     let older = age.is_some_and(|a| a >= r.older_age);
@@ -581,20 +667,23 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientL
         ("low", rule, format!("no chronic condition, {age_text}"))
     };
     label(
+        x,
         Dimension::RiskLevel,
         name,
         rule,
-        &[
-            ("chronic", chronic.to_string()),
-            ("conditions", list.clone()),
-            ("age", age.map_or(String::new(), |a| a.to_string())),
-            ("olderAge", r.older_age.to_string()),
-        ],
-        why,
+        || {
+            vec![
+                ("chronic", chronic.to_string()),
+                ("conditions", list.clone()),
+                ("age", age.map_or(String::new(), |a| a.to_string())),
+                ("olderAge", r.older_age.to_string()),
+            ]
+        },
+        || why,
     )
 }
 
-fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLabel {
+fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) -> PatientLabel {
     let r = &rules.severity;
     let from = today - chrono::Days::new(u64::from(r.emergency_days));
     if let Some(v) = facts
@@ -603,23 +692,29 @@ fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLab
         .find(|v| v.visit_type == "emergency" && v.date > from && v.date <= today)
     {
         return label(
+            x,
             Dimension::Severity,
             "emergency",
             "emergencyVisit",
-            &[
-                ("date", v.date.to_string()),
-                ("days", r.emergency_days.to_string()),
-            ],
-            format!(
-                "an emergency visit on {} (within {} days)",
-                v.date, r.emergency_days
-            ),
+            || {
+                vec![
+                    ("date", v.date.to_string()),
+                    ("days", r.emergency_days.to_string()),
+                ]
+            },
+            || {
+                format!(
+                    "an emergency visit on {} (within {} days)",
+                    v.date, r.emergency_days
+                )
+            },
         );
     }
     let chronic = facts.chronic.len() as u32;
     if !facts.grave_allergies.is_empty() || chronic >= r.severe_chronic_min {
         let allergies = facts.grave_allergies.join(", ");
         return label(
+            x,
             Dimension::Severity,
             "severe",
             if allergies.is_empty() {
@@ -627,34 +722,46 @@ fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> PatientLab
             } else {
                 "graveAllergy"
             },
-            &[
-                ("allergies", allergies.clone()),
-                ("chronic", chronic.to_string()),
-                ("conditions", facts.chronic.join(", ")),
-                ("severeMin", r.severe_chronic_min.to_string()),
-            ],
-            if allergies.is_empty() {
-                format!(
-                    "{chronic} chronic conditions ({}), severe from {}",
-                    facts.chronic.join(", "),
-                    r.severe_chronic_min
-                )
-            } else {
-                format!("life-threatening allergy: {allergies}")
+            || {
+                vec![
+                    ("allergies", allergies.clone()),
+                    ("chronic", chronic.to_string()),
+                    ("conditions", facts.chronic.join(", ")),
+                    ("severeMin", r.severe_chronic_min.to_string()),
+                ]
+            },
+            || {
+                if allergies.is_empty() {
+                    format!(
+                        "{chronic} chronic conditions ({}), severe from {}",
+                        facts.chronic.join(", "),
+                        r.severe_chronic_min
+                    )
+                } else {
+                    format!("life-threatening allergy: {allergies}")
+                }
             },
         );
     }
     label(
+        x,
         Dimension::Severity,
         "ordinary",
         "ordinary",
-        &[],
-        "no recent emergency, no life-threatening allergy, fewer chronic conditions than the threshold".into(),
+        Vec::new,
+        || {
+            "no recent emergency, no life-threatening allergy, fewer chronic conditions than the threshold".into()
+        },
     )
 }
 
 /// Promoter / passive / detractor from the latest recommendation score in the window.
-fn nps_role(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<PatientLabel> {
+fn nps_role(
+    facts: &Facts,
+    rules: &SegmentRules,
+    today: NaiveDate,
+    x: bool,
+) -> Option<PatientLabel> {
     let r = &rules.nps;
     let from = window_start(today, r.window_months);
     let (date, score) = facts
@@ -673,14 +780,17 @@ fn nps_role(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<Pat
         ("detractor", format!("0-{}", r.passive_min - 1))
     };
     Some(label(
+        x,
         Dimension::NpsRole,
         name,
         "npsLatest",
-        &[
-            ("score", score.to_string()),
-            ("date", date.to_string()),
-            ("band", band.clone()),
-        ],
-        format!("latest answer {score} on {date}; {name} is {band}"),
+        || {
+            vec![
+                ("score", score.to_string()),
+                ("date", date.to_string()),
+                ("band", band.clone()),
+            ]
+        },
+        || format!("latest answer {score} on {date}; {name} is {band}"),
     ))
 }

@@ -26,7 +26,8 @@ use crate::error::{ClinicError, Result};
 
 pub use custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
 pub use dimensions::{
-    age_on, labels, rfm, window_start, ClinicContext, Dimension, Facts, PatientLabel, VisitFact,
+    age_on, label_names, labels, rfm, window_start, ClinicContext, Dimension, Facts, PatientLabel,
+    VisitFact,
 };
 pub use members::{members_of, ExportSegment, Member, ResolveSegment, SegmentRef};
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
@@ -320,7 +321,7 @@ impl Operation for CountSegments {
         // Every patient is loaded anyway: the cut points from their facts, not a second pass.
         let clinic = ClinicContext::from_facts(people.iter().map(|p| &p.2), &rules, today);
         for (_, _, facts) in &people {
-            let mine = labels(facts, &rules, today, &clinic);
+            let mine = label_names(facts, &rules, today, &clinic);
             for (d, dimension) in Dimension::ALL.iter().enumerate() {
                 let name = mine
                     .iter()
@@ -377,9 +378,18 @@ impl Operation for SegmentMembers {
         let mut out: Vec<SegmentMember> = people
             .into_iter()
             .filter_map(|(id, name, facts)| {
+                let wanted =
+                    |l: &PatientLabel| l.dimension == self.dimension && l.label == self.label;
+                // Names first; the reason is only worked out for the members.
+                if !label_names(&facts, &rules, today, &clinic)
+                    .iter()
+                    .any(wanted)
+                {
+                    return None;
+                }
                 labels(&facts, &rules, today, &clinic)
                     .into_iter()
-                    .find(|l| l.dimension == self.dimension && l.label == self.label)
+                    .find(wanted)
                     .map(|why| SegmentMember { id, name, why })
             })
             .collect();

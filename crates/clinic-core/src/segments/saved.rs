@@ -8,7 +8,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use super::custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
-use super::dimensions::{labels, ClinicContext};
+use super::dimensions::{label_names, labels, ClinicContext};
 use super::{clinic_context, load_facts, rules, tags, today_or};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
@@ -76,28 +76,43 @@ fn evaluate_all(
         })
         .collect();
     for (id, name, facts) in &people {
-        let mine = if need_labels {
-            labels(facts, &thresholds, today, &clinic)
+        // Label names decide; their sentences are only made for a member who is listed.
+        let names = if need_labels {
+            label_names(facts, &thresholds, today, &clinic)
         } else {
             Vec::new()
         };
-        let subject = Subject {
-            facts,
-            labels: &mine,
-            today,
-        };
+        let mut explained: Option<Vec<super::PatientLabel>> = None;
         for (rule, result) in rules_to_run.iter().zip(out.iter_mut()) {
-            let (matched, why) = rule.evaluate(&subject);
-            if matched {
-                result.count += 1;
-                if limit.is_none_or(|l| result.members.len() < l) {
-                    result.members.push(RuleMember {
-                        id: *id,
-                        name: name.clone(),
-                        why,
-                    });
-                }
+            let subject = Subject {
+                facts,
+                labels: &names,
+                today,
+            };
+            let (matched, mut why) = rule.evaluate(&subject);
+            if !matched {
+                continue;
             }
+            result.count += 1;
+            if limit.is_some_and(|l| result.members.len() >= l) {
+                continue;
+            }
+            if rule.uses_labels() {
+                let full =
+                    explained.get_or_insert_with(|| labels(facts, &thresholds, today, &clinic));
+                why = rule
+                    .evaluate(&Subject {
+                        facts,
+                        labels: full,
+                        today,
+                    })
+                    .1;
+            }
+            result.members.push(RuleMember {
+                id: *id,
+                name: name.clone(),
+                why,
+            });
         }
     }
     Ok(out)
