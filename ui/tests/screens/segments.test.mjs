@@ -87,3 +87,25 @@ test("a template in Traditional Chinese starts the builder with its conditions a
     await byTestId(page, "segment-live-count").getByText("目前有 0 位病患符合").waitFor();
     await shot("segments-template-zh-TW");
   }));
+
+test("a long member list comes in pages of 50, sorted by name either way", () =>
+  withApp(
+    { patients: Array.from({ length: 60 }, (_, i) => patient(i + 1, { name: `Patient ${String(i + 1).padStart(2, "0")}`, age: 40, birthDate: "1986-01-01" })) },
+    { locale: "en-US" },
+    async ({ page }) => {
+      await byTestId(page, "nav-segments").click();
+      await byTestId(page, "segment-bar-age-group-adult").click();
+      const rows = byTestId(page, "segment-member");
+      await byTestId(page, "members-page").getByText("Page 1 of 2").waitFor();
+      assert.equal(await rows.count(), 50);
+      assert.match(await rows.nth(0).textContent(), /^Patient 01/);
+      await byTestId(page, "members-next").click();
+      await byTestId(page, "members-page").getByText("Page 2 of 2").waitFor();
+      assert.equal(await rows.count(), 10);
+      assert.match(await rows.nth(9).textContent(), /^Patient 60/);
+      // Sorting again starts from the first page, names descending.
+      await byTestId(page, "members-sort-name").click();
+      await byTestId(page, "members-page").getByText("Page 1 of 2").waitFor();
+      assert.match(await rows.nth(0).textContent(), /^Patient 60/);
+    },
+  ));
