@@ -11,6 +11,7 @@ pub mod members;
 pub mod rules;
 pub mod saved;
 pub mod tags;
+pub mod templates;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,7 +25,7 @@ use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result};
 
-pub use custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
+pub use custom::{Rule, RuleReason, Subject};
 pub use dimensions::{
     age_on, label_names, labels, rfm, window_start, ClinicContext, Dimension, Facts, PatientLabel,
     VisitFact,
@@ -36,6 +37,7 @@ pub use saved::{
     PatientSegment, RuleMember, RuleResult, SaveSegment, SavedSegment, SavedSegmentMembers,
 };
 pub use tags::{DeleteTag, ListTags, PatientTags, SaveTag, Tag, TagColour, TagPatients};
+pub use templates::{templates, SegmentTemplate};
 
 /// Every active patient's facts (or one patient's), by id, with their name. `detail` also
 /// loads what only clinic-defined rules look at: visit departments, diagnoses and

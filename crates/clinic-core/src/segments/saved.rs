@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::custom::{templates, Rule, RuleReason, SegmentTemplate, Subject};
+use super::custom::{Rule, RuleReason, Subject};
 use super::dimensions::{label_names, labels, ClinicContext};
+use super::templates::{templates, SegmentTemplate};
 use super::{clinic_context, load_facts, rules, tags, today_or};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
