@@ -9,8 +9,8 @@ use clinic_core::export::{save, ExportFormat};
 use clinic_core::patients::parse_id;
 use clinic_core::segments::{
     CountSegments, DeleteSegment, DeleteTag, ExplainPatient, ExportSegment, ListSavedSegments,
-    ListSegmentTemplates, ListTags, PatientSavedSegments, ResolveSegment, Rule, SaveSegment,
-    SaveTag, SegmentRef, TagColour, TagPatients,
+    ListSegmentTemplates, ListTags, PatientSavedSegments, ResolveSegment, Rule, RuleReason,
+    SaveSegment, SaveTag, SegmentIdByName, SegmentRef, TagColour, TagPatients,
 };
 use clinic_core::{Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
 use uuid::Uuid;
@@ -133,12 +133,9 @@ fn read_rule(path: &PathBuf) -> Result<Rule> {
     })
 }
 
+/// A saved segment's id by name, without counting any segment.
 fn saved_id(clinic: &Clinic, name: &str) -> Result<Option<i64>> {
-    Ok(clinic
-        .execute(&Actor::owner(), ListSavedSegments { today: None })?
-        .into_iter()
-        .find(|s| s.name.to_lowercase() == name.trim().to_lowercase())
-        .map(|s| s.id))
+    clinic.execute(&Actor::owner(), SegmentIdByName(name.to_string()))
 }
 
 pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
@@ -206,18 +203,7 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                     println!("{}", l.text);
                 }
                 for s in &saved {
-                    let why: Vec<String> = s
-                        .why
-                        .iter()
-                        .map(|r| {
-                            if r.negated {
-                                format!("not: {}", r.text)
-                            } else {
-                                r.text.clone()
-                            }
-                        })
-                        .collect();
-                    println!("segment {} — {}", s.name, why.join("; "));
+                    println!("segment {} — {}", s.name, RuleReason::line(&s.why));
                 }
             }
         }

@@ -109,3 +109,26 @@ test("a long member list comes in pages of 50, sorted by name either way", () =>
       assert.match(await rows.nth(0).textContent(), /^Patient 60/);
     },
   ));
+
+test("tags and a saved segment on the patient page and the segments page (zh-CN)", () =>
+  withApp(
+    {
+      patients: people,
+      tags: [{ id: 1, name: "重点随访", colour: "red" }],
+      patientTags: [{ tagId: 1, patientId: people[0].id }],
+      segments: [{ id: 1, name: "长者", description: null, template: null, rule: { kind: "all", items: [{ kind: "age", min: 65, max: null }] } }],
+    },
+    { locale: "zh-CN" },
+    async ({ page, shot }) => {
+      await byTestId(page, "nav-segments").click();
+      await byTestId(page, "saved-segment-open").click();
+      await byTestId(page, "saved-segment-member").getByText("68 岁").waitFor();
+      await byTestId(page, "tag-重点随访").waitFor();
+      await shot("segments-saved-zh-CN");
+      await byTestId(page, "saved-segment-member").click();
+      await byTestId(page, "patient-tag-重点随访").waitFor();
+      await byTestId(page, "saved-segment-chip-长者").hover();
+      await page.getByText("68 岁").waitFor();
+      await shot("patient-tags-zh-CN");
+    },
+  ));

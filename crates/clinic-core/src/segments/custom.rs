@@ -97,6 +97,22 @@ pub struct RuleReason {
     pub text: String,
 }
 
+impl RuleReason {
+    /// The reasons in one line of English, as the CLI and the call list show them.
+    pub fn line(why: &[RuleReason]) -> String {
+        why.iter()
+            .map(|r| {
+                if r.negated {
+                    format!("not: {}", r.text)
+                } else {
+                    r.text.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// What a rule sees of one patient.
 pub struct Subject<'a> {
     pub facts: &'a Facts,

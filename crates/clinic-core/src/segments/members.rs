@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use super::custom::RuleReason;
 use super::dimensions::Dimension;
 use super::saved::SavedSegmentMembers;
 use super::SegmentMembers;
@@ -119,18 +120,7 @@ pub fn members_of(
         .map(|m| Member {
             id: m.id,
             name: m.name,
-            why: m
-                .why
-                .iter()
-                .map(|r| {
-                    if r.negated {
-                        format!("not: {}", r.text)
-                    } else {
-                        r.text.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
+            why: RuleReason::line(&m.why),
         })
         .collect()),
     }

@@ -35,6 +35,7 @@ pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
 pub use saved::{
     DeleteSegment, EvaluateRule, ListSavedSegments, ListSegmentTemplates, PatientSavedSegments,
     PatientSegment, RuleMember, RuleResult, SaveSegment, SavedSegment, SavedSegmentMembers,
+    SegmentIdByName,
 };
 pub use tags::{DeleteTag, ListTags, PatientTags, SaveTag, Tag, TagColour, TagPatients};
 pub use templates::{templates, SegmentTemplate};

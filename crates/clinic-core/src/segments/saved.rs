@@ -419,7 +419,7 @@ impl Operation for SavedSegmentMembers {
         Action::PatientRead
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<RuleResult> {
-        let rule = find_rule(tx, &self.name)?.ok_or_else(|| {
+        let rule = find(tx, &self.name)?.map(|s| s.rule).ok_or_else(|| {
             ClinicError::new(
                 ErrorCode::NotFound,
                 format!(
@@ -436,12 +436,24 @@ impl Operation for SavedSegmentMembers {
     }
 }
 
-/// The saved rule called `name` (any case).
-pub(crate) fn find_rule(tx: &Transaction<'_>, name: &str) -> Result<Option<Rule>> {
+/// The saved segment called `name` (any case).
+fn find(tx: &Transaction<'_>, name: &str) -> Result<Option<Stored>> {
     Ok(stored(tx)?
         .into_iter()
-        .find(|s| s.name.to_lowercase() == name.trim().to_lowercase())
-        .map(|s| s.rule))
+        .find(|s| s.name.to_lowercase() == name.trim().to_lowercase()))
+}
+
+/// A saved segment's id by its name (any case), without evaluating anything.
+pub struct SegmentIdByName(pub String);
+
+impl Operation for SegmentIdByName {
+    type Output = Option<i64>;
+    fn action(&self) -> Action {
+        Action::PatientRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Option<i64>> {
+        Ok(find(tx, &self.0)?.map(|s| s.id))
+    }
 }
 
 /// Names of the saved segments whose rule tests for the tag.
