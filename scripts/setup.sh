@@ -14,6 +14,8 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver chromium dbus-x11 gnome-keyring
   # the E2E test closes the window as a window manager would (WM_DELETE_WINDOW)
   python3-xlib
+  # the CLI test reads the appointment book's .ics back with a real iCalendar parser
+  python3-icalendar
   # fonts for readable CJK in the window and screenshots; tools to inspect screenshots
   fonts-noto-cjk imagemagick poppler-utils
   nodejs npm

@@ -1,6 +1,7 @@
 //! The desktop app: app state and thin `#[tauri::command]` adapters over `clinic-core`.
 //! No domain logic lives here; every data command goes through `Clinic::execute`.
 
+mod appointment_commands;
 mod commands;
 mod key_commands;
 mod segment_commands;
@@ -69,6 +70,19 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             key_commands::passphrase_change,
             key_commands::passphrase_reset,
             key_commands::key_rotate,
+            appointment_commands::appointments_list,
+            appointment_commands::appointment_book,
+            appointment_commands::appointment_move,
+            appointment_commands::appointment_status,
+            appointment_commands::appointments_ics,
+            appointment_commands::schedule_get,
+            appointment_commands::schedule_set,
+            appointment_commands::reminders_due,
+            appointment_commands::reminder_log,
+            appointment_commands::reminders_export,
+            appointment_commands::reminder_rules_get,
+            appointment_commands::reminder_rules_set,
+            appointment_commands::reminder_effect,
             segment_commands::segments_explain,
             segment_commands::segments_counts,
             segment_commands::segments_members,

@@ -812,3 +812,72 @@ fn rule_segments_and_tags_through_ipc() {
     call(&h, "tag_delete", json!({"id": tag["id"]})).unwrap();
     assert_eq!(call(&h, "tags_list", json!({})).unwrap(), json!([]));
 }
+
+#[test]
+fn appointments_and_the_work_list_through_ipc() {
+    let h = unlocked();
+    let created = call(
+        &h,
+        "patient_create",
+        json!({"input": {"name": "王丽", "sex": "F", "phone": "13800001111"}, "allowDuplicate": false}),
+    )
+    .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    call(
+        &h,
+        "patient_consent",
+        json!({"id": id, "purpose": "reminders", "given": true, "note": null}),
+    )
+    .unwrap();
+    let day = (chrono::Local::now() + chrono::Duration::days(3)).date_naive();
+    let input = json!({
+        "patientId": id, "at": format!("{day}T10:00"), "minutes": 30, "doctor": "陈医生",
+        "room": null, "reason": "洗牙", "note": null, "allowOverlap": false, "allowOutsideHours": true
+    });
+    let booked = call(&h, "appointment_book", json!({"input": input})).unwrap();
+    assert_eq!(booked["status"], "scheduled");
+    // A clash crosses IPC as data: code and field.
+    let err = call(&h, "appointment_book", json!({"input": input})).unwrap_err();
+    assert_eq!(err["code"], "CONFLICT");
+    assert_eq!(err["field"], "patientId");
+    let listed = call(
+        &h,
+        "appointments_list",
+        json!({"query": {"from": day, "to": day, "doctor": null, "room": null, "patientId": null}}),
+    )
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let confirmed = call(
+        &h,
+        "appointment_status",
+        json!({"id": booked["id"], "status": "confirmed", "visitId": null}),
+    )
+    .unwrap();
+    assert_eq!(confirmed["status"], "confirmed");
+
+    // Today's list has the booking confirmation; logging "reached" settles it.
+    let list = call(&h, "reminders_due", json!({"date": null})).unwrap();
+    let contact = &list["contacts"][0];
+    assert_eq!(contact["items"][0]["kind"], "confirmation");
+    let ids: Vec<Value> = contact["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reminderId"].clone())
+        .collect();
+    let logged = call(
+        &h,
+        "reminder_log",
+        json!({"input": {"patientId": id, "reminderIds": ids, "outcome": "reached", "channel": null,
+                         "message": null, "note": null, "pain": null, "satisfaction": null}}),
+    )
+    .unwrap();
+    assert_eq!(logged["settled"], 1);
+    let list = call(&h, "reminders_due", json!({"date": null})).unwrap();
+    assert_eq!(list["contacts"].as_array().unwrap().len(), 0);
+    assert_eq!(list["done"], 1);
+    let rules = call(&h, "reminder_rules_get", json!({})).unwrap();
+    assert_eq!(rules["dayBefore"]["daysBefore"], 1);
+    let schedule = call(&h, "schedule_get", json!({})).unwrap();
+    assert_eq!(schedule["hours"].as_array().unwrap().len(), 7);
+}

@@ -1560,3 +1560,156 @@ fn rule_segments_and_tags_from_the_command_line() {
     let gone = clinic(d, &["segments", "delete", "Seniors to call"]);
     assert_eq!(gone.status.code(), Some(4), "{}", stderr(&gone));
 }
+
+#[test]
+fn appointments_reminders_and_icalendar_from_the_command_line() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let p = ok(clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "王丽",
+            "--sex",
+            "F",
+            "--phone",
+            "13800001111",
+            "--preferred-channel",
+            "sms",
+        ],
+    ))
+    .trim()
+    .to_string();
+    ok(clinic(
+        d,
+        &["patient", "consent", &p, "--purpose", "reminders"],
+    ));
+    let tomorrow = (chrono::Local::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let at = format!("{tomorrow} 10:00");
+    let booked = ok(clinic(
+        d,
+        &[
+            "--json",
+            "appointments",
+            "add",
+            "--patient",
+            &p,
+            "--at",
+            &at,
+            "--minutes",
+            "30",
+            "--doctor",
+            "陈医生",
+            "--reason",
+            "洗牙, 复查",
+            "--outside-hours",
+        ],
+    ));
+    let booked: serde_json::Value = serde_json::from_str(&booked).unwrap();
+    assert_eq!(booked["status"], "scheduled");
+    // The same patient and doctor again at an overlapping time: exit 15, CONFLICT.
+    let clash = clinic(
+        d,
+        &[
+            "appointments",
+            "add",
+            "--patient",
+            &p,
+            "--at",
+            &format!("{tomorrow} 10:15"),
+            "--doctor",
+            "陈医生",
+            "--outside-hours",
+        ],
+    );
+    assert_eq!(clash.status.code(), Some(15), "{}", stderr(&clash));
+    assert!(stderr(&clash).contains("error[CONFLICT]"));
+    let listed = ok(clinic(d, &["appointments", "list", "--date", &tomorrow]));
+    assert!(
+        listed.contains("王丽") && listed.contains("10:00"),
+        "{listed}"
+    );
+
+    // The .ics file, read back by a real parser (Python's icalendar, from Debian).
+    let ics = d.join("book.ics");
+    ok(clinic(
+        d,
+        &[
+            "appointments",
+            "ics",
+            "--from",
+            &tomorrow,
+            "--to",
+            &tomorrow,
+            "--out",
+            ics.to_str().unwrap(),
+        ],
+    ));
+    let parsed = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import sys, icalendar\n\
+             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             for e in cal.walk('VEVENT'):\n\
+             \x20   print(e['SUMMARY'], e.decoded('DTSTART').isoformat(), int((e.decoded('DTEND') - e.decoded('DTSTART')).total_seconds() // 60))",
+        )
+        .arg(&ics)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let parsed = String::from_utf8(parsed.stdout).unwrap();
+    assert!(parsed.starts_with("王丽 · 洗牙, 复查 "), "{parsed}");
+    assert!(parsed.trim_end().ends_with(" 30"), "{parsed}");
+    let start = booked["startsAt"].as_str().unwrap();
+    let expected = chrono::DateTime::parse_from_rfc3339(start)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert!(
+        parsed.contains(&expected.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()),
+        "{parsed} vs {start}"
+    );
+
+    // Today's work list: the booking confirmation, with the message ready.
+    let due: serde_json::Value =
+        serde_json::from_str(&ok(clinic(d, &["--json", "reminders", "due"]))).unwrap();
+    let contacts = due["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), 1, "{due}");
+    assert_eq!(contacts[0]["items"][0]["kind"], "confirmation");
+    assert!(contacts[0]["message"].as_str().unwrap().contains("10:00"));
+    // The SMS batch: written, logged as sent, gone from the list.
+    let csv = d.join("sms.csv");
+    let sent = ok(clinic(
+        d,
+        &["reminders", "export", "--out", csv.to_str().unwrap()],
+    ));
+    assert!(sent.contains("Wrote 1 message"), "{sent}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.contains("13800001111") && text.contains("王女士您好"),
+        "{text}"
+    );
+    let due: serde_json::Value =
+        serde_json::from_str(&ok(clinic(d, &["--json", "reminders", "due"]))).unwrap();
+    assert_eq!(due["contacts"].as_array().unwrap().len(), 0);
+    assert_eq!(due["done"], 1);
+    // Nothing due for this patient now: logging an outcome says so.
+    let nothing = clinic(
+        d,
+        &["reminders", "log", "--patient", &p, "--outcome", "reached"],
+    );
+    assert_eq!(nothing.status.code(), Some(3));
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let effect = ok(clinic(
+        d,
+        &["reminders", "effect", "--from", &today, "--to", &today],
+    ));
+    assert!(effect.contains("confirmation"), "{effect}");
+}

@@ -1,6 +1,7 @@
 //! `clinic`: the owner's scripted jobs on the same core as the app.
 //! Its commands, flags, JSON output and exit codes are a public interface: keep them stable.
 
+mod appointments;
 mod backups;
 mod handouts;
 mod keys;
@@ -81,6 +82,12 @@ enum Command {
     /// Education handouts: list the topics, print one for a patient as PDF
     #[command(subcommand)]
     Handout(handouts::HandoutCommand),
+    /// The appointment book: book, list, move, change status, export as iCalendar
+    #[command(subcommand)]
+    Appointments(appointments::AppointmentsCommand),
+    /// The daily work list of reminders: due contacts, outcomes, the SMS batch, effect
+    #[command(subcommand)]
+    Reminders(appointments::RemindersCommand),
     /// Patient classification: counts per dimension, any segment's members, why a patient
     /// carries each label, saved rule segments, a segment exported as a list
     #[command(subcommand)]
@@ -358,6 +365,9 @@ enum VisitCommand {
         nps: Option<i32>,
         #[arg(long)]
         feedback: Option<String>,
+        /// "Come back by" date (YYYY-MM-DD): missed follow-up reminders start from it
+        #[arg(long)]
+        follow_up_by: Option<String>,
     },
     /// A patient's visits, newest first
     List {
@@ -397,6 +407,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::BackupInvalid => 12,
         ErrorCode::FolderMissing | ErrorCode::FolderReadOnly => 13,
         ErrorCode::InUse => 14,
+        ErrorCode::Conflict => 15,
         ErrorCode::Io | ErrorCode::Storage => 1,
     }
 }
@@ -646,6 +657,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             out.visit_import_report(&report);
         }
         Command::Handout(cmd) => handouts::run(cmd, clinic, out)?,
+        Command::Appointments(cmd) => appointments::run(cmd, clinic, out)?,
+        Command::Reminders(cmd) => appointments::run_reminders(cmd, clinic, out)?,
         Command::Settings(SettingsCommand::Clinic {
             name,
             address,
@@ -706,6 +719,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 satisfaction,
                 nps,
                 feedback,
+                follow_up_by,
             } => {
                 let input = VisitInput {
                     patient_id: patient,
@@ -720,6 +734,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                     satisfaction,
                     nps,
                     feedback,
+                    follow_up_by,
                 };
                 let v = clinic.execute(&actor, AddVisit(input))?;
                 out.created(&v, &v.id.to_string());

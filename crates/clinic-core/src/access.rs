@@ -49,6 +49,13 @@ pub enum Action {
     VisitWrite,
     /// Printing a handout (recorded on the patient's timeline).
     HandoutPrint,
+    AppointmentRead,
+    /// Booking, moving and changing the status of appointments.
+    AppointmentWrite,
+    /// Reading the reminder work list and its rules.
+    ReminderRead,
+    /// Logging a contact's outcome, marking a batch as sent.
+    ReminderWrite,
     SettingsRead,
     /// The clinic's name, address and phone.
     SettingsWrite,
@@ -62,7 +69,11 @@ impl Action {
     pub fn is_write(self) -> bool {
         !matches!(
             self,
-            Action::PatientRead | Action::VisitRead | Action::SettingsRead
+            Action::PatientRead
+                | Action::VisitRead
+                | Action::SettingsRead
+                | Action::AppointmentRead
+                | Action::ReminderRead
         )
     }
 }

@@ -32,6 +32,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_segments.sql"),
     include_str!("../migrations/0014_visit_nps.sql"),
     include_str!("../migrations/0015_tags_and_segments.sql"),
+    include_str!("../migrations/0016_appointments.sql"),
+    include_str!("../migrations/0017_reminders.sql"),
 ];
 
 /// The schema version this build writes and understands.

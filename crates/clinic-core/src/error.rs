@@ -56,6 +56,9 @@ pub enum ErrorCode {
     /// Something still depends on what was to be removed (a tag a saved segment uses);
     /// nothing was removed. `message` names what depends on it.
     InUse,
+    /// The doctor, room or patient already has an appointment then; nothing was booked.
+    /// `field` says which (`doctor`, `room` or `patientId`); `message` names the other one.
+    Conflict,
 }
 
 impl ErrorCode {
@@ -83,6 +86,7 @@ impl ErrorCode {
             ErrorCode::FolderMissing => "FOLDER_MISSING",
             ErrorCode::FolderReadOnly => "FOLDER_READ_ONLY",
             ErrorCode::InUse => "IN_USE",
+            ErrorCode::Conflict => "CONFLICT",
         }
     }
 }
@@ -111,6 +115,12 @@ pub enum ValidationRule {
     MissingTimeZone,
     /// The name is already used by another record of the same kind.
     Taken,
+    /// A time before now where only the future makes sense (an appointment).
+    InPast,
+    /// The clinic is closed that day.
+    ClosedDay,
+    /// Outside the clinic's opening hours.
+    OutsideHours,
 }
 
 /// The one error type of the core.

@@ -3,6 +3,7 @@
 //! [`Clinic::execute`], the one door every command goes through.
 
 pub mod access;
+pub mod appointments;
 pub mod backup;
 pub mod clinic;
 mod db;
@@ -15,6 +16,7 @@ pub mod import;
 pub mod key;
 pub mod keychain;
 pub mod patients;
+pub mod reminders;
 pub mod search;
 pub mod security;
 pub mod segments;

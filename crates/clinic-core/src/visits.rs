@@ -1,6 +1,6 @@
 //! Visits: add, edit and list a patient's visits, newest first.
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,8 @@ pub struct VisitInput {
     /// "Would you recommend us?", 0 to 10.
     pub nps: Option<i32>,
     pub feedback: Option<String>,
+    /// "Come back by": an ISO date after the visit; missed follow-up reminders start here.
+    pub follow_up_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -88,6 +90,7 @@ pub struct Visit {
     pub satisfaction: Option<u8>,
     pub nps: Option<u8>,
     pub feedback: Option<String>,
+    pub follow_up_by: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -105,6 +108,7 @@ struct VisitRecord {
     satisfaction: Option<i64>,
     nps: Option<i64>,
     feedback: Option<String>,
+    follow_up_by: Option<NaiveDate>,
 }
 
 impl VisitInput {
@@ -165,11 +169,35 @@ impl VisitInput {
             )?,
             nps: validate::int_in_range("nps", self.nps.map(i64::from), 0, 10)?,
             feedback: validate::optional_text("feedback", self.feedback.as_deref(), 2000)?,
+            follow_up_by: follow_up_date(self.follow_up_by.as_deref(), at)?,
         })
     }
 }
 
-pub(crate) const VISIT_COLUMNS: &str = "id, patient_id, visited_at, department, doctor, visit_type, chief_complaint, diagnosis, treatment, amount_minor, satisfaction, feedback, created_at, updated_at, nps";
+/// The return-by date: optional, a real date, after the visit and within two years.
+fn follow_up_date(value: Option<&str>, at: DateTime<FixedOffset>) -> Result<Option<NaiveDate>> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let date = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+        ClinicError::validation(
+            "followUpBy",
+            ValidationRule::InvalidDate,
+            format!("{v:?} is not a date (YYYY-MM-DD)"),
+        )
+    })?;
+    let visit_day = at.date_naive();
+    if date <= visit_day || date > visit_day + Duration::days(731) {
+        return Err(ClinicError::validation(
+            "followUpBy",
+            ValidationRule::OutOfRange,
+            "must be after the visit and within two years of it",
+        ));
+    }
+    Ok(Some(date))
+}
+
+pub(crate) const VISIT_COLUMNS: &str = "id, patient_id, visited_at, department, doctor, visit_type, chief_complaint, diagnosis, treatment, amount_minor, satisfaction, feedback, created_at, updated_at, nps, follow_up_by";
 
 fn conversion_error(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
@@ -200,6 +228,10 @@ pub(crate) fn visit_from_row(row: &Row<'_>) -> rusqlite::Result<Visit> {
         created_at: utc(12)?,
         updated_at: utc(13)?,
         nps: row.get::<_, Option<u8>>(14)?,
+        follow_up_by: row
+            .get::<_, Option<String>>(15)?
+            .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(conversion_error))
+            .transpose()?,
     })
 }
 
@@ -248,7 +280,7 @@ impl VisitRecord {
         let id = Uuid::now_v7();
         let now = now_text();
         tx.prepare_cached(
-            &format!("INSERT INTO visit ({VISIT_COLUMNS}, visited_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?14)"))?
+            &format!("INSERT INTO visit ({VISIT_COLUMNS}, visited_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?16, ?14)"))?
             .execute(params![
                 id.to_string(),
                 r.patient_id.to_string(),
@@ -265,6 +297,7 @@ impl VisitRecord {
                 now,
                 r.at.timestamp_millis(),
                 r.nps,
+                r.follow_up_by.map(|d| d.to_string()),
             ])?;
         Ok(id)
     }
@@ -321,7 +354,7 @@ impl Operation for UpdateVisit {
         tx.execute(
             "UPDATE visit SET visited_at = ?2, visited_at_ms = ?3, department = ?4, doctor = ?5, visit_type = ?6,
                  chief_complaint = ?7, diagnosis = ?8, treatment = ?9, amount_minor = ?10, satisfaction = ?11,
-                 feedback = ?12, updated_at = ?13, nps = ?14
+                 feedback = ?12, updated_at = ?13, nps = ?14, follow_up_by = ?15
              WHERE id = ?1",
             params![
                 self.id.to_string(),
@@ -338,6 +371,7 @@ impl Operation for UpdateVisit {
                 r.feedback,
                 now_text(),
                 r.nps,
+                r.follow_up_by.map(|d| d.to_string()),
             ],
         )?;
         load(tx, self.id)

@@ -3,4 +3,4 @@
 /**
  * Why a field was rejected; the UI has a sentence for each.
  */
-export type ValidationRule = "required" | "too_long" | "too_short" | "invalid_format" | "invalid_date" | "in_future" | "out_of_range" | "negative" | "too_many_decimals" | "unknown_value" | "missing_time_zone" | "taken";
+export type ValidationRule = "required" | "too_long" | "too_short" | "invalid_format" | "invalid_date" | "in_future" | "out_of_range" | "negative" | "too_many_decimals" | "unknown_value" | "missing_time_zone" | "taken" | "in_past" | "closed_day" | "outside_hours";

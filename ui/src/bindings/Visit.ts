@@ -9,4 +9,4 @@ at: string, department: string, doctor: string | null, visitType: VisitType, chi
 /**
  * Exact decimal as text (e.g. `"350.00"`), never a float.
  */
-amount: string | null, satisfaction: number | null, nps: number | null, feedback: string | null, createdAt: string, updatedAt: string, };
+amount: string | null, satisfaction: number | null, nps: number | null, feedback: string | null, followUpBy: string | null, createdAt: string, updatedAt: string, };

@@ -23,4 +23,8 @@ satisfaction: number | null,
 /**
  * "Would you recommend us?", 0 to 10.
  */
-nps: number | null, feedback: string | null, };
+nps: number | null, feedback: string | null, 
+/**
+ * "Come back by": an ISO date after the visit; missed follow-up reminders start here.
+ */
+followUpBy: string | null, };

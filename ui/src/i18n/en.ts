@@ -116,6 +116,7 @@ const en = {
     amount: "Amount",
     satisfaction: "Satisfaction",
     feedback: "Feedback",
+    followUpBy: "Come back by",
     passphrase: "Passphrase",
     patientId: "Patient",
     query: "Search",
@@ -231,6 +232,7 @@ const en = {
   },
   visit: {
     npsHint: "How likely to recommend the clinic to a friend: 0 not at all, 10 certainly",
+    followUpHint: "Reminders start if the patient has not booked by then.",
     npsShort: "NPS {n}",
     add: "Add visit",
     newTitle: "New visit",
@@ -672,6 +674,7 @@ const en = {
     FOLDER_MISSING: "The backup folder is not there. Is the USB disk plugged in?",
     FOLDER_READ_ONLY: "The backup folder cannot be written to (a read-only disk, or no permission).",
     IN_USE: "This is still in use, so it was not removed: change what uses it first.",
+    CONFLICT: "That time is already booked for this doctor, room or patient. Pick another time or book anyway.",
   },
   rule: {
     required: "{field} is required.",
@@ -686,6 +689,9 @@ const en = {
     unknown_value: "{field} has an unknown value.",
     missing_time_zone: "{field} needs a time zone.",
     taken: "{field} is already used by another one.",
+    in_past: "{field} is in the past.",
+    closed_day: "The clinic is closed that day.",
+    outside_hours: "{field} is outside opening hours.",
   },
 };
 

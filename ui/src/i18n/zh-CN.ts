@@ -116,6 +116,7 @@ const zhCN: Messages = {
     amount: "金额",
     satisfaction: "满意度",
     feedback: "反馈",
+    followUpBy: "建议回诊日期",
     passphrase: "密码",
     patientId: "患者",
     query: "搜索",
@@ -231,6 +232,7 @@ const zhCN: Messages = {
   },
   visit: {
     npsHint: "向朋友推荐本诊所的可能性：0 完全不会，10 一定会",
+    followUpHint: "届时仍未预约，将自动提醒回诊。",
     npsShort: "推荐 {n}",
     add: "新增就诊",
     newTitle: "新增就诊",
@@ -672,6 +674,7 @@ const zhCN: Messages = {
     FOLDER_MISSING: "找不到备份文件夹。U 盘插好了吗？",
     FOLDER_READ_ONLY: "备份文件夹无法写入（只读磁盘或没有权限）。",
     IN_USE: "仍在使用中，未删除：请先修改使用它的内容。",
+    CONFLICT: "该时段此医生、诊室或患者已有预约。请另选时间，或仍要预约。",
   },
   rule: {
     required: "请填写{field}。",
@@ -686,6 +689,9 @@ const zhCN: Messages = {
     unknown_value: "{field}的值无效。",
     missing_time_zone: "{field}需要包含时区。",
     taken: "{field}已被使用。",
+    in_past: "{field}已经过去。",
+    closed_day: "诊所当天休息。",
+    outside_hours: "{field}不在门诊时间内。",
   },
 };
 

@@ -116,6 +116,7 @@ const zhTW: Messages = {
     amount: "金額",
     satisfaction: "滿意度",
     feedback: "回饋",
+    followUpBy: "建議回診日期",
     passphrase: "密碼",
     patientId: "病患",
     query: "搜尋",
@@ -231,6 +232,7 @@ const zhTW: Messages = {
   },
   visit: {
     npsHint: "向朋友推薦本診所的可能性：0 完全不會，10 一定會",
+    followUpHint: "屆時仍未預約，將自動提醒回診。",
     npsShort: "推薦 {n}",
     add: "新增就診",
     newTitle: "新增就診",
@@ -672,6 +674,7 @@ const zhTW: Messages = {
     FOLDER_MISSING: "找不到備份資料夾。USB 隨身碟插好了嗎？",
     FOLDER_READ_ONLY: "備份資料夾無法寫入（唯讀磁碟或沒有權限）。",
     IN_USE: "仍在使用中，未刪除：請先修改使用它的內容。",
+    CONFLICT: "該時段此醫師、診間或病患已有預約。請另選時間，或仍要預約。",
   },
   rule: {
     required: "請填寫{field}。",
@@ -686,6 +689,9 @@ const zhTW: Messages = {
     unknown_value: "{field}的值無效。",
     missing_time_zone: "{field}需要包含時區。",
     taken: "{field}已被使用。",
+    in_past: "{field}已經過去。",
+    closed_day: "診所當天休診。",
+    outside_hours: "{field}不在門診時間內。",
   },
 };
 

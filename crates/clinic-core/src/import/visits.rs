@@ -365,6 +365,7 @@ impl Operation for ImportVisits {
                 satisfaction,
                 nps,
                 feedback: cell(VisitImportField::Feedback),
+                follow_up_by: None,
             };
             match import_one(tx, &input, self.dry_run) {
                 Ok(true) => report.new_visits += 1,
