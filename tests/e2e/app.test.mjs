@@ -300,6 +300,67 @@ async function segments(b) {
   await shot(b, "18-segment-saved-en");
 }
 
+/** A weekday at least two days ahead (open hours by default), as ISO text. */
+function weekdayAhead() {
+  const d = new Date();
+  d.setDate(d.getDate() + 2);
+  while (d.getDay() === 0 || d.getDay() === 6) d.setDate(d.getDate() + 1);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+async function messagesGone(b) {
+  await b.waitUntil(
+    async () => {
+      for (const m of await b.$$(".n-message")) if (await m.isDisplayed()) return false;
+      return true;
+    },
+    { timeout: 30000, timeoutMsg: "messages stayed on screen" },
+  );
+}
+
+/** Consent to reminders, an appointment booked in the book, its confirmation on today's
+ *  work list with the message ready, marked reached. */
+async function appointmentsAndWorkList(b) {
+  await messagesGone(b);
+  await (await $t(b, "nav-patients")).click();
+  const search = await $t(b, "patient-search");
+  await search.waitForDisplayed({ timeout: 10000 });
+  await search.setValue("zwm");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await search.addValue("\uE007");
+  await (await b.$('//div[contains(@class,"n-tabs-tab") and normalize-space(.)="Profile"]')).click();
+  await (await $t(b, "consent-reminders-give")).click();
+  await b.waitUntil(async () => !(await (await $t(b, "consent-reminders-give")).isEnabled()), { timeout: 10000 });
+
+  const day = weekdayAhead();
+  await (await $t(b, "nav-appointments")).click();
+  await type(b, "appt-day", day);
+  await (await $t(b, "appt-new")).click();
+  await (await $t(b, "appointment-form")).waitForDisplayed({ timeout: 10000 });
+  await (await $t(b, "appointment-patient-picker")).click();
+  await b.keys("zwm".split(""));
+  await clickOption(b, 'contains(normalize-space(.),"张伟明")');
+  await type(b, "appointment-at", `${day} 10:00`);
+  await type(b, "appointment-doctor", "林医生");
+  await type(b, "appointment-reason", "洗牙");
+  await (await $t(b, "appointment-save")).click();
+  await (await $t(b, "appointment-form")).waitForDisplayed({ reverse: true, timeout: 10000 });
+  const block = await b.$('//*[@data-testid="appt-day-view"]//strong[normalize-space(.)="10:00 张伟明"]');
+  await block.waitForDisplayed({ timeout: 10000 });
+  await shot(b, "19-appointments-day-en");
+
+  await (await $t(b, "nav-worklist")).click();
+  const card = await $t(b, "work-contact-张伟明");
+  await card.waitForDisplayed({ timeout: 10000 });
+  const text = await card.getText();
+  assert.match(text, /Booking confirmations/);
+  assert.match(text, /13812345678/);
+  assert.match(await (await card.$('[data-testid="work-message"]')).getText(), /10:00/);
+  await shot(b, "20-work-list-en");
+  await (await card.$('[data-testid="work-outcome-reached"]')).click();
+  await (await $t(b, "work-empty")).waitForDisplayed({ timeout: 10000 });
+}
+
 async function scenario() {
   // --- first run ---
   let { browser: b } = await openApp();
@@ -416,6 +477,7 @@ async function scenario() {
 
   const usb = await handouts(b);
   await segments(b);
+  await appointmentsAndWorkList(b);
 
   // --- closing the window backs up first (the schedule's default), then the app goes ---
   const before = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));

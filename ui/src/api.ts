@@ -6,6 +6,17 @@ import type { Patient } from "./bindings/Patient";
 import type { PatientInput } from "./bindings/PatientInput";
 import type { PatientSummary } from "./bindings/PatientSummary";
 import type { Visit } from "./bindings/Visit";
+import type { Appointment } from "./bindings/Appointment";
+import type { AppointmentInput } from "./bindings/AppointmentInput";
+import type { AppointmentQuery } from "./bindings/AppointmentQuery";
+import type { AppointmentStatus } from "./bindings/AppointmentStatus";
+import type { Schedule } from "./bindings/Schedule";
+import type { WorkList } from "./bindings/WorkList";
+import type { ContactInput } from "./bindings/ContactInput";
+import type { ContactLogged } from "./bindings/ContactLogged";
+import type { BatchExported } from "./bindings/BatchExported";
+import type { ReminderRules } from "./bindings/ReminderRules";
+import type { RuleEffect } from "./bindings/RuleEffect";
 import type { VisitInput } from "./bindings/VisitInput";
 import type { ImportField } from "./bindings/ImportField";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
@@ -145,6 +156,20 @@ export const api = {
   /** A segment's members as a call list in Downloads; answers the path. */
   segmentExport: (segment: SegmentRef, format: ExportFormat) => call<string>("segment_export", { segment, format }),
   tagsList: () => call<Tag[]>("tags_list"),
+  appointmentsList: (query: AppointmentQuery) => call<Appointment[]>("appointments_list", { query }),
+  appointmentBook: (input: AppointmentInput) => call<Appointment>("appointment_book", { input }),
+  appointmentMove: (id: string, input: AppointmentInput) => call<Appointment>("appointment_move", { id, input }),
+  appointmentStatus: (id: string, status: AppointmentStatus, visitId: string | null = null) =>
+    call<Appointment>("appointment_status", { id, status, visitId }),
+  appointmentsIcs: (query: AppointmentQuery) => call<string>("appointments_ics", { query }),
+  scheduleGet: () => call<Schedule>("schedule_get"),
+  scheduleSet: (schedule: Schedule) => call<Schedule>("schedule_set", { schedule }),
+  remindersDue: (date: string | null = null) => call<WorkList>("reminders_due", { date }),
+  reminderLog: (input: ContactInput) => call<ContactLogged>("reminder_log", { input }),
+  remindersExport: () => call<[string, BatchExported]>("reminders_export"),
+  reminderRulesGet: () => call<ReminderRules>("reminder_rules_get"),
+  reminderRulesSet: (rules: ReminderRules) => call<ReminderRules>("reminder_rules_set", { rules }),
+  reminderEffect: (from: string, to: string, days: number) => call<RuleEffect[]>("reminder_effect", { from, to, days }),
   tagSave: (id: number | null, name: string, colour: TagColour) => call<Tag>("tag_save", { id, name, colour }),
   tagDelete: (id: number) => call<null>("tag_delete", { id }),
   /** Puts the tag on (or takes it off) the patients given and every member of `segment`. */

@@ -54,3 +54,27 @@ export function isoToFormText(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return m ? `${m[1]} ${m[2]}` : iso;
 }
+
+/** A Date's local calendar day as ISO text: "2026-11-23". */
+export function isoDay(d = new Date()): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** An ISO day moved by whole days, across month and year ends. */
+export function addDays(iso: string, days: number): string {
+  const [y, m, d] = iso.split("-").map(Number);
+  return isoDay(new Date(y, m - 1, d + days));
+}
+
+/** Monday of the week holding an ISO day. */
+export function mondayOf(iso: string): string {
+  const [y, m, d] = iso.split("-").map(Number);
+  const weekday = (new Date(y, m - 1, d).getDay() + 6) % 7;
+  return addDays(iso, -weekday);
+}
+
+/** Minutes since midnight of the wall-clock time in an ISO date-time ("…T09:30…" → 570). */
+export function minutesOfDay(iso: string): number {
+  const m = /T(\d{2}):(\d{2})/.exec(iso);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+}

@@ -734,6 +734,77 @@ export function installFakeBackend(scenario) {
     return changed;
   };
 
+  // The appointment book and the work list: bookings in the clinic's zone (+08:00 here),
+  // overlaps per doctor, a booking confirmation on today's list for an appointment on a
+  // later day, outcomes that settle it.
+  s.appointments ??= [];
+  s.contactLog ??= [];
+  const localDay = () => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  };
+  const weekday = [{ from: "09:00", to: "12:00" }, { from: "14:00", to: "18:00" }];
+  commands.schedule_get = () => ({
+    timeZone: "Asia/Shanghai",
+    hours: [weekday, weekday, weekday, weekday, weekday, [{ from: "09:00", to: "12:00" }], []],
+    closedDays: [],
+    slotMinutes: 15,
+    rooms: ["Chair 1", "Chair 2"],
+  });
+  const apptTimes = (a) => {
+    const start = Date.parse(a.startsAt);
+    return [start, start + a.minutes * 60000];
+  };
+  commands.appointments_list = ({ query }) =>
+    s.appointments
+      .filter((a) => (!query.from || a.startsAt.slice(0, 10) >= query.from) && (!query.to || a.startsAt.slice(0, 10) <= query.to))
+      .filter((a) => !query.patientId || a.patientId === query.patientId)
+      .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt));
+  commands.appointment_book = ({ input }) => {
+    const p = findPatient(input.patientId);
+    const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$/.exec(input.at.trim());
+    if (!m) throw err("VALIDATION", "at is not a date and time", "at", "invalid_format");
+    const a = {
+      id: id(), patientId: p.id, patientName: p.name, patientPhone: p.phone ?? null,
+      startsAt: `${m[1]}T${m[2]}:00+08:00`, minutes: input.minutes ?? 15, doctor: input.doctor, room: input.room,
+      reason: input.reason, note: input.note, status: "scheduled", rescheduledTo: null, visitId: null,
+      bookedBy: "owner", createdAt: now(), updatedAt: now(),
+    };
+    const [from, to] = apptTimes(a);
+    const clash = s.appointments.find((o) => ["scheduled", "confirmed", "arrived"].includes(o.status) && o.doctor && o.doctor === a.doctor && apptTimes(o)[0] < to && apptTimes(o)[1] > from);
+    if (clash && !input.allowOverlap) throw { code: "CONFLICT", message: "doctor already booked", field: "doctor" };
+    s.appointments.push(a);
+    return a;
+  };
+  commands.appointment_status = ({ id: aid, status, visitId }) => {
+    const a = s.appointments.find((x) => x.id === aid);
+    a.status = status;
+    if (visitId) a.visitId = visitId;
+    return a;
+  };
+  commands.appointments_ics = ({ query }) => `/home/clinic/Downloads/appointments ${query.from} - ${query.to}.ics`;
+  commands.reminders_due = () => {
+    const today = localDay();
+    const contacts = s.appointments
+      .filter((a) => a.status === "scheduled" && a.startsAt.slice(0, 10) > today && !s.contactLog.some((c) => c.reminderIds.includes(a.id)))
+      .map((a) => {
+        const p = findPatient(a.patientId);
+        return {
+          patientId: p.id, name: p.name, phone: p.phone ?? null, channel: "sms", language: "en", priority: "due", kind: "confirmation",
+          items: [{ reminderId: a.id, kind: "confirmation", step: 1, rule: null, ruleName: null, due: today, overdueDays: 0, attempts: 0,
+            appointment: { id: a.id, startsAt: a.startsAt.slice(0, 19), doctor: a.doctor, reason: a.reason }, visit: null }],
+          message: `Dear ${p.name}, your appointment is booked for ${a.startsAt.slice(0, 10)} at ${a.startsAt.slice(11, 16)}.`,
+          smsParts: 1,
+        };
+      });
+    return { date: today, preview: false, quietNow: false, contacts, skipped: { "no-consent": 1 }, done: s.contactLog.length };
+  };
+  commands.reminder_log = ({ input }) => {
+    s.contactLog.push(input);
+    return { contactId: s.contactLog.length, settled: input.outcome === "no-answer" ? 0 : input.reminderIds.length, rolled: 0 };
+  };
+  commands.reminders_export = () => [`/home/clinic/Downloads/sms ${localDay()}.csv`, { messages: 0, sendAfter: null }];
+
   window.__fakeBackend = { state: s, calls };
   window.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatDate, formatDateTime, isoToFormText, nowLocalText, withLocalOffset } from "../../src/format";
+import { addDays, formatAmount, formatDate, formatDateTime, isoToFormText, minutesOfDay, mondayOf, nowLocalText, withLocalOffset } from "../../src/format";
 
 describe("format", () => {
   it("shows dates per language without shifting the day", () => {
@@ -23,5 +23,14 @@ describe("format", () => {
     expect(withLocalOffset("not a date")).toBe("not a date");
     expect(isoToFormText("2026-11-20T09:30:00+08:00")).toBe("2026-11-20 09:30");
     expect(nowLocalText(new Date(2026, 0, 5, 7, 3))).toBe("2026-01-05 07:03");
+  });
+
+  it("moves days across month, year and leap-day ends, and finds the week's Monday", () => {
+    expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
+    expect(addDays("2028-02-28", 1)).toBe("2028-02-29");
+    expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
+    expect(mondayOf("2026-11-29")).toBe("2026-11-23"); // a Sunday
+    expect(mondayOf("2026-11-23")).toBe("2026-11-23");
+    expect(minutesOfDay("2026-11-20T09:30:00+08:00")).toBe(570);
   });
 });
