@@ -11,8 +11,8 @@ use clinic_core::export;
 use clinic_core::patients::parse_id;
 use clinic_core::reminders::{
     BatchExported, ContactInput, ContactLogged, DueReminders, ExportReminderBatch,
-    GetReminderRules, LogContact, ReminderEffect, ReminderRules, RuleEffect, SetReminderRules,
-    WorkList,
+    GetReminderRules, LogContact, PreviewReminder, ReminderEffect, ReminderKind, ReminderPreview,
+    ReminderRules, RuleEffect, SetReminderRules, WorkList,
 };
 use tauri::State;
 
@@ -135,4 +135,21 @@ pub async fn reminder_effect(
     days: u32,
 ) -> Reply<Vec<RuleEffect>> {
     state.execute(ReminderEffect { from, to, days })
+}
+
+#[tauri::command]
+pub async fn reminder_preview(
+    state: State<'_, AppState>,
+    patient_id: String,
+    kind: ReminderKind,
+    rule: Option<String>,
+    rules: ReminderRules,
+) -> Reply<ReminderPreview> {
+    state.execute(PreviewReminder {
+        patient_id: parse_id("patientId", &patient_id)?,
+        kind,
+        rule,
+        rules,
+        now: None,
+    })
 }

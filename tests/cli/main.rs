@@ -1633,6 +1633,22 @@ fn appointments_reminders_and_icalendar_from_the_command_line() {
         listed.contains("王丽") && listed.contains("10:00"),
         "{listed}"
     );
+    // The evening before: that day's patients get their handouts in one batch.
+    let batch = d.join("day.pdf");
+    let printed = ok(clinic(
+        d,
+        &[
+            "handout",
+            "batch",
+            "--date",
+            &tomorrow,
+            "--topic",
+            "eating-out",
+            "--out",
+            batch.to_str().unwrap(),
+        ],
+    ));
+    assert!(printed.contains(": 1 handouts"), "{printed}");
 
     // The .ics file, read back by a real parser (Python's icalendar, from Debian).
     let ics = d.join("book.ics");

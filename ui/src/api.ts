@@ -17,6 +17,8 @@ import type { ContactLogged } from "./bindings/ContactLogged";
 import type { BatchExported } from "./bindings/BatchExported";
 import type { ReminderRules } from "./bindings/ReminderRules";
 import type { RuleEffect } from "./bindings/RuleEffect";
+import type { ReminderKind } from "./bindings/ReminderKind";
+import type { ReminderPreview } from "./bindings/ReminderPreview";
 import type { VisitInput } from "./bindings/VisitInput";
 import type { ImportField } from "./bindings/ImportField";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
@@ -169,6 +171,8 @@ export const api = {
   remindersExport: () => call<[string, BatchExported]>("reminders_export"),
   reminderRulesGet: () => call<ReminderRules>("reminder_rules_get"),
   reminderRulesSet: (rules: ReminderRules) => call<ReminderRules>("reminder_rules_set", { rules }),
+  reminderPreview: (patientId: string, kind: ReminderKind, rule: string | null, rules: ReminderRules) =>
+    call<ReminderPreview>("reminder_preview", { patientId, kind, rule, rules }),
   reminderEffect: (from: string, to: string, days: number) => call<RuleEffect[]>("reminder_effect", { from, to, days }),
   tagSave: (id: number | null, name: string, colour: TagColour) => call<Tag>("tag_save", { id, name, colour }),
   tagDelete: (id: number) => call<null>("tag_delete", { id }),

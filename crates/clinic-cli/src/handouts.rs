@@ -22,11 +22,14 @@ pub enum HandoutCommand {
     /// recommended for them; recorded on each patient's timeline
     Batch {
         /// A patient id; repeat for more
-        #[arg(long = "patient", required_unless_present = "segment")]
+        #[arg(long = "patient", required_unless_present_any = ["segment", "date"])]
         patients: Vec<String>,
         /// Everyone in a segment: a label such as `age-group:senior`, or a saved segment's name
         #[arg(long)]
         segment: Option<String>,
+        /// Everyone with an appointment that day (tomorrow's batch, printed the evening before)
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
         #[arg(long)]
         topic: Option<String>,
         /// a4 or a5
@@ -125,6 +128,7 @@ pub fn run(cmd: HandoutCommand, clinic: &Clinic, out: &Output) -> Result<()> {
         HandoutCommand::Batch {
             patients,
             segment,
+            date,
             topic,
             paper,
             out: path,
@@ -138,6 +142,23 @@ pub fn run(cmd: HandoutCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 for id in segments::member_ids(clinic, name)? {
                     if !ids.contains(&id) {
                         ids.push(id);
+                    }
+                }
+            }
+            if let Some(day) = date {
+                let booked = clinic.execute(
+                    &actor,
+                    clinic_core::appointments::ListAppointments(
+                        clinic_core::appointments::AppointmentQuery {
+                            from: Some(day),
+                            to: Some(day),
+                            ..Default::default()
+                        },
+                    ),
+                )?;
+                for a in booked.into_iter().filter(|a| a.status.is_open()) {
+                    if !ids.contains(&a.patient_id) {
+                        ids.push(a.patient_id);
                     }
                 }
             }

@@ -801,3 +801,47 @@ fn desk() -> Actor {
         role: clinic_core::access::Role::FrontDesk,
     }
 }
+
+#[test]
+fn the_next_appointment_from_the_book_is_printed_on_the_handout() {
+    let (_t, c, id) = clinic_with_patient(PatientInput {
+        name: "王丽".into(),
+        ..Default::default()
+    });
+    let owner = Actor::owner();
+    let render = || {
+        let pdf = c
+            .execute(
+                &owner,
+                RenderHandout {
+                    patient_id: id,
+                    topic: "scaling-gum-care".into(),
+                    language: Some(Language::ZhCn),
+                    plain: Some(false),
+                    paper: Paper::A4,
+                },
+            )
+            .unwrap()
+            .pdf;
+        let dir = tempfile::tempdir().unwrap();
+        tool("pdftotext", &[], &write(dir.path(), "next.pdf", &pdf)).replace(' ', "")
+    };
+    // No appointment: a line to write on.
+    assert!(!render().contains("林医生"));
+    let day = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
+    c.execute(
+        &owner,
+        clinic_core::appointments::BookAppointment::new(
+            clinic_core::appointments::AppointmentInput {
+                patient_id: id.to_string(),
+                at: format!("{day} 10:00"),
+                doctor: Some("林医生".into()),
+                allow_outside_hours: true,
+                ..Default::default()
+            },
+        ),
+    )
+    .unwrap();
+    let text = render();
+    assert!(text.contains(&format!("{day}10:00林医生")), "{text}");
+}

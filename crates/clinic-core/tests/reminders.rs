@@ -555,3 +555,33 @@ fn rules_are_validated() {
     assert_eq!(saved.day_before.days_before, 2);
     assert_eq!(saved.quiet_from, "22:00");
 }
+
+#[test]
+fn a_rule_previewed_for_a_real_patient_before_saving() {
+    let (_t, c) = setup();
+    let p = patient(&c, "王丽", true, "sms");
+    book(&c, p, "2026-12-02 10:00", "2026-11-24");
+    let mut rules = c.execute(&owner(), GetReminderRules).unwrap();
+    rules.day_before.message.zh_cn = "明天{time}见，{doctor}已为您留好时间。".into();
+    let preview = c
+        .execute(
+            &owner(),
+            clinic_core::reminders::PreviewReminder {
+                patient_id: p,
+                kind: ReminderKind::DayBefore,
+                rule: None,
+                rules,
+                now: morning("2026-11-25"),
+            },
+        )
+        .unwrap();
+    assert_eq!(preview.language, "zh-CN");
+    assert_eq!(
+        preview.message,
+        "王女士您好，明天10:00见，陈医生已为您留好时间。【康乐牙科 020-8888】"
+    );
+    assert_eq!(preview.sms_parts, 1);
+    // Nothing was saved.
+    let saved = c.execute(&owner(), GetReminderRules).unwrap();
+    assert!(saved.day_before.message.zh_cn.starts_with("提醒您明天"));
+}

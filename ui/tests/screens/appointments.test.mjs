@@ -81,3 +81,61 @@ test("the work list and the book in Traditional Chinese", () =>
     await byTestId(page, "work-outcome-no-answer").getByText("無人接聽").waitFor();
     await shot("worklist-zh-TW");
   }));
+
+test("opening hours and a reminder message edited with a live preview for a real patient (zh-CN)", () =>
+  withApp({ patients: people, clinic: { name: "康乐牙科", address: "", phone: "020-8888" } }, { locale: "zh-CN" }, async ({ page, shot, backend }) => {
+    await byTestId(page, "nav-settings").click();
+    const section = byTestId(page, "schedule-section");
+    await section.waitFor();
+    // Saturday afternoon too; a period that runs backwards is refused in words.
+    await byTestId(page, "schedule-hours-5").fill("09:00-12:00, 18:00-14:00");
+    await byTestId(page, "schedule-save").click();
+    await section.getByText("超出", { exact: false }).first().waitFor();
+    await byTestId(page, "schedule-hours-5").fill("09:00-12:00, 14:00-17:00");
+    await byTestId(page, "schedule-rooms").fill("一号椅, 二号椅");
+    await byTestId(page, "schedule-save").click();
+    await page.getByText("已保存", { exact: false }).first().waitFor();
+    const saved = (await backend()).scheduleSaved;
+    assert.deepEqual(saved.hours[5], [{ from: "09:00", to: "12:00" }, { from: "14:00", to: "17:00" }]);
+    assert.deepEqual(saved.rooms, ["一号椅", "二号椅"]);
+
+    await byTestId(page, "rule-edit-day-before").click();
+    await byTestId(page, "rule-message-zh-CN").fill("明天{time}见，请提前十分钟到。");
+    await byTestId(page, "rule-preview-patient").click();
+    await page.keyboard.type("王丽");
+    await page.locator(".n-base-select-option", { hasText: "王丽" }).click();
+    await byTestId(page, "rule-preview").getByText("王丽您好，明天10:00见，请提前十分钟到。【康乐牙科】").waitFor();
+    await byTestId(page, "rule-preview").getByText("1 条短信", { exact: false }).waitFor();
+    await byTestId(page, "reminder-rules").scrollIntoViewIfNeeded();
+    await shot("reminder-rules-zh-CN");
+    // An unknown placeholder is refused; fixed, it saves.
+    await byTestId(page, "rule-message-zh-CN").fill("明天{time}见，{tomorow}");
+    await byTestId(page, "reminder-rules-save").click();
+    await byTestId(page, "reminder-rules-error").waitFor();
+    await byTestId(page, "rule-message-zh-CN").fill("明天{time}见，请提前十分钟到。");
+    await byTestId(page, "reminder-rules-save").click();
+    await byTestId(page, "reminder-rules-error").waitFor({ state: "detached" });
+    assert.equal((await backend()).reminderRules.dayBefore.message["zh-CN"], "明天{time}见，请提前十分钟到。");
+  }));
+
+test("the handout batch takes tomorrow's appointments (the evening before)", () =>
+  withApp({ patients: people }, { locale: "en-US" }, async ({ page }) => {
+    // Tomorrow on the computer's clock (the page's time zone, not this test runner's).
+    const tomorrow = await page.evaluate(() => {
+      const d = new Date();
+      d.setDate(d.getDate() + 1);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    });
+    await page.evaluate((day) => {
+      const s = window.__fakeBackend.state;
+      const base = { minutes: 30, doctor: "Dr Chen", room: null, reason: null, note: null, rescheduledTo: null, visitId: null, bookedBy: "owner", createdAt: "", updatedAt: "" };
+      s.appointments.push({ ...base, id: "a1", patientId: s.patients[0].id, patientName: "王丽", patientPhone: null, startsAt: `${day}T09:00:00+08:00`, status: "confirmed" });
+      s.appointments.push({ ...base, id: "a2", patientId: s.patients[1].id, patientName: "李娜", patientPhone: null, startsAt: `${day}T10:00:00+08:00`, status: "cancelled" });
+    }, tomorrow);
+    await byTestId(page, "nav-handouts").click();
+    await page.locator(".n-tabs-tab", { hasText: "Batch printing" }).click();
+    assert.equal(await byTestId(page, "batch-day").inputValue(), tomorrow);
+    await byTestId(page, "batch-day-add").click();
+    await byTestId(page, "batch-row").filter({ hasText: "王丽" }).waitFor();
+    assert.equal(await byTestId(page, "batch-row").count(), 1, "a cancelled appointment brings no one");
+  }));

@@ -744,7 +744,46 @@ export function installFakeBackend(scenario) {
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
   };
   const weekday = [{ from: "09:00", to: "12:00" }, { from: "14:00", to: "18:00" }];
-  commands.schedule_get = () => ({
+  const words = (zh, tw, en) => ({ "zh-CN": zh, "zh-TW": tw, en });
+  s.reminderRules ??= {
+    confirmation: { enabled: true, message: words("您已预约{date} {time}{doctor}的门诊。", "您已預約{date} {time}{doctor}的門診。", "your appointment is booked for {date} at {time}{doctor}.") },
+    dayBefore: { enabled: true, daysBefore: 1, message: words("提醒您明天{date} {time}有预约。", "提醒您明天{date} {time}有預約。", "a reminder of your appointment tomorrow at {time}.") },
+    sameDay: { enabled: false, message: words("今天{time}见。", "今天{time}見。", "see you today at {time}.") },
+    followUp: { enabled: true, firstOffsetDays: -3, secondAfterDays: 7, callAfterDays: 7, message: words("请在{returnBy}前回诊。", "請在{returnBy}前回診。", "please come back by {returnBy}.") },
+    checkIns: [{ key: "extraction", name: words("拔牙后", "拔牙後", "After an extraction"), keywords: ["拔牙", "extraction"], days: [1, 7], message: words("拔牙后感觉如何？", "拔牙後感覺如何？", "how are you feeling after your extraction?") }],
+    recalls: [{ key: "scaling", name: words("洗牙", "洗牙", "Scaling"), keywords: ["洗牙", "scaling"], months: 6, maxAge: null, message: words("该洗牙了。", "該洗牙了。", "you are due for a scaling.") }],
+    birthday: { enabled: true, message: words("生日快乐！", "生日快樂！", "happy birthday!") },
+    quietFrom: "21:00", quietTo: "08:00", requireConsent: true, defaultChannel: "sms", defaultLanguage: "zh-CN",
+    greeting: words("{honorific}您好，", "{honorific}您好，", "Dear {honorific}, "),
+    signature: words("【{clinic}】", "【{clinic}】", " — {clinic}"),
+  };
+  commands.reminder_rules_get = () => s.reminderRules;
+  commands.reminder_rules_set = ({ rules }) => {
+    for (const w of [rules.dayBefore.message, rules.confirmation.message])
+      for (const text of Object.values(w))
+        for (const [, name] of text.matchAll(/\{(\w+)\}/g))
+          if (!["name", "honorific", "date", "time", "doctor", "clinic", "phone", "reason", "returnBy", "treatment"].includes(name))
+            throw err("VALIDATION", `{${name}} is not a placeholder`, "dayBefore", "unknown_value");
+    s.reminderRules = rules;
+    return rules;
+  };
+  commands.reminder_preview = ({ patientId, kind, rules }) => {
+    const p = findPatient(patientId);
+    const key = { confirmation: "confirmation", "day-before": "dayBefore", "same-day": "sameDay", "follow-up": "followUp", birthday: "birthday" }[kind];
+    const fill = (t) => t.replaceAll("{honorific}", p.name).replaceAll("{time}", "10:00").replaceAll("{date}", "12月2日").replaceAll("{doctor}", "").replaceAll("{clinic}", s.clinic.name);
+    const message = fill(rules.greeting["zh-CN"]) + fill(rules[key].message["zh-CN"]) + fill(rules.signature["zh-CN"]);
+    return { language: "zh-CN", message, smsParts: message.length > 70 ? Math.ceil(message.length / 67) : 1 };
+  };
+  s.scheduleSaved ??= null;
+  commands.schedule_set = ({ schedule }) => {
+    for (const day of schedule.hours)
+      for (const p of day)
+        if (!/^\d{2}:\d{2}$/.test(p.from) || !/^\d{2}:\d{2}$/.test(p.to) || p.from >= p.to)
+          throw err("VALIDATION", "periods must run forwards", "hours", "out_of_range");
+    s.scheduleSaved = schedule;
+    return schedule;
+  };
+  commands.schedule_get = () => s.scheduleSaved ?? ({
     timeZone: "Asia/Shanghai",
     hours: [weekday, weekday, weekday, weekday, weekday, [{ from: "09:00", to: "12:00" }], []],
     closedDays: [],

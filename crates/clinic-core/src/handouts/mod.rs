@@ -184,6 +184,33 @@ impl Branding {
     }
 }
 
+/// The patient's next appointment still in the book, as "2026-12-02 10:00 林医生"; none
+/// leaves the line to write on.
+fn next_appointment(tx: &Transaction<'_>, patient: uuid::Uuid) -> Result<Option<String>> {
+    let schedule = crate::appointments::schedule::load(tx)?;
+    let (start, _) = schedule.day_bounds(schedule.today(chrono::Utc::now()));
+    let next = crate::appointments::list(
+        tx,
+        &schedule,
+        &crate::appointments::AppointmentQuery {
+            from: None,
+            to: None,
+            doctor: None,
+            room: None,
+            patient_id: Some(patient),
+        },
+    )?
+    .into_iter()
+    .find(|a| a.status.is_open() && a.starts_at.timestamp_millis() >= start.timestamp_millis());
+    Ok(next.map(|a| {
+        let when = a.starts_at.format("%Y-%m-%d %H:%M").to_string();
+        match a.doctor {
+            Some(d) => format!("{when} {d}"),
+            None => when,
+        }
+    }))
+}
+
 /// One patient's handout laid out and recorded as given: (pages, title, language, plain).
 fn prepare(
     tx: &Transaction<'_>,
@@ -231,7 +258,7 @@ fn prepare(
     set("clinic.phone", Some(clinic.phone.clone()));
     set("clinic.address", Some(clinic.address.clone()));
     set("today", Some(today.clone()));
-    // Appointments arrive with the reminders issue; until then the line is left to write on.
+    set("next_appointment", next_appointment(tx, patient.id)?);
     let filled = template::fill(&source, &values)?;
     let parsed = template::parse(&filled)?;
     let patient_line = [
