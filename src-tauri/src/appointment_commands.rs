@@ -11,8 +11,8 @@ use clinic_core::export;
 use clinic_core::patients::parse_id;
 use clinic_core::reminders::{
     BatchExported, ContactInput, ContactLogged, DueReminders, ExportReminderBatch,
-    GetReminderRules, LogContact, PreviewReminder, ReminderEffect, ReminderKind, ReminderPreview,
-    ReminderRules, RuleEffect, SetReminderRules, WorkList,
+    GetReminderRules, LogContact, PreviewReminder, PrintPostcards, ReminderEffect, ReminderKind,
+    ReminderPreview, ReminderRules, RuleEffect, SetReminderRules, WorkList,
 };
 use tauri::State;
 
@@ -152,4 +152,15 @@ pub async fn reminder_preview(
         rules,
         now: None,
     })
+}
+
+/// Today's postcards for patients who prefer post, as one PDF in Downloads; each is logged
+/// as sent. Returns the path and how many cards.
+#[tauri::command]
+pub async fn reminders_postcards(state: State<'_, AppState>) -> Reply<(String, u32)> {
+    let cards = state.execute(PrintPostcards { now: None })?;
+    let day = chrono::Local::now().date_naive();
+    let path = export::path_in_downloads(&format!("postcards {day}.pdf"))?;
+    export::save(&path, &cards.pdf)?;
+    Ok((path.display().to_string(), cards.cards))
 }

@@ -168,6 +168,7 @@ export const api = {
   scheduleSet: (schedule: Schedule) => call<Schedule>("schedule_set", { schedule }),
   remindersDue: (date: string | null = null) => call<WorkList>("reminders_due", { date }),
   reminderLog: (input: ContactInput) => call<ContactLogged>("reminder_log", { input }),
+  remindersPostcards: () => call<[string, number]>("reminders_postcards"),
   remindersExport: () => call<[string, BatchExported]>("reminders_export"),
   reminderRulesGet: () => call<ReminderRules>("reminder_rules_get"),
   reminderRulesSet: (rules: ReminderRules) => call<ReminderRules>("reminder_rules_set", { rules }),

@@ -11,7 +11,7 @@ use clinic_core::appointments::{
 };
 use clinic_core::patients::parse_id;
 use clinic_core::reminders::{
-    ContactInput, DueReminders, ExportReminderBatch, LogContact, ReminderEffect,
+    ContactInput, DueReminders, ExportReminderBatch, LogContact, PrintPostcards, ReminderEffect,
 };
 use clinic_core::{Actor, Clinic, ClinicError, Result, ValidationRule};
 
@@ -104,6 +104,12 @@ pub enum RemindersCommand {
     Export {
         #[arg(long)]
         date: Option<NaiveDate>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Today's postcards for patients who prefer post (A5, one each) as a PDF; each is
+    /// logged as sent
+    Postcards {
         #[arg(long)]
         out: PathBuf,
     },
@@ -356,6 +362,19 @@ pub fn run_reminders(cmd: RemindersCommand, clinic: &Clinic, out: &Output) -> Re
                 if let Some(t) = done.send_after {
                     println!("Quiet hours now: send after {}", t.format("%Y-%m-%d %H:%M"));
                 }
+            }
+        }
+        RemindersCommand::Postcards { out: file } => {
+            let cards = clinic.execute(&actor, PrintPostcards { now: None })?;
+            clinic_core::export::save(&file, &cards.pdf)?;
+            if out.json {
+                out.print_json(&serde_json::json!({ "file": file, "cards": cards.cards }));
+            } else {
+                println!(
+                    "Wrote {} postcard(s) to {}; each is logged as sent",
+                    cards.cards,
+                    file.display()
+                );
             }
         }
         RemindersCommand::Log {

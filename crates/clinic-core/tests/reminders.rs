@@ -198,6 +198,15 @@ fn appointment_reminders_merge_and_skip_closed_days() {
     log(&c, &tue, p, "sent", "2026-12-01");
     assert!(list(&c, "2026-12-01").contacts.is_empty());
     assert_eq!(list(&c, "2026-12-01").done, 1);
+    // Booked again the same afternoon: one contact a day, so its confirmation waits for
+    // tomorrow.
+    book(&c, p, "2026-12-09 10:00", "2026-12-01");
+    assert!(list(&c, "2026-12-01").contacts.is_empty());
+    // (Her birthday is that day too: one message says both.)
+    assert_eq!(
+        kinds(&list(&c, "2026-12-02"), p),
+        vec![(ReminderKind::Confirmation, 1), (ReminderKind::Birthday, 1)]
+    );
 
     // Closed on Thursday 31 December and Friday 1 January: an appointment on Saturday
     // 2 January is reminded the last open day before, Wednesday 30 December.
@@ -584,4 +593,76 @@ fn a_rule_previewed_for_a_real_patient_before_saving() {
     // Nothing was saved.
     let saved = c.execute(&owner(), GetReminderRules).unwrap();
     assert!(saved.day_before.message.zh_cn.starts_with("提醒您明天"));
+}
+
+#[test]
+fn recall_postcards_for_patients_who_prefer_post() {
+    let (_t, c) = setup();
+    let p = c
+        .execute(
+            &owner(),
+            CreatePatient {
+                input: PatientInput {
+                    name: "张伟明".into(),
+                    sex: Some("M".into()),
+                    address: Some("上海市徐汇区漕溪北路 100 号".into()),
+                    preferred_channel: Some("post".into()),
+                    ..Default::default()
+                },
+                allow_duplicate: true,
+            },
+        )
+        .unwrap()
+        .id;
+    c.execute(
+        &owner(),
+        RecordConsent {
+            patient_id: p,
+            purpose: "reminders".into(),
+            given: true,
+            note: None,
+        },
+    )
+    .unwrap();
+    visit(&c, p, "2026-05-20", "洗牙", None);
+    let cards = c
+        .execute(
+            &owner(),
+            clinic_core::reminders::PrintPostcards {
+                now: morning("2026-11-20"),
+            },
+        )
+        .unwrap();
+    assert_eq!(cards.cards, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cards.pdf");
+    std::fs::write(&file, &cards.pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout)
+        .unwrap()
+        .replace([' ', '\n'], "");
+    for words in [
+        "张先生您好",
+        "上海市徐汇区漕溪北路100号",
+        "距上次洗牙已满半年",
+        "复诊提醒",
+        "康乐牙科",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    // Logged as sent: nothing left to print.
+    assert!(list(&c, "2026-11-20").contacts.is_empty());
+    let again = c
+        .execute(
+            &owner(),
+            clinic_core::reminders::PrintPostcards {
+                now: morning("2026-11-20"),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(again.rule, Some(clinic_core::ValidationRule::Required));
 }

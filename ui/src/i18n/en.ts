@@ -735,6 +735,8 @@ const en = {
     "do-not-contact": "Do not contact again",
   },
   work: {
+    postcards: "Print postcards",
+    postcardsSaved: "{n} postcards saved to {path} and logged as sent.",
     calls: "Calls to make",
     summary: "{n} to contact, {done} done",
     export: "Export SMS batch",

@@ -735,6 +735,8 @@ const zhCN: Messages = {
     "do-not-contact": "不再联系",
   },
   work: {
+    postcards: "打印明信片",
+    postcardsSaved: "已将 {n} 张明信片保存到 {path}，并记为已发送。",
     calls: "需电话联系",
     summary: "待联系 {n} 人，已完成 {done}",
     export: "导出短信批次",

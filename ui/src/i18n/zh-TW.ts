@@ -735,6 +735,8 @@ const zhTW: Messages = {
     "do-not-contact": "不再聯絡",
   },
   work: {
+    postcards: "列印明信片",
+    postcardsSaved: "已將 {n} 張明信片儲存到 {path}，並記為已傳送。",
     calls: "需電話聯絡",
     summary: "待聯絡 {n} 人，已完成 {done}",
     export: "匯出簡訊批次",

@@ -8,6 +8,7 @@ pub mod due;
 mod effect;
 pub mod message;
 mod outcomes;
+mod postcards;
 mod preview;
 pub mod rules;
 mod worklist;
@@ -33,6 +34,7 @@ pub use outcomes::{
     BatchExported, CheckInAnswer, ContactInput, ContactLogged, ExportReminderBatch, LogContact,
     Outcome, VisitCheckIns,
 };
+pub use postcards::{Postcards, PrintPostcards};
 pub use preview::{PreviewReminder, ReminderPreview};
 pub use rules::{GetReminderRules, ReminderKind, ReminderRules, SetReminderRules, Words};
 pub use worklist::{DueReminders, Priority, WorkContact, WorkList};

@@ -175,7 +175,7 @@ fn plan(
                  appointment_id, visit_id, state, skip_reason, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (key) DO UPDATE SET state = excluded.state,
-                 skip_reason = excluded.skip_reason
+                 skip_reason = excluded.skip_reason, closed_at = NULL
              WHERE reminder.state IN ('open', 'skipped')
                AND (reminder.state IS NOT excluded.state
                     OR reminder.skip_reason IS NOT excluded.skip_reason)",
@@ -196,10 +196,11 @@ fn plan(
         ])?;
     }
     // Open ones due by today that are no longer found: their time passed, or they were
-    // settled another way (booked, seen, cancelled, moved).
+    // settled another way (booked, seen, cancelled, moved). Skipped ones keep their state
+    // and are closed, so this pass never walks them again.
     let mut stmt = tx.prepare_cached(
-        "SELECT id, key, expires_date FROM reminder WHERE (state = 'open' OR state = 'skipped')
-           AND due_date <= ?1",
+        "SELECT id, key, expires_date FROM reminder
+         WHERE (state = 'open' OR (state = 'skipped' AND closed_at IS NULL)) AND due_date <= ?1",
     )?;
     let stale: Vec<(i64, String, String)> = stmt
         .query_map([today.to_string()], |r| {
@@ -307,9 +308,18 @@ impl Operation for DueReminders {
             ))
         })?;
         let stored: Vec<_> = rows.collect::<rusqlite::Result<_>>()?;
+        // One contact per patient per day: whoever was contacted today (reached or not)
+        // waits until tomorrow for anything that fell due since.
+        let contacted_today: HashSet<String> = tx
+            .prepare_cached("SELECT DISTINCT patient_id FROM contact WHERE day = ?1")?
+            .query_map([today.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let names = rules::rule_names(&rules);
         let mut seen = HashSet::new();
         for (id, patient, kind, step, rule, due_date, attempts, appt, visit) in stored {
+            if contacted_today.contains(&patient) {
+                continue;
+            }
             let kind = ReminderKind::parse(&kind).unwrap_or(ReminderKind::Recall);
             let due = NaiveDate::parse_from_str(&due_date, "%Y-%m-%d").unwrap_or(date);
             seen.insert((appt.clone(), visit.clone(), kind, step));

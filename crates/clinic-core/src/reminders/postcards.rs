@@ -1,0 +1,107 @@
+//! Recall postcards for patients who prefer mail: one A5 page each (name and address at
+//! the top for a window envelope, then the message), in the patient's language, each
+//! logged as sent.
+
+use super::*;
+use crate::handouts::pdf::{self, PageFrame, Paper};
+use crate::handouts::template::{Block, Template};
+use crate::patients::Language;
+
+#[derive(Debug, Clone)]
+pub struct Postcards {
+    pub pdf: Vec<u8>,
+    pub cards: u32,
+}
+
+/// Today's contacts by post with an address, as one PDF; each is logged as sent (the PDF
+/// is returned first and the log committed with it, so a failure leaves nothing marked).
+pub struct PrintPostcards {
+    pub now: Option<DateTime<Utc>>,
+}
+
+fn heading(language: Language) -> &'static str {
+    match language {
+        Language::ZhCn => "复诊提醒",
+        Language::ZhTw => "回診提醒",
+        Language::En => "A reminder from your clinic",
+    }
+}
+
+impl Operation for PrintPostcards {
+    type Output = Postcards;
+    fn action(&self) -> Action {
+        Action::ReminderWrite
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Postcards> {
+        let list = DueReminders {
+            date: None,
+            now: self.now,
+        }
+        .run(tx, by)?;
+        let clinic = crate::settings::load(tx)?;
+        let logo = crate::settings::load_logo(tx)?
+            .and_then(|b| crate::settings::decode_logo(&b).ok())
+            .map(std::sync::Arc::new);
+        let contact = [clinic.address.as_str(), clinic.phone.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let mut laid = vec![];
+        let mut sent = vec![];
+        for c in list
+            .contacts
+            .iter()
+            .filter(|c| c.channel == ContactChannel::Post)
+        {
+            let Some(address) = reach_of(tx, &c.patient_id.to_string())?.and_then(|r| r.address)
+            else {
+                continue;
+            };
+            let language = Language::parse(&c.language).unwrap_or(Language::ZhCn);
+            let template = Template {
+                title: heading(language).to_string(),
+                blocks: vec![
+                    Block::Heading(c.name.clone()),
+                    Block::Paragraph(address),
+                    Block::Paragraph(c.message.clone()),
+                ],
+            };
+            let frame = PageFrame {
+                clinic_name: clinic.name.clone(),
+                clinic_contact: contact.clone(),
+                patient_line: list.date.to_string(),
+                logo: logo.clone(),
+                title: format!("{} · {}", heading(language), c.name),
+            };
+            laid.push(pdf::lay_out(&template, language, true, Paper::A5, &frame));
+            sent.push(c);
+        }
+        if laid.is_empty() {
+            return Err(ClinicError::validation(
+                "channel",
+                ValidationRule::Required,
+                "no one due today prefers post (with an address on record)",
+            ));
+        }
+        let pdf = pdf::draw_all(&laid);
+        for c in &sent {
+            LogContact {
+                input: ContactInput {
+                    patient_id: c.patient_id.to_string(),
+                    reminder_ids: c.items.iter().filter_map(|i| i.reminder_id).collect(),
+                    outcome: "sent".into(),
+                    channel: Some("post".into()),
+                    message: Some(c.message.clone()),
+                    ..ContactInput::default()
+                },
+                now: self.now,
+            }
+            .run(tx, by)?;
+        }
+        Ok(Postcards {
+            pdf,
+            cards: sent.len() as u32,
+        })
+    }
+}
