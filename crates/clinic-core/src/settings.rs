@@ -132,3 +132,34 @@ impl Operation for SetClinicLogo {
         Ok(())
     }
 }
+
+/// Settings kept as one JSON value in a one-row table (`segment_setting.rules`,
+/// `schedule_setting.value`, `reminder_setting.value`): NULL, or a value this version
+/// cannot read, gives the defaults.
+pub(crate) fn load_json<T: serde::de::DeserializeOwned + Default>(
+    tx: &Transaction<'_>,
+    table: &str,
+    column: &str,
+) -> Result<T> {
+    let text: Option<String> = tx.query_row(
+        &format!("SELECT {column} FROM {table} WHERE id = 1"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
+
+pub(crate) fn save_json<T: Serialize>(
+    tx: &Transaction<'_>,
+    table: &str,
+    column: &str,
+    value: &T,
+) -> Result<()> {
+    tx.execute(
+        &format!("UPDATE {table} SET {column} = ?1 WHERE id = 1"),
+        [serde_json::to_string(value).expect("settings serialise")],
+    )?;
+    Ok(())
+}

@@ -218,13 +218,7 @@ impl Schedule {
 }
 
 pub(crate) fn load(tx: &Transaction<'_>) -> Result<Schedule> {
-    let value: Option<String> =
-        tx.query_row("SELECT value FROM schedule_setting WHERE id = 1", [], |r| {
-            r.get(0)
-        })?;
-    Ok(value
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+    crate::settings::load_json(tx, "schedule_setting", "value")
 }
 
 pub struct GetSchedule;
@@ -251,10 +245,7 @@ impl Operation for SetSchedule {
         s.validate()?;
         s.closed_days.sort_by_key(|c| c.date);
         s.closed_days.dedup_by_key(|c| c.date);
-        tx.execute(
-            "UPDATE schedule_setting SET value = ?1 WHERE id = 1",
-            [serde_json::to_string(&s).expect("a schedule serialises")],
-        )?;
+        crate::settings::save_json(tx, "schedule_setting", "value", &s)?;
         load(tx)
     }
 }

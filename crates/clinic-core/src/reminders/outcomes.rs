@@ -337,22 +337,33 @@ impl Operation for ExportReminderBatch {
         };
         crate::export::save(&self.out, &sheet.bytes(crate::export::ExportFormat::Csv)?)?;
         for c in &sms {
-            LogContact {
-                input: ContactInput {
-                    patient_id: c.patient_id.to_string(),
-                    reminder_ids: c.items.iter().filter_map(|i| i.reminder_id).collect(),
-                    outcome: "sent".into(),
-                    channel: Some("sms".into()),
-                    message: Some(c.message.clone()),
-                    ..ContactInput::default()
-                },
-                now: self.now,
-            }
-            .run(tx, by)?;
+            log_sent(tx, by, c, ContactChannel::Sms, self.now)?;
         }
         Ok(BatchExported {
             messages: sms.len() as u32,
             send_after,
         })
     }
+}
+
+/// A contact sent in a batch (SMS file, postcards), logged with its message.
+pub(super) fn log_sent(
+    tx: &Transaction<'_>,
+    by: &Actor,
+    c: &WorkContact,
+    channel: ContactChannel,
+    now: Option<DateTime<Utc>>,
+) -> Result<ContactLogged> {
+    LogContact {
+        input: ContactInput {
+            patient_id: c.patient_id.to_string(),
+            reminder_ids: c.items.iter().filter_map(|i| i.reminder_id).collect(),
+            outcome: "sent".into(),
+            channel: Some(channel.code().into()),
+            message: Some(c.message.clone()),
+            ..ContactInput::default()
+        },
+        now,
+    }
+    .run(tx, by)
 }

@@ -86,18 +86,7 @@ impl Operation for PrintPostcards {
         }
         let pdf = pdf::draw_all(&laid);
         for c in &sent {
-            LogContact {
-                input: ContactInput {
-                    patient_id: c.patient_id.to_string(),
-                    reminder_ids: c.items.iter().filter_map(|i| i.reminder_id).collect(),
-                    outcome: "sent".into(),
-                    channel: Some("post".into()),
-                    message: Some(c.message.clone()),
-                    ..ContactInput::default()
-                },
-                now: self.now,
-            }
-            .run(tx, by)?;
+            super::outcomes::log_sent(tx, by, c, ContactChannel::Post, self.now)?;
         }
         Ok(Postcards {
             pdf,

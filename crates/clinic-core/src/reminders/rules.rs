@@ -476,13 +476,7 @@ fn check_template(field: &str, lang: &str, text: &str) -> Result<()> {
 }
 
 pub(crate) fn load(tx: &Transaction<'_>) -> Result<ReminderRules> {
-    let value: Option<String> =
-        tx.query_row("SELECT value FROM reminder_setting WHERE id = 1", [], |r| {
-            r.get(0)
-        })?;
-    Ok(value
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+    crate::settings::load_json(tx, "reminder_setting", "value")
 }
 
 pub struct GetReminderRules;
@@ -506,10 +500,7 @@ impl Operation for SetReminderRules {
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<ReminderRules> {
         self.0.validate()?;
-        tx.execute(
-            "UPDATE reminder_setting SET value = ?1 WHERE id = 1",
-            [serde_json::to_string(&self.0).expect("rules serialise")],
-        )?;
+        crate::settings::save_json(tx, "reminder_setting", "value", &self.0)?;
         load(tx)
     }
 }

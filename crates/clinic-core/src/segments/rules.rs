@@ -295,14 +295,7 @@ impl Operation for GetSegmentRules {
 }
 
 pub(crate) fn load(tx: &Transaction<'_>) -> Result<SegmentRules> {
-    let text: Option<String> =
-        tx.query_row("SELECT rules FROM segment_setting WHERE id = 1", [], |r| {
-            r.get(0)
-        })?;
-    // A stored value from a newer version with fields this one does not know still reads.
-    Ok(text
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default())
+    crate::settings::load_json(tx, "segment_setting", "rules")
 }
 
 pub struct SetSegmentRules(pub SegmentRules);
@@ -314,10 +307,7 @@ impl Operation for SetSegmentRules {
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<SegmentRules> {
         self.0.validate()?;
-        tx.execute(
-            "UPDATE segment_setting SET rules = ?1 WHERE id = 1",
-            [serde_json::to_string(&self.0).expect("rules serialise")],
-        )?;
+        crate::settings::save_json(tx, "segment_setting", "rules", &self.0)?;
         Ok(self.0)
     }
 }
