@@ -666,6 +666,9 @@ const en = {
     noPatient: "The record no. and phone are both empty.",
   },
   appt: {
+    byDoctor: "By doctor",
+    byRoom: "By room",
+    anyRoom: "No room set",
     none: "No appointments yet.",
     new: "New appointment",
     newTitle: "Book an appointment",

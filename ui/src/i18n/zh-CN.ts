@@ -666,6 +666,9 @@ const zhCN: Messages = {
     noPatient: "病历号和手机号都为空。",
   },
   appt: {
+    byDoctor: "按医生",
+    byRoom: "按诊室",
+    anyRoom: "未指定诊室",
     none: "暂无预约。",
     new: "新建预约",
     newTitle: "新建预约",

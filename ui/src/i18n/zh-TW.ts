@@ -666,6 +666,9 @@ const zhTW: Messages = {
     noPatient: "病歷號與手機號碼皆為空白。",
   },
   appt: {
+    byDoctor: "依醫師",
+    byRoom: "依診間",
+    anyRoom: "未指定診間",
     none: "尚無預約。",
     new: "新增預約",
     newTitle: "新增預約",

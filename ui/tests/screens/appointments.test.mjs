@@ -46,6 +46,11 @@ test("book, a clash booked anyway, the day view, confirm; the work list settles 
     await view.getByText("10:00 王丽").waitFor();
     await view.getByText("10:05 李娜").waitFor();
     await shot("appointments-day-en");
+    // Per room or chair: the clinic's chairs as columns, the two bookings under "No room set".
+    await byTestId(page, "appt-by-room").click();
+    await view.getByText("Chair 2").waitFor();
+    await view.getByText("No room set").waitFor();
+    await byTestId(page, "appt-by-doctor").click();
     await view.getByText("10:00 王丽").click();
     await byTestId(page, "appt-set-confirmed").click();
     await byTestId(page, "appt-details-status").getByText("Confirmed").waitFor();
