@@ -28,6 +28,8 @@ export const LEAVES: Record<LeafKind, () => Leaf> = {
   nps: () => ({ kind: "nps", months: 3, min: null, max: 6 }),
   referrals: () => ({ kind: "referrals", min: 1 }),
   birthdayWithin: () => ({ kind: "birthdayWithin", days: 7 }),
+  appointmentWithin: () => ({ kind: "appointmentWithin", days: 30 }),
+  noShows: () => ({ kind: "noShows", months: 12, min: 1 }),
 };
 
 export const LEAF_KINDS = Object.keys(LEAVES) as LeafKind[];
@@ -64,6 +66,7 @@ const NONE: Record<string, (facts: Record<string, string>) => boolean> = {
   lastVisit: (f) => !f.date,
   age: (f) => !f.age,
   birthday: (f) => !f.date,
+  appointment: (f) => !f.date,
   nps: (f) => !f.score,
   department: (f) => !f.date,
   diagnosis: (f) => !f.date,

@@ -579,3 +579,85 @@ fn tags_in_bulk_renamed_into_rules_kept_while_used_and_carried_by_a_merge() {
     c.execute(&owner, DeleteTag { id: vip.id }).unwrap();
     assert!(c.execute(&owner, ListTags).unwrap().is_empty());
 }
+
+#[test]
+fn appointments_booked_and_missed_in_rules() {
+    let (_t, c) = common::clinic();
+    let booked = patient(&c, "预约者", "1980-01-01", &[]);
+    let missed = patient(&c, "爽约者", "1980-01-01", &[]);
+    let at = |s: &str| {
+        Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        )
+    };
+    let book = |p: Uuid, when: &str, now: &str| {
+        c.execute(
+            &Actor::owner(),
+            clinic_core::appointments::BookAppointment {
+                input: clinic_core::appointments::AppointmentInput {
+                    patient_id: p.to_string(),
+                    at: when.into(),
+                    allow_outside_hours: true,
+                    ..Default::default()
+                },
+                now: at(now),
+            },
+        )
+        .unwrap()
+        .id
+    };
+    book(
+        booked,
+        "2026-11-26T10:00+08:00",
+        "2026-11-20T10:00:00+08:00",
+    );
+    let gone = book(
+        missed,
+        "2026-11-02T10:00+08:00",
+        "2026-10-30T10:00:00+08:00",
+    );
+    c.execute(
+        &Actor::owner(),
+        clinic_core::appointments::SetAppointmentStatus {
+            id: gone,
+            status: clinic_core::appointments::AppointmentStatus::NoShow,
+            visit_id: None,
+            now: at("2026-11-02T12:00:00+08:00"),
+        },
+    )
+    .unwrap();
+    let within = eval(&c, &Rule::AppointmentWithin { days: 7 });
+    assert_eq!(names(&within), ["预约者"]);
+    assert_eq!(
+        within.members[0].why[0]
+            .facts
+            .get("date")
+            .map(String::as_str),
+        Some("2026-11-26")
+    );
+    assert!(eval(&c, &Rule::AppointmentWithin { days: 2 })
+        .members
+        .is_empty());
+    let no_shows = eval(
+        &c,
+        &Rule::NoShows {
+            months: Some(3),
+            min: 1,
+        },
+    );
+    assert_eq!(names(&no_shows), ["爽约者"]);
+    assert_eq!(
+        no_shows.members[0].why[0].text,
+        "1 missed appointment(s) in 3 months"
+    );
+    // Nothing booked: NOT of "booked within 30 days".
+    let none = eval(
+        &c,
+        &Rule::Not {
+            item: Box::new(Rule::AppointmentWithin { days: 30 }),
+        },
+    );
+    assert_eq!(names(&none), ["爽约者"]);
+}

@@ -472,6 +472,22 @@ fn value_tier_scores_recency_frequency_and_money_by_quintile_across_the_clinic()
 }
 
 #[test]
+fn a_missed_follow_up_raises_the_risk_level_by_one() {
+    let mut f = with_visits(&["2026-10-01"]);
+    f.visits[0].follow_up_by = Some(d("2026-11-01"));
+    assert_eq!(label_of(&f, Dimension::RiskLevel, TODAY).unwrap(), "medium");
+    assert_eq!(
+        text_of(&f, Dimension::RiskLevel, TODAY),
+        "risk-level: medium — asked to return by 2026-11-01, not seen since; no chronic condition, age unknown"
+    );
+    f.chronic = vec!["糖尿病".into()];
+    assert_eq!(label_of(&f, Dimension::RiskLevel, TODAY).unwrap(), "high");
+    // Not yet due: no change.
+    f.visits[0].follow_up_by = Some(d("2026-12-01"));
+    assert_eq!(label_of(&f, Dimension::RiskLevel, TODAY).unwrap(), "medium");
+}
+
+#[test]
 fn risk_level_and_severity_follow_age_chronic_conditions_allergies_and_emergencies() {
     let older = Facts {
         birth_date: Some(d("1961-11-23")),

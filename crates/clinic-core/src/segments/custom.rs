@@ -82,6 +82,11 @@ pub enum Rule {
     Referrals { min: u32 },
     /// The birthday falls within the next `days` days (0: today).
     BirthdayWithin { days: u32 },
+    /// An appointment booked (scheduled or confirmed) within the next `days` days (0:
+    /// today); NOT of it finds who has nothing booked.
+    AppointmentWithin { days: u32 },
+    /// At least `min` missed appointments (no-shows) in the window.
+    NoShows { months: Option<u32>, min: u32 },
 }
 
 /// A fact that decided a rule for one patient: `kind` is the condition's, `facts` its
@@ -146,6 +151,8 @@ impl Rule {
                     | Rule::Treatment { .. }
                     | Rule::Sex { .. }
                     | Rule::Smoking { .. }
+                    | Rule::AppointmentWithin { .. }
+                    | Rule::NoShows { .. }
             )
         })
     }
@@ -321,7 +328,15 @@ impl Rule {
                 terms_ok(terms, "words")
             }
             Rule::Referrals { .. } => Ok(()),
-            Rule::BirthdayWithin { days } => {
+            Rule::NoShows { months, min } => {
+                window(*months)?;
+                if *min == 0 {
+                    Err(bad("no-shows: at least 1"))
+                } else {
+                    Ok(())
+                }
+            }
+            Rule::AppointmentWithin { days } | Rule::BirthdayWithin { days } => {
                 if *days > 366 {
                     Err(bad("birthdays within 0 to 366 days"))
                 } else {
@@ -551,6 +566,51 @@ impl Rule {
                     )
                 }
             },
+            Rule::AppointmentWithin { days } => {
+                let until = today + chrono::Days::new(u64::from(*days));
+                match f
+                    .booked
+                    .iter()
+                    .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .find(|d| *d >= today)
+                {
+                    Some(next) => (
+                        next <= until,
+                        "appointment",
+                        vec![("date", next.to_string())],
+                        format!("next appointment {next}"),
+                    ),
+                    None => (false, "appointment", vec![], "no appointment booked".into()),
+                }
+            }
+            Rule::NoShows { months, min } => {
+                let from = months.map_or(NaiveDate::MIN, |m| window_start(today, m));
+                let missed: Vec<&String> = f
+                    .no_shows
+                    .iter()
+                    .filter(|d| {
+                        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                            .is_ok_and(|d| d >= from && d <= today)
+                    })
+                    .collect();
+                (
+                    missed.len() as u32 >= *min,
+                    "noShows",
+                    vec![
+                        ("count", missed.len().to_string()),
+                        (
+                            "last",
+                            missed.last().map_or(String::new(), |d| d.to_string()),
+                        ),
+                        ("months", months.map_or(String::new(), |m| m.to_string())),
+                    ],
+                    format!(
+                        "{} missed appointment(s) {}",
+                        missed.len(),
+                        window_text(*months)
+                    ),
+                )
+            }
             Rule::All { .. } | Rule::Any { .. } | Rule::Not { .. } => {
                 unreachable!("groups are evaluated by `evaluate`")
             }

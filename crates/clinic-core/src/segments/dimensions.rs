@@ -65,6 +65,10 @@ pub struct Facts {
     pub conditions: Vec<String>,
     /// Tag names.
     pub tags: Vec<String>,
+    /// Local dates of appointments still booked (scheduled or confirmed), in time order.
+    pub booked: Vec<String>,
+    /// Local dates of missed appointments, in time order.
+    pub no_shows: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -81,6 +85,8 @@ pub struct VisitFact {
     pub department: String,
     pub diagnosis: String,
     pub treatment: String,
+    /// "Come back by" this date (the doctor's follow-up).
+    pub follow_up_by: Option<NaiveDate>,
 }
 
 /// What a label needs from the whole clinic: every recency (days since the last visit),
@@ -631,7 +637,7 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) ->
     let chronic = facts.chronic.len() as u32;
     let list = facts.chronic.join(", ");
     let age_text = age.map_or("age unknown".to_string(), |a| format!("{a} years old"));
-    let (name, rule, why) = if chronic >= r.high_chronic_min {
+    let (mut name, mut rule, mut why) = if chronic >= r.high_chronic_min {
         (
             "high",
             "chronicMany",
@@ -666,6 +672,19 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) ->
         };
         ("low", rule, format!("no chronic condition, {age_text}"))
     };
+    // A follow-up the doctor asked for and the patient missed (the latest visit set a
+    // return-by date that has passed; any later visit would have cleared it) raises the
+    // level by one.
+    let overdue = facts
+        .visits
+        .first()
+        .and_then(|v| v.follow_up_by)
+        .filter(|&by| by < today);
+    if let Some(by) = overdue {
+        name = if name == "low" { "medium" } else { "high" };
+        rule = "followUpOverdue";
+        why = format!("asked to return by {by}, not seen since; {why}");
+    }
     label(
         x,
         Dimension::RiskLevel,
@@ -677,6 +696,10 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) ->
                 ("conditions", list.clone()),
                 ("age", age.map_or(String::new(), |a| a.to_string())),
                 ("olderAge", r.older_age.to_string()),
+                (
+                    "followUpBy",
+                    overdue.map_or(String::new(), |d| d.to_string()),
+                ),
             ]
         },
         || why,

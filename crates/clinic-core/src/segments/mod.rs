@@ -88,7 +88,7 @@ pub(crate) fn load_facts(
         // are put newest first below.
         let mut stmt = tx.prepare(&format!(
             "SELECT patient_id, substr(visited_at, 1, 10), visited_at_ms, visit_type, satisfaction,
-                    amount_minor, nps, {text}
+                    amount_minor, nps, {text}, follow_up_by
              FROM visit WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)"
         ))?;
         let mut when: Vec<Vec<i64>> = vec![Vec::new(); people.len()];
@@ -110,6 +110,7 @@ pub(crate) fn load_facts(
                 department: r.get(7)?,
                 diagnosis: r.get(8)?,
                 treatment: r.get(9)?,
+                follow_up_by: text_ref(r, 10)?.and_then(iso_date),
             });
         }
         for (person, ms) in people.iter_mut().zip(when) {
@@ -140,7 +141,7 @@ pub(crate) fn load_facts(
     }
     // (table, column, which rows, order, only with detail, the list it fills)
     type Pick = fn(&mut Facts) -> &mut Vec<String>;
-    let lists: [(&str, &str, &str, &str, bool, Pick); 4] = [
+    let lists: [(&str, &str, &str, &str, bool, Pick); 6] = [
         (
             "patient_condition",
             "name",
@@ -167,6 +168,22 @@ pub(crate) fn load_facts(
             "t.name",
             true,
             |f| &mut f.tags,
+        ),
+        (
+            "appointment",
+            "substr(starts_at, 1, 10)",
+            "(status = 'scheduled' OR status = 'confirmed')",
+            "starts_ms",
+            true,
+            |f| &mut f.booked,
+        ),
+        (
+            "appointment",
+            "substr(starts_at, 1, 10)",
+            "status = 'no-show'",
+            "starts_ms",
+            true,
+            |f| &mut f.no_shows,
         ),
     ];
     for (table, column, filter, order, needs_detail, pick) in lists {
