@@ -154,13 +154,16 @@ pub async fn reminder_preview(
     })
 }
 
-/// Today's postcards for patients who prefer post, as one PDF in Downloads; each is logged
-/// as sent. Returns the path and how many cards.
+/// Today's postcards for patients who prefer post, as one PDF in Downloads with a sheet of
+/// address labels beside it; each is logged as sent. Returns the postcards' path and how
+/// many cards.
 #[tauri::command]
 pub async fn reminders_postcards(state: State<'_, AppState>) -> Reply<(String, u32)> {
     let cards = state.execute(PrintPostcards { now: None })?;
     let day = chrono::Local::now().date_naive();
     let path = export::path_in_downloads(&format!("postcards {day}.pdf"))?;
     export::save(&path, &cards.pdf)?;
+    let labels = export::path_in_downloads(&format!("address labels {day}.pdf"))?;
+    export::save(&labels, &cards.labels)?;
     Ok((path.display().to_string(), cards.cards))
 }

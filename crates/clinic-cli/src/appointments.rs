@@ -112,6 +112,9 @@ pub enum RemindersCommand {
     Postcards {
         #[arg(long)]
         out: PathBuf,
+        /// Also the same names and addresses on A4 sheets of 24 labels (70 × 37 mm)
+        #[arg(long)]
+        labels: Option<PathBuf>,
     },
     /// Log what came of contacting a patient about today's reminders
     Log {
@@ -364,9 +367,12 @@ pub fn run_reminders(cmd: RemindersCommand, clinic: &Clinic, out: &Output) -> Re
                 }
             }
         }
-        RemindersCommand::Postcards { out: file } => {
+        RemindersCommand::Postcards { out: file, labels } => {
             let cards = clinic.execute(&actor, PrintPostcards { now: None })?;
             clinic_core::export::save(&file, &cards.pdf)?;
+            if let Some(path) = &labels {
+                clinic_core::export::save(path, &cards.labels)?;
+            }
             if out.json {
                 out.print_json(&serde_json::json!({ "file": file, "cards": cards.cards }));
             } else {

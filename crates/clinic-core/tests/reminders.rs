@@ -654,6 +654,21 @@ fn recall_postcards_for_patients_who_prefer_post() {
     ] {
         assert!(text.contains(words), "{words}: {text}");
     }
+    // The address label sheet: no header or footer, the name and the address.
+    let labels = dir.path().join("labels.pdf");
+    std::fs::write(&labels, &cards.labels).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&labels)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout)
+        .unwrap()
+        .replace([' ', '\n'], "");
+    assert_eq!(
+        text.trim_matches('\u{c}'),
+        "张伟明上海市徐汇区漕溪北路100号"
+    );
     // Logged as sent: nothing left to print.
     assert!(list(&c, "2026-11-20").contacts.is_empty());
     let again = c

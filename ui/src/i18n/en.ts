@@ -745,7 +745,7 @@ const en = {
   },
   work: {
     postcards: "Print postcards",
-    postcardsSaved: "{n} postcards saved to {path} and logged as sent.",
+    postcardsSaved: "{n} postcards (and a sheet of address labels) saved to {path} and logged as sent.",
     calls: "Calls to make",
     summary: "{n} to contact, {done} done",
     export: "Export SMS batch",
@@ -789,6 +789,8 @@ const en = {
     addClosed: "Add a closed day",
   },
   reminderRules: {
+    effect: "90 days: {contacted} contacted, {returned} came back ({rate}%); not contacted {others}, {othersReturned} ({othersRate}%)",
+    noEffect: "Not yet due in the last 90 days",
     title: "Reminder rules",
     hint: "Switch each rule on or off, set when it falls due and what it says. Nothing is sent by itself: the work list prepares each contact.",
     message: "Message…",

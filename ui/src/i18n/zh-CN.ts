@@ -745,7 +745,7 @@ const zhCN: Messages = {
   },
   work: {
     postcards: "打印明信片",
-    postcardsSaved: "已将 {n} 张明信片保存到 {path}，并记为已发送。",
+    postcardsSaved: "已将 {n} 张明信片（及地址标签）保存到 {path}，并记为已发送。",
     calls: "需电话联系",
     summary: "待联系 {n} 人，已完成 {done}",
     export: "导出短信批次",
@@ -789,6 +789,8 @@ const zhCN: Messages = {
     addClosed: "添加休息日",
   },
   reminderRules: {
+    effect: "近 90 天：联系 {contacted} 人，回诊 {returned}（{rate}%）；未联系 {others} 人，回诊 {othersReturned}（{othersRate}%）",
+    noEffect: "近 90 天尚无到期",
     title: "提醒规则",
     hint: "逐条开关，设定何时到期、说什么。不会自动发送：待办提醒会把每次联系准备好。",
     message: "消息…",

@@ -745,7 +745,7 @@ const zhTW: Messages = {
   },
   work: {
     postcards: "列印明信片",
-    postcardsSaved: "已將 {n} 張明信片儲存到 {path}，並記為已傳送。",
+    postcardsSaved: "已將 {n} 張明信片（及地址標籤）儲存到 {path}，並記為已傳送。",
     calls: "需電話聯絡",
     summary: "待聯絡 {n} 人，已完成 {done}",
     export: "匯出簡訊批次",
@@ -789,6 +789,8 @@ const zhTW: Messages = {
     addClosed: "新增休診日",
   },
   reminderRules: {
+    effect: "近 90 天：聯絡 {contacted} 人，回診 {returned}（{rate}%）；未聯絡 {others} 人，回診 {othersReturned}（{othersRate}%）",
+    noEffect: "近 90 天尚無到期",
     title: "提醒規則",
     hint: "逐條開關，設定何時到期、說什麼。不會自動傳送：待辦提醒會把每次聯絡準備好。",
     message: "訊息…",

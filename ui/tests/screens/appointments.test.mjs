@@ -104,6 +104,9 @@ test("opening hours and a reminder message edited with a live preview for a real
     assert.deepEqual(saved.hours[5], [{ from: "09:00", to: "12:00" }, { from: "14:00", to: "17:00" }]);
     assert.deepEqual(saved.rooms, ["一号椅", "二号椅"]);
 
+    // What each rule did, on the rule.
+    await byTestId(page, "rule-effect-day-before").getByText("近 90 天：联系 10 人，回诊 7（70%）；未联系 4 人，回诊 1（25%）").waitFor();
+    await byTestId(page, "rule-effect-confirmation").getByText("近 90 天尚无到期").waitFor();
     await byTestId(page, "rule-edit-day-before").click();
     await byTestId(page, "rule-message-zh-CN").fill("明天{time}见，请提前十分钟到。");
     await byTestId(page, "rule-preview-patient").click();

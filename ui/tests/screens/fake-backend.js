@@ -767,6 +767,7 @@ export function installFakeBackend(scenario) {
     s.reminderRules = rules;
     return rules;
   };
+  commands.reminder_effect = () => [{ kind: "day-before", contacted: 10, contactedReturned: 7, notContacted: 4, notContactedReturned: 1 }];
   commands.reminder_preview = ({ patientId, kind, rules }) => {
     const p = findPatient(patientId);
     const key = { confirmation: "confirmation", "day-before": "dayBefore", "same-day": "sameDay", "follow-up": "followUp", birthday: "birthday" }[kind];

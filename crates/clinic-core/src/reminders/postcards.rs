@@ -1,6 +1,6 @@
 //! Recall postcards for patients who prefer mail: one A5 page each (name and address at
-//! the top for a window envelope, then the message), in the patient's language, each
-//! logged as sent.
+//! the top for a window envelope, then the message), in the patient's language, and the
+//! same addresses on a sheet of labels; each contact logged as sent.
 
 use super::*;
 use crate::handouts::pdf::{self, PageFrame, Paper};
@@ -10,6 +10,8 @@ use crate::patients::Language;
 #[derive(Debug, Clone)]
 pub struct Postcards {
     pub pdf: Vec<u8>,
+    /// The same patients' names and addresses on A4 sheets of 24 labels.
+    pub labels: Vec<u8>,
     pub cards: u32,
 }
 
@@ -49,6 +51,7 @@ impl Operation for PrintPostcards {
             .join(" · ");
         let mut laid = vec![];
         let mut sent = vec![];
+        let mut labels = vec![];
         for c in list
             .contacts
             .iter()
@@ -59,6 +62,7 @@ impl Operation for PrintPostcards {
                 continue;
             };
             let language = Language::parse(&c.language).unwrap_or(Language::ZhCn);
+            labels.push(vec![c.name.clone(), address.clone()]);
             let template = Template {
                 title: heading(language).to_string(),
                 blocks: vec![
@@ -85,11 +89,17 @@ impl Operation for PrintPostcards {
             ));
         }
         let pdf = pdf::draw_all(&laid);
+        // One sheet for every patient: the clinic's language picks the face (the other face
+        // fills in any character it lacks).
+        let label_language =
+            Language::parse(&super::rules::load(tx)?.default_language).unwrap_or(Language::ZhCn);
+        let labels = pdf::address_labels(&labels, label_language, &clinic.name);
         for c in &sent {
             super::outcomes::log_sent(tx, by, c, ContactChannel::Post, self.now)?;
         }
         Ok(Postcards {
             pdf,
+            labels,
             cards: sent.len() as u32,
         })
     }

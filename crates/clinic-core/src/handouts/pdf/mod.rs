@@ -198,6 +198,8 @@ pub struct Laid {
     pages: Pages,
     language: Language,
     frame: PageFrame,
+    /// Drawn as laid out, without the header and footer (a sheet of labels).
+    bare: bool,
 }
 
 impl Laid {
@@ -333,7 +335,65 @@ pub fn lay_out(
         pages: p,
         language,
         frame: frame.clone(),
+        bare: false,
     }
+}
+
+/// A sheet of address labels: A4 with 3 × 8 labels of 70 × 37 mm (the common 24-up sheet,
+/// no margins), each label's lines (the first, the name, in bold) wrapped to its width; what
+/// does not fit a label is cut rather than run into the next.
+pub fn address_labels(labels: &[Vec<String>], language: Language, title: &str) -> Vec<u8> {
+    const COLUMNS: usize = 3;
+    const PER_PAGE: usize = 24;
+    let (width, height) = Paper::A4.size();
+    let mut p = Pages {
+        fonts: Fonts::new(language),
+        width,
+        height,
+        margin: 0.0,
+        top: 0.0,
+        bottom: height,
+        pages: Vec::new(),
+        y: 0.0,
+    };
+    let (label_w, label_h) = (width / COLUMNS as f32, height / (PER_PAGE / COLUMNS) as f32);
+    let pad = mm(6.0);
+    for (n, lines) in labels.iter().enumerate() {
+        if n % PER_PAGE == 0 {
+            p.new_page();
+        }
+        let slot = n % PER_PAGE;
+        let x = (slot % COLUMNS) as f32 * label_w + pad;
+        let top = (slot / COLUMNS) as f32 * label_h + pad;
+        let floor = top + label_h - 2.0 * pad;
+        let mut y = top;
+        for (i, line) in lines.iter().enumerate() {
+            let size = if i == 0 { 11.0 } else { 9.5 };
+            for part in break_lines(line, label_w - 2.0 * pad, size, &p.fonts) {
+                if y + size * 1.2 > floor + size {
+                    break;
+                }
+                p.mark(Mark::Text {
+                    x,
+                    baseline: y + size * 1.1,
+                    size,
+                    text: part,
+                    bold: i == 0,
+                    grey: false,
+                });
+                y += size * 1.4;
+            }
+        }
+    }
+    draw_all(&[Laid {
+        pages: p,
+        language,
+        frame: PageFrame {
+            title: title.to_string(),
+            ..PageFrame::default()
+        },
+        bare: true,
+    }])
 }
 
 fn page_label(language: Language, n: usize, of: usize) -> String {
@@ -360,6 +420,9 @@ fn parsed(face: Face) -> &'static ParsedFont {
 /// A handout's pages with the header and footer added (page numbers count within it).
 fn framed(laid: &Laid) -> Vec<Vec<Mark>> {
     let (p, language, frame) = (&laid.pages, laid.language, &laid.frame);
+    if laid.bare {
+        return p.pages.clone();
+    }
     let total = p.pages.len();
     // The header and footer of every page, then which faces the text needs.
     let mut pages: Vec<Vec<Mark>> = p.pages.clone();
