@@ -672,6 +672,7 @@ const en = {
     noPatient: "The record no. and phone are both empty.",
   },
   appt: {
+    allDoctors: "All doctors",
     byDoctor: "By doctor",
     byRoom: "By room",
     anyRoom: "No room set",

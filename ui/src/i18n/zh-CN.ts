@@ -672,6 +672,7 @@ const zhCN: Messages = {
     noPatient: "病历号和手机号都为空。",
   },
   appt: {
+    allDoctors: "全部医生",
     byDoctor: "按医生",
     byRoom: "按诊室",
     anyRoom: "未指定诊室",

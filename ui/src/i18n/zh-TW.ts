@@ -672,6 +672,7 @@ const zhTW: Messages = {
     noPatient: "病歷號與手機號碼皆為空白。",
   },
   appt: {
+    allDoctors: "全部醫師",
     byDoctor: "依醫師",
     byRoom: "依診間",
     anyRoom: "未指定診間",

@@ -26,7 +26,7 @@ async function book(page, name, at, doctor) {
 }
 
 test("book, a clash booked anyway, the day view, confirm; the work list settles the confirmation", () =>
-  withApp({ patients: people }, { locale: "en-US" }, async ({ page, shot, backend }) => {
+  withApp({ patients: people }, { locale: "en-US" }, async ({ page, shot, backend, calls }) => {
     const day = aheadWeekday();
     await byTestId(page, "nav-appointments").click();
     await byTestId(page, "appt-day").fill(day);
@@ -57,6 +57,12 @@ test("book, a clash booked anyway, the day view, confirm; the work list settles 
     await page.keyboard.press("Escape");
     await byTestId(page, "appt-mode-week").click();
     await byTestId(page, "appt-week-view").getByText("王丽").waitFor();
+    // One doctor's week, and that doctor's calendar file.
+    await byTestId(page, "appt-doctor-filter").click();
+    await page.locator(".n-base-select-option", { hasText: "Dr Chen" }).click();
+    await byTestId(page, "appt-ics").click();
+    const ics = (await calls()).filter((c) => c.cmd === "appointments_ics").pop();
+    assert.equal(ics.args.query.doctor, "Dr Chen");
 
     // The work list: 李娜's appointment is still only scheduled: its confirmation is due.
     await byTestId(page, "nav-worklist").click();
