@@ -300,6 +300,17 @@ async function segments(b) {
   await shot(b, "18-segment-saved-en");
 }
 
+/** Replaces a field's text as a person would: End, Backspace over it, then type (WebKit's
+ *  WebDriver clear fires no input event, so the form would keep the old text). */
+async function retype(b, id, text) {
+  const el = await $t(b, id);
+  await el.waitForDisplayed({ timeout: 10000 });
+  await el.click();
+  const old = (await el.getValue()) ?? "";
+  await el.addValue("\uE010" + "\uE003".repeat(old.length + 2));
+  await el.addValue(text);
+}
+
 /** A weekday at least two days ahead (open hours by default), as ISO text. */
 function weekdayAhead() {
   const d = new Date();
@@ -334,13 +345,13 @@ async function appointmentsAndWorkList(b) {
 
   const day = weekdayAhead();
   await (await $t(b, "nav-appointments")).click();
-  await type(b, "appt-day", day);
+  await retype(b, "appt-day", day);
   await (await $t(b, "appt-new")).click();
   await (await $t(b, "appointment-form")).waitForDisplayed({ timeout: 10000 });
   await (await $t(b, "appointment-patient-picker")).click();
   await b.keys("zwm".split(""));
   await clickOption(b, 'contains(normalize-space(.),"张伟明")');
-  await type(b, "appointment-at", `${day} 10:00`);
+  await retype(b, "appointment-at", `${day} 10:00`);
   await type(b, "appointment-doctor", "林医生");
   await type(b, "appointment-reason", "洗牙");
   await (await $t(b, "appointment-save")).click();
