@@ -144,8 +144,27 @@ pub fn merge(
         "{}{}{}",
         fill(greeting.get(lang), v, lang),
         body,
-        fill(signature.get(lang), v, lang)
+        tidy(&fill(signature.get(lang), v, lang))
     )
+}
+
+/// A signature whose clinic phone (or name) is not set yet leaves no stray separator:
+/// "【康乐牙科 】" → "【康乐牙科】", " — Clinic, " → " — Clinic".
+fn tidy(text: &str) -> String {
+    let mut out = text.to_string();
+    while out.contains("  ") {
+        out = out.replace("  ", " ");
+    }
+    out = out
+        .replace(" 】", "】")
+        .replace("【 ", "【")
+        .replace("【】", "");
+    let trimmed = out.trim_end_matches([' ', ',', '，', '、', '—', '-']);
+    if trimmed.trim().is_empty() {
+        String::new()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 /// How many SMS a message takes: 160 characters in one message (153 a part when split)
@@ -180,6 +199,32 @@ mod tests {
         assert_eq!(honorific("王小明", None, "zh-CN"), "王小明");
         assert_eq!(honorific("Mary Smith", Some("F"), "en"), "Ms Smith");
         assert_eq!(honorific("陳美玲", Some("F"), "en"), "Ms 陳美玲");
+    }
+
+    #[test]
+    fn a_signature_without_a_phone_leaves_no_stray_separator() {
+        let words = Words::new(
+            "【{clinic} {phone}】",
+            "【{clinic} {phone}】",
+            " — {clinic}, {phone}",
+        );
+        let v = Values {
+            clinic: "康乐牙科".into(),
+            ..Values::default()
+        };
+        assert_eq!(
+            merge(&Words::default(), &words, &["a".into()], &v, "zh-CN"),
+            "a【康乐牙科】"
+        );
+        assert_eq!(
+            merge(&Words::default(), &words, &["a.".into()], &v, "en"),
+            "A. — 康乐牙科"
+        );
+        let nothing = Values::default();
+        assert_eq!(
+            merge(&Words::default(), &words, &["a".into()], &nothing, "zh-CN"),
+            "a"
+        );
     }
 
     #[test]
