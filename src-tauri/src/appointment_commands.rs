@@ -10,9 +10,9 @@ use clinic_core::appointments::{
 use clinic_core::export;
 use clinic_core::patients::parse_id;
 use clinic_core::reminders::{
-    BatchExported, ContactInput, ContactLogged, DueReminders, ExportReminderBatch,
-    GetReminderRules, LogContact, PreviewReminder, PrintPostcards, ReminderEffect, ReminderKind,
-    ReminderPreview, ReminderRules, RuleEffect, SetReminderRules, WorkList,
+    BatchExported, CheckInAnswer, ContactInput, ContactLogged, DueReminders, ExportReminderBatch,
+    GetReminderRules, LogContact, PatientCheckIns, PreviewReminder, PrintPostcards, ReminderEffect,
+    ReminderKind, ReminderPreview, ReminderRules, RuleEffect, SetReminderRules, WorkList,
 };
 use tauri::State;
 
@@ -166,4 +166,12 @@ pub async fn reminders_postcards(state: State<'_, AppState>) -> Reply<(String, u
     let labels = export::path_in_downloads(&format!("address labels {day}.pdf"))?;
     export::save(&labels, &cards.labels)?;
     Ok((path.display().to_string(), cards.cards))
+}
+
+#[tauri::command]
+pub async fn patient_check_ins(
+    state: State<'_, AppState>,
+    patient_id: String,
+) -> Reply<Vec<CheckInAnswer>> {
+    state.execute(PatientCheckIns(parse_id("patientId", &patient_id)?))
 }

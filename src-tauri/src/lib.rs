@@ -85,6 +85,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             appointment_commands::reminder_effect,
             appointment_commands::reminder_preview,
             appointment_commands::reminders_postcards,
+            appointment_commands::patient_check_ins,
             segment_commands::segments_explain,
             segment_commands::segments_counts,
             segment_commands::segments_members,

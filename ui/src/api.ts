@@ -17,6 +17,7 @@ import type { ContactLogged } from "./bindings/ContactLogged";
 import type { BatchExported } from "./bindings/BatchExported";
 import type { ReminderRules } from "./bindings/ReminderRules";
 import type { RuleEffect } from "./bindings/RuleEffect";
+import type { CheckInAnswer } from "./bindings/CheckInAnswer";
 import type { ReminderKind } from "./bindings/ReminderKind";
 import type { ReminderPreview } from "./bindings/ReminderPreview";
 import type { VisitInput } from "./bindings/VisitInput";
@@ -168,6 +169,7 @@ export const api = {
   scheduleSet: (schedule: Schedule) => call<Schedule>("schedule_set", { schedule }),
   remindersDue: (date: string | null = null) => call<WorkList>("reminders_due", { date }),
   reminderLog: (input: ContactInput) => call<ContactLogged>("reminder_log", { input }),
+  patientCheckIns: (patientId: string) => call<CheckInAnswer[]>("patient_check_ins", { patientId }),
   remindersPostcards: () => call<[string, number]>("reminders_postcards"),
   remindersExport: () => call<[string, BatchExported]>("reminders_export"),
   reminderRulesGet: () => call<ReminderRules>("reminder_rules_get"),

@@ -3,4 +3,8 @@
 /**
  * A check-in's answers as stored on the visit.
  */
-export type CheckInAnswer = { day: number, pain: number | null, satisfaction: number | null, note: string | null, recordedBy: string, recordedAt: string, };
+export type CheckInAnswer = { visitId: string, 
+/**
+ * Days after the visit.
+ */
+day: number, pain: number | null, satisfaction: number | null, note: string | null, recordedBy: string, recordedAt: string, };

@@ -243,6 +243,8 @@ const en = {
     "commercial-insurance": "Commercial insurance",
   },
   visit: {
+    checkIn: "Check-in, day {n}",
+    checkInAnswer: "pain {pain}/10, satisfaction {satisfaction}/5",
     npsHint: "How likely to recommend the clinic to a friend: 0 not at all, 10 certainly",
     followUpHint: "Reminders start if the patient has not booked by then.",
     npsShort: "NPS {n}",

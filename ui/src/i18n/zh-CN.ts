@@ -243,6 +243,8 @@ const zhCN: Messages = {
     "commercial-insurance": "商业保险",
   },
   visit: {
+    checkIn: "治疗后第 {n} 天回访",
+    checkInAnswer: "疼痛 {pain}/10，满意度 {satisfaction}/5",
     npsHint: "向朋友推荐本诊所的可能性：0 完全不会，10 一定会",
     followUpHint: "届时仍未预约，将自动提醒回诊。",
     npsShort: "推荐 {n}",

@@ -243,6 +243,8 @@ const zhTW: Messages = {
     "commercial-insurance": "商業保險",
   },
   visit: {
+    checkIn: "治療後第 {n} 天關懷",
+    checkInAnswer: "疼痛 {pain}/10，滿意度 {satisfaction}/5",
     npsHint: "向朋友推薦本診所的可能性：0 完全不會，10 一定會",
     followUpHint: "屆時仍未預約，將自動提醒回診。",
     npsShort: "推薦 {n}",

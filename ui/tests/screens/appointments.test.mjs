@@ -153,3 +153,28 @@ test("the handout batch takes tomorrow's appointments (the evening before)", () 
     await byTestId(page, "batch-row").filter({ hasText: "王丽" }).waitFor();
     assert.equal(await byTestId(page, "batch-row").count(), 1, "a cancelled appointment brings no one");
   }));
+
+test("a visit shows its return-by date and the check-in answers; the patient's appointments tab books", () => {
+  const extraction = { id: "v-1", patientId: people[0].id, at: "2026-11-02T10:00+08:00", department: "dental", doctor: "林医生",
+    visitType: "return", chiefComplaint: null, diagnosis: null, treatment: "下颌智齿拔除", amount: "300.00", satisfaction: null,
+    nps: null, feedback: null, followUpBy: "2026-11-16", createdAt: "2026-11-02T02:00:00Z", updatedAt: "2026-11-02T02:00:00Z" };
+  const answer = { visitId: "v-1", day: 1, pain: 3, satisfaction: 5, note: "轻微肿胀", recordedBy: "owner", recordedAt: "2026-11-03T02:00:00Z" };
+  return withApp({ patients: people, visits: [extraction], checkIns: [answer] }, { locale: "zh-CN" }, async ({ page, backend }) => {
+    await page.locator('[data-testid="patient-row"]', { hasText: "王丽" }).click();
+    const row = byTestId(page, "visit-row");
+    await row.getByText("2026-11-16").waitFor();
+    await byTestId(page, "visit-check-in").getByText("疼痛 3/10，满意度 5/5 · 轻微肿胀").waitFor();
+    await page.locator(".n-tabs-tab", { hasText: "预约" }).click();
+    await byTestId(page, "patient-book").click();
+    await byTestId(page, "appointment-patient").getByText("王丽").waitFor();
+    const day = await page.evaluate(() => {
+      const d = new Date();
+      d.setDate(d.getDate() + 3);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    });
+    await byTestId(page, "appointment-at").fill(`${day} 09:00`);
+    await byTestId(page, "appointment-save").click();
+    await byTestId(page, "patient-appointment").getByText("已预约").waitFor();
+    assert.equal((await backend()).appointments[0].patientId, people[0].id);
+  });
+});

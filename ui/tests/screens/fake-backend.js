@@ -767,6 +767,7 @@ export function installFakeBackend(scenario) {
     s.reminderRules = rules;
     return rules;
   };
+  commands.patient_check_ins = ({ patientId }) => (s.checkIns ?? []).filter((a) => s.visits.some((v) => v.id === a.visitId && v.patientId === patientId));
   commands.reminder_effect = () => [{ kind: "day-before", contacted: 10, contactedReturned: 7, notContacted: 4, notContactedReturned: 1 }];
   commands.reminder_preview = ({ patientId, kind, rules }) => {
     const p = findPatient(patientId);

@@ -32,7 +32,7 @@ use due::{Birthday, Candidate, DueFacts, OpenAppointment, PastVisit};
 pub use effect::{ReminderEffect, RuleEffect};
 pub use outcomes::{
     BatchExported, CheckInAnswer, ContactInput, ContactLogged, ExportReminderBatch, LogContact,
-    Outcome, VisitCheckIns,
+    Outcome, PatientCheckIns, VisitCheckIns,
 };
 pub use postcards::{Postcards, PrintPostcards};
 pub use preview::{PreviewReminder, ReminderPreview};

@@ -227,6 +227,8 @@ impl Operation for LogContact {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CheckInAnswer {
+    pub visit_id: Uuid,
+    /// Days after the visit.
     pub day: u32,
     pub pain: Option<u8>,
     pub satisfaction: Option<u8>,
@@ -235,6 +237,7 @@ pub struct CheckInAnswer {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// The check-in answers of one visit.
 pub struct VisitCheckIns(pub Uuid);
 
 impl Operation for VisitCheckIns {
@@ -243,24 +246,47 @@ impl Operation for VisitCheckIns {
         Action::VisitRead
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<CheckInAnswer>> {
-        let mut stmt = tx.prepare_cached(
-            "SELECT day, pain, satisfaction, note, recorded_by, recorded_at FROM check_in_answer
-             WHERE visit_id = ?1 ORDER BY day, id",
-        )?;
-        let rows = stmt.query_map([self.0.to_string()], |r| {
-            Ok(CheckInAnswer {
-                day: r.get(0)?,
-                pain: r.get(1)?,
-                satisfaction: r.get(2)?,
-                note: r.get(3)?,
-                recorded_by: r.get(4)?,
-                recorded_at: DateTime::parse_from_rfc3339(&r.get::<_, String>(5)?)
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_default(),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        check_ins(tx, "visit_id = ?1", &self.0.to_string())
     }
+}
+
+/// The check-in answers on all of a patient's visits (the patient page shows them under
+/// each visit).
+pub struct PatientCheckIns(pub Uuid);
+
+impl Operation for PatientCheckIns {
+    type Output = Vec<CheckInAnswer>;
+    fn action(&self) -> Action {
+        Action::VisitRead
+    }
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<CheckInAnswer>> {
+        check_ins(
+            tx,
+            "visit_id IN (SELECT id FROM visit WHERE patient_id = ?1)",
+            &self.0.to_string(),
+        )
+    }
+}
+
+fn check_ins(tx: &Transaction<'_>, which: &str, arg: &str) -> Result<Vec<CheckInAnswer>> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT visit_id, day, pain, satisfaction, note, recorded_by, recorded_at
+         FROM check_in_answer WHERE {which} ORDER BY day, id"
+    ))?;
+    let rows = stmt.query_map([arg], |r| {
+        Ok(CheckInAnswer {
+            visit_id: uuid(r.get(0)?),
+            day: r.get(1)?,
+            pain: r.get(2)?,
+            satisfaction: r.get(3)?,
+            note: r.get(4)?,
+            recorded_by: r.get(5)?,
+            recorded_at: DateTime::parse_from_rfc3339(&r.get::<_, String>(6)?)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
