@@ -80,9 +80,3 @@ CREATE TABLE check_in_answer (
     recorded_at   TEXT NOT NULL
 ) STRICT;
 CREATE INDEX check_in_answer_visit ON check_in_answer (visit_id);
-
--- Visits by time alone: check-ins and recalls look for visits a set number of days or
--- months ago, across all patients.
-CREATE INDEX visit_time ON visit (visited_at_ms);
--- Visits with a return-by date (few): missed follow-ups.
-CREATE INDEX visit_follow_up ON visit (follow_up_by) WHERE follow_up_by IS NOT NULL;
