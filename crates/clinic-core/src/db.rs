@@ -41,14 +41,39 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
-/// SQLCipher builds a connection's cipher context (OpenSSL) when it is given the key. CI saw
-/// that fail once ("An error occurred with PRAGMA key or rekey") while many test threads
-/// opened new files at the same moment; keying takes turns process-wide (well under a
-/// millisecond each), which costs the one-connection app nothing.
+/// SQLite marks itself initialised *before* it runs SQLCipher's own start-up
+/// (`SQLITE_EXTRA_INIT` runs after `isInit = 1`, outside SQLite's init mutex). A second
+/// thread that opens its first connection in that window is refused the key ("An error
+/// occurred with PRAGMA key or rekey") — CI hit it when test threads started together, and
+/// a bare rusqlite reproduction failed in 8 of 300 fresh processes (`tests/first_keying.rs`). So the first keying in a
+/// process waits until a throw-away in-memory connection accepts a key, which proves
+/// SQLCipher is ready; after that keying is never refused for this reason.
+static SQLCIPHER_READY: std::sync::Once = std::sync::Once::new();
+
+fn wait_until_sqlcipher_is_ready() {
+    SQLCIPHER_READY.call_once(|| {
+        for _ in 0..2000 {
+            let ready = Connection::open_in_memory().is_ok_and(|probe| {
+                probe
+                    .execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA key = 'probe';")
+                    .is_ok()
+            });
+            if ready {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+/// Keying (`PRAGMA key`, `ATTACH … KEY`) also takes turns process-wide: each turn is well
+/// under a millisecond, which costs the one-connection app nothing and keeps SQLCipher's
+/// shared provider state out of any race we have not seen yet.
 static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// One turn at giving SQLCipher a key (`PRAGMA key`, `ATTACH … KEY`).
 pub(crate) fn keying_turn() -> std::sync::MutexGuard<'static, ()> {
+    wait_until_sqlcipher_is_ready();
     KEYING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
