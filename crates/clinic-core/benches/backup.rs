@@ -38,6 +38,14 @@ fn main() {
             },
         )
         .expect("generate");
+    // As the clinic is on disk the next morning: the app closed (SQLite then folds the WAL
+    // into the database) and opened again. Right after the generator's single huge
+    // transaction the WAL holds the whole database, which no working day leaves behind.
+    drop(clinic);
+    let (clinic, _) = Clinic::unlock_with_passphrase(&home, PASS).expect("reopen");
+    // The generator's gigabyte of writes flushed to disk, so the disk's write-back of it does
+    // not land in the middle of the timing.
+    let _ = std::process::Command::new("sync").status();
     let db = std::fs::metadata(home.join(clinic_core::DB_FILE))
         .map(|m| m.len())
         .unwrap_or(0);
@@ -47,6 +55,10 @@ fn main() {
         generated.visits,
         db as f64 / 1048576.0
     );
+    let wal = std::fs::metadata(home.join(format!("{}-wal", clinic_core::DB_FILE)))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!("WAL before the backup: {:.1} MiB\n", wal as f64 / 1048576.0);
     println!("| | time |\n|---|---|");
     let t = Instant::now();
     // When each stage began, to say where the time goes.
@@ -54,7 +66,9 @@ fn main() {
     let report = clinic
         .backup_to_with(&Actor::owner(), &usb, &mut |p| {
             let stage = match p {
-                backup::BackupProgress::Snapshot => "snapshot (backup API, same key)",
+                backup::BackupProgress::Snapshot => {
+                    "snapshot (raw pages under read-lock 0, or the backup API)"
+                }
                 backup::BackupProgress::Writing { .. } => "write + hash into the folder",
                 backup::BackupProgress::Verifying => {
                     "read back + hash, both integrity checks, counts"
@@ -74,6 +88,7 @@ fn main() {
         let until = marks.get(i + 1).map_or(end, |m| m.1);
         println!("| · {stage} | {:.2} s |", (until - *at).as_secs_f64());
     }
+    println!("| · snapshot taken by | {:?} |", report.snapshot);
     println!(
         "| backup file | {:.0} MiB |",
         report.bytes as f64 / 1048576.0

@@ -36,6 +36,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_reminders.sql"),
 ];
 
+/// How long a write waits for another connection (the CLI, a backup's reader) to let go.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -145,7 +148,7 @@ fn open_inner(path: &Path, key: Option<&DbKey>, create: bool) -> Result<Connecti
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -65536;",
     )?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     migrate(&conn, version)?;
     Ok(conn)
 }

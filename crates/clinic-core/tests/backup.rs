@@ -300,3 +300,100 @@ fn every_attempt_is_logged_and_the_status_says_when_the_folder_is_gone() {
     let s = c.execute(&owner, GetBackupStatus).unwrap();
     assert_eq!(s.folder_check, FolderCheck::Missing);
 }
+
+/// The fast snapshot copies the database file's own encrypted bytes while checkpoints are
+/// held off: staff writing all the while and another program checkpointing as hard as it can
+/// must not tear it. Each backup is verified (both integrity checks, counts equal to the
+/// snapshot's) and verified again on its own.
+#[test]
+fn backups_taken_while_staff_write_and_another_program_checkpoints_are_whole() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (tmp, c, key) = common::clinic_and_key();
+    c.execute(
+        &Actor::owner(),
+        clinic_core::synth::GenerateClinic {
+            patients: 1500,
+            mean_visits: 4,
+            seed: 7,
+            region: clinic_core::synth::Region::Mixed,
+            until: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        },
+    )
+    .unwrap();
+    let usb = tempfile::tempdir().unwrap();
+    let stop = AtomicBool::new(false);
+    /// Stops the other threads however the test ends (a failed assertion included).
+    struct Stop<'a>(&'a AtomicBool);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let written = std::thread::scope(|s| {
+        let staff = s.spawn(|| {
+            let mut n = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                add(&c, &format!("测试{n}"), &format!("139{n:08}"));
+                n += 1;
+            }
+            n
+        });
+        s.spawn(|| {
+            let other = common::raw(tmp.path(), &key);
+            other.busy_timeout(std::time::Duration::ZERO).unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                let _ = other.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+        let _stop = Stop(&stop);
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let r = c.backup_to(&Actor::owner(), usb.path()).unwrap();
+            let v = backup::verify_with_passphrase(Path::new(&r.path), common::PASS).unwrap();
+            assert_eq!(v.counts, r.counts);
+            seen.push((r.counts.patients, r.snapshot));
+        }
+        drop(_stop);
+        let n = staff.join().unwrap();
+        // The fast path was taken (another program's checkpoint may rarely take the lock
+        // it needs for longer than the backup waits), and the staff's writes went on between
+        // the backups.
+        let fast = seen
+            .iter()
+            .filter(|(_, p)| *p == Some(backup::SnapshotPath::RawPages))
+            .count();
+        assert!(fast >= 3, "{seen:?}");
+        assert!(seen.windows(2).any(|w| w[0].0 < w[1].0), "{seen:?}");
+        n
+    });
+    let patients: i64 = common::raw(tmp.path(), &key)
+        .query_row("SELECT count(*) FROM patient", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(patients, 1500 + i64::from(written));
+}
+
+/// Another program reading an older state keeps the WAL from emptying: the backup then
+/// copies page by page through the cipher (the slow path), and is just as whole.
+#[test]
+fn when_another_program_holds_the_wal_the_slow_path_gives_a_whole_backup() {
+    let (tmp, c, key) = common::clinic_and_key();
+    add(&c, "张伟明", "13812345678");
+    let other = common::raw(tmp.path(), &key);
+    other.execute_batch("BEGIN").unwrap();
+    let seen: i64 = other
+        .query_row("SELECT count(*) FROM patient", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(seen, 1);
+    add(&c, "陳美玲", "0912345678");
+    let usb = tempfile::tempdir().unwrap();
+    let r = c.backup_to(&Actor::owner(), usb.path()).unwrap();
+    assert_eq!(r.snapshot, Some(backup::SnapshotPath::BackupApi));
+    assert_eq!(r.counts.patients, 2);
+    other.execute_batch("COMMIT").unwrap();
+    let v = backup::verify_with_passphrase(Path::new(&r.path), common::PASS).unwrap();
+    assert_eq!(v.counts.patients, 2);
+    // Once the other program has finished, the fast path is back.
+    let r = c.backup_to(&Actor::owner(), usb.path()).unwrap();
+    assert_eq!(r.snapshot, Some(backup::SnapshotPath::RawPages));
+}

@@ -27,6 +27,7 @@ use crate::key::{DbKey, KeyFile};
 
 mod log;
 mod schedule;
+mod snapshot;
 
 use log::RecordBackup;
 pub use log::{
@@ -36,6 +37,7 @@ pub use log::{
 pub use schedule::{
     plan_rotation, rotate, BackupSchedule, GetBackupSchedule, SetBackupSchedule, Trigger,
 };
+pub use snapshot::SnapshotPath;
 
 const MAGIC: &[u8; 8] = b"CLINICBK";
 const FORMAT: u32 = 1;
@@ -102,6 +104,10 @@ pub struct BackupReport {
     /// Older backups of this clinic removed from the folder by rotation afterwards.
     #[serde(default)]
     pub removed: Vec<String>,
+    /// How the snapshot was taken (for the benchmark and tests; the window does not need it).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub snapshot: Option<SnapshotPath>,
 }
 
 /// A backup file that passed every check.
@@ -184,6 +190,30 @@ fn keyed(path: &Path, key: &DbKey, flags: OpenFlags) -> Result<Connection> {
 /// Opens a database copy with `key` and runs both integrity checks; answers its schema
 /// version and counts. `file` names the backup in errors.
 pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64, BackupCounts)> {
+    let (conn, version) = open_copy(db, key, file)?;
+    // Each check reads the whole file: the page HMACs on a second connection, at the same
+    // time as SQLite's structure check (two cores).
+    let (cipher, structure) = std::thread::scope(|s| {
+        let cipher = s.spawn(|| -> std::result::Result<(), String> {
+            let second = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.message)?;
+            cipher_check(&second)
+        });
+        let structure = structure_check(&conn);
+        (
+            cipher
+                .join()
+                .unwrap_or_else(|_| Err("the check stopped".into())),
+            structure,
+        )
+    });
+    cipher.and(structure).map_err(|why| invalid(file, why))?;
+    Ok((version, counts(&conn)?))
+}
+
+/// Opens a database copy read-only with `key`, refusing one that does not open with it, is
+/// not a clinic's or is from a newer version; answers the connection (ready for
+/// `integrity_check`) and the schema version. `file` names the backup in errors.
+fn open_copy(db: &Path, key: &DbKey, file: &Path) -> Result<(Connection, i64)> {
     let conn = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let header = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -212,25 +242,15 @@ pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64
         ));
     }
     // integrity_check walks every index against its table: with SQLite's small default
-    // cache each page would be read and decrypted again and again.
-    conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
-    // Each check reads the whole file: the page HMACs on a second connection, at the same
-    // time as SQLite's structure check (two cores).
-    let (cipher, structure) = std::thread::scope(|s| {
-        let cipher = s.spawn(|| -> std::result::Result<(), String> {
-            let second = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.message)?;
-            cipher_check(&second)
-        });
-        let structure = structure_check(&conn);
-        (
-            cipher
-                .join()
-                .unwrap_or_else(|_| Err("the check stopped".into())),
-            structure,
-        )
-    });
-    cipher.and(structure).map_err(|why| invalid(file, why))?;
-    Ok((version, counts(&conn)?))
+    // cache each page would be read and decrypted again and again. A cache the size of the
+    // file (at most 1 GiB, only as much as is read) decrypts each page once.
+    let kib = std::fs::metadata(db)
+        .map_or(0, |m| m.len() / 1024)
+        .clamp(64 * 1024, 1 << 20);
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{kib}; PRAGMA temp_store = MEMORY;"
+    ))?;
+    Ok((conn, version))
 }
 
 /// Every page's HMAC (`PRAGMA cipher_integrity_check`); the first problem as text.
@@ -489,35 +509,14 @@ impl Clinic {
         let clinic_name = self.execute(actor, crate::settings::GetClinicProfile)?.name;
         let key = self.key();
 
-        // The snapshot: one read transaction on a second connection, copied in one step.
+        // The snapshot: the live database at one instant, in a local temp file.
         progress(BackupProgress::Snapshot);
         let snapshot = TempFile::new("backup");
-        let source = keyed(
-            &self.dir().join(DB_FILE),
-            &key,
-            OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )?;
-        source.execute_batch("BEGIN")?;
-        let (source_counts, schema_version) = {
-            let c = counts(&source)?;
-            let v: i64 = source.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            (c, v)
-        };
-        {
-            let mut dest = keyed(
-                &snapshot.0,
-                &key,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            )?;
-            {
-                let backup = rusqlite::backup::Backup::new(&source, &mut dest)?;
-                backup.step(-1)?;
-            }
-            // A single file, readable without a -wal beside it.
-            dest.execute_batch("PRAGMA journal_mode = DELETE;")?;
-        }
-        source.execute_batch("COMMIT")?;
-        drop(source);
+        let snapshot::Snapshot {
+            counts: source_counts,
+            schema_version,
+            path: snapshot_path,
+        } = snapshot::take(self, &key, &snapshot.0)?;
 
         // The backup file under a temporary name in the destination: the header with a
         // placeholder checksum, the database copied and hashed in one pass, then the header
@@ -538,54 +537,62 @@ impl Clinic {
         let name = file_name(&clinic_name, now);
         let path = folder.join(&name);
         let partial = folder.join(format!(".{name}.partial"));
-        let written = (|| -> Result<u64> {
-            let file = File::create(&partial).map_err(|e| folder_error(folder, e))?;
-            let mut out = BufWriter::with_capacity(1 << 20, file);
-            let text = serde_json::to_vec(&header).expect("header serialises");
-            out.write_all(MAGIC)?;
-            out.write_all(&(text.len() as u32).to_le_bytes())?;
-            out.write_all(&text)?;
-            let mut db = File::open(&snapshot.0)?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; 1 << 20];
-            let mut done = 0u64;
-            progress(BackupProgress::Writing { done, total });
-            loop {
-                let n = db.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n])?;
-                done += n as u64;
+        // Both integrity checks of the copy read all of it and take seconds (SQLite's
+        // structure check about 6 s on the benchmark clinic, on one core): they start now, each
+        // on its own connection and thread, while the file is written to the folder (minutes
+        // on a slow USB stick) and read back.
+        let (structure_conn, _) = open_copy(&snapshot.0, &key, &partial)?;
+        let (cipher_conn, _) = open_copy(&snapshot.0, &key, &partial)?;
+        let stops = [
+            structure_conn.get_interrupt_handle(),
+            cipher_conn.get_interrupt_handle(),
+        ];
+        let (written, checked) = std::thread::scope(|s| {
+            let structure = s.spawn(move || structure_check(&structure_conn));
+            let cipher = s.spawn(move || {
+                cipher_check(&cipher_conn)?;
+                counts(&cipher_conn).map_err(|e| e.to_string())
+            });
+            let written = (|| -> Result<u64> {
+                let file = File::create(&partial).map_err(|e| folder_error(folder, e))?;
+                let mut out = BufWriter::with_capacity(1 << 20, file);
+                let text = serde_json::to_vec(&header).expect("header serialises");
+                out.write_all(MAGIC)?;
+                out.write_all(&(text.len() as u32).to_le_bytes())?;
+                out.write_all(&text)?;
+                let mut db = File::open(&snapshot.0)?;
+                let mut hasher = Sha256::new();
+                let mut buf = vec![0u8; 1 << 20];
+                let mut done = 0u64;
                 progress(BackupProgress::Writing { done, total });
-            }
-            header.db_sha256 = hex::encode(hasher.finalize());
-            let again = serde_json::to_vec(&header).expect("header serialises");
-            if again.len() != text.len() {
-                return Err(invalid(&partial, "its header changed length while written"));
-            }
-            let mut file = out.into_inner().map_err(|e| e.into_error())?;
-            file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
-            file.write_all(&again)?;
-            file.sync_all()?;
-            Ok(file.metadata()?.len())
-        })();
-        let bytes = match written {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(gone_or(e, folder));
-            }
-        };
-
-        // Read back from the destination: its bytes must give the checksum computed while
-        // writing; the snapshot they then equal is opened with the key and checked in full
-        // (both integrity checks, the row counts).
-        progress(BackupProgress::Verifying);
-        let checked = read_checked(&partial, &mut std::io::sink())
-            .map_err(|e| gone_or(e, folder))
-            .and_then(|on_disk| {
+                loop {
+                    let n = db.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    out.write_all(&buf[..n])?;
+                    done += n as u64;
+                    progress(BackupProgress::Writing { done, total });
+                }
+                header.db_sha256 = hex::encode(hasher.finalize());
+                let again = serde_json::to_vec(&header).expect("header serialises");
+                if again.len() != text.len() {
+                    return Err(invalid(&partial, "its header changed length while written"));
+                }
+                let mut file = out.into_inner().map_err(|e| e.into_error())?;
+                file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
+                file.write_all(&again)?;
+                file.sync_all()?;
+                Ok(file.metadata()?.len())
+            })();
+            // Read back from the destination: its bytes must give the checksum computed while
+            // writing; the snapshot they then equal passed both checks and holds what the
+            // clinic held.
+            let checked = written.as_ref().map_err(|_| ()).map_or(Ok(()), |_| {
+                progress(BackupProgress::Verifying);
+                let on_disk =
+                    read_checked(&partial, &mut std::io::sink()).map_err(|e| gone_or(e, folder))?;
                 if on_disk.db_sha256 == header.db_sha256 && on_disk.db_bytes == total {
                     Ok(())
                 } else {
@@ -594,9 +601,18 @@ impl Clinic {
                         "what was read back is not what was written",
                     ))
                 }
-            })
-            .and_then(|()| check_database(&snapshot.0, &key, &partial))
-            .and_then(|(_, counts)| {
+            });
+            if written.is_err() || checked.is_err() {
+                // The checks' answers no longer matter: stop them rather than wait.
+                stops.iter().for_each(|s| s.interrupt());
+            }
+            let stopped = || "the check stopped".to_string();
+            let structure = structure.join().unwrap_or_else(|_| Err(stopped()));
+            let cipher = cipher.join().unwrap_or_else(|_| Err(stopped()));
+            let checked = checked.and_then(|()| {
+                let counts = cipher
+                    .and_then(|counts| structure.map(|()| counts))
+                    .map_err(|why| invalid(&partial, why))?;
                 if counts == source_counts {
                     Ok(())
                 } else {
@@ -606,7 +622,16 @@ impl Clinic {
                     ))
                 }
             });
+            (written, checked)
+        });
         drop(snapshot);
+        let bytes = match written {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(gone_or(e, folder));
+            }
+        };
         if let Err(e) = checked {
             let _ = std::fs::remove_file(&partial);
             return Err(e);
@@ -630,6 +655,7 @@ impl Clinic {
             counts: source_counts,
             millis: started.elapsed().as_millis() as u64,
             removed: Vec::new(),
+            snapshot: Some(snapshot_path),
         })
     }
 }
