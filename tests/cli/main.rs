@@ -1729,3 +1729,95 @@ fn appointments_reminders_and_icalendar_from_the_command_line() {
     ));
     assert!(effect.contains("confirmation"), "{effect}");
 }
+
+#[test]
+fn points_from_the_command_line() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let p = ok(clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "周杰",
+            "--phone",
+            "13800002222",
+            "--payment",
+            "self-pay",
+        ],
+    ))
+    .trim()
+    .to_string();
+    // Off until a jurisdiction is chosen: a visit earns nothing, a redemption says why.
+    let reward = ok(clinic(
+        d,
+        &[
+            "points",
+            "reward-add",
+            "--name",
+            "免费检查",
+            "--kind",
+            "check-up",
+            "--cost",
+            "30",
+        ],
+    ))
+    .trim()
+    .to_string();
+    let visit = |at: &str, amount: &str| {
+        ok(clinic(
+            d,
+            &[
+                "visit",
+                "add",
+                "--patient",
+                &p,
+                "--at",
+                at,
+                "--department",
+                "dental",
+                "--type",
+                "return",
+                "--amount",
+                amount,
+            ],
+        ))
+    };
+    visit("2026-11-02T09:30+08:00", "150.00");
+    let off = clinic(d, &["points", "redeem", &p, &reward]);
+    assert_eq!(off.status.code(), Some(17), "{}", stderr(&off));
+    let settings = ok(clinic(
+        d,
+        &["points", "settings", "--jurisdiction", "mainland-china"],
+    ));
+    assert!(settings.contains("\"enabled\": true"), "{settings}");
+    visit("2026-11-09T09:30+08:00", "150.00"); // 10 for returning + 15 for ¥150
+    let balance: serde_json::Value =
+        serde_json::from_str(&ok(clinic(d, &["--json", "points", "balance", &p]))).unwrap();
+    assert_eq!(balance["balance"], 25);
+    let short = clinic(d, &["points", "redeem", &p, &reward]);
+    assert_eq!(short.status.code(), Some(16), "{}", stderr(&short));
+    ok(clinic(
+        d,
+        &["points", "adjust", &p, "10", "--reason", "生日礼"],
+    ));
+    let voucher = ok(clinic(d, &["points", "redeem", &p, &reward]));
+    let code = voucher.split_whitespace().next().unwrap().to_string();
+    assert_eq!(code.len(), 9, "{voucher}");
+    ok(clinic(d, &["points", "voucher", &code, "--cancel"]));
+    let history: serde_json::Value =
+        serde_json::from_str(&ok(clinic(d, &["--json", "points", "history", &p]))).unwrap();
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["reverse", "redeem", "adjust", "earn"]);
+    // The expiry run: nothing due today; far in the future, everything.
+    let none = ok(clinic(d, &["points", "expire"]));
+    assert!(none.starts_with("0 points"), "{none}");
+    let all = ok(clinic(d, &["points", "expire", "--date", "2040-01-01"]));
+    assert!(all.starts_with("35 points of 1 patients"), "{all}");
+}

@@ -6,6 +6,7 @@ mod backups;
 mod handouts;
 mod keys;
 mod output;
+mod points;
 mod segments;
 
 use std::io::{BufRead, IsTerminal};
@@ -88,6 +89,10 @@ enum Command {
     /// The daily work list of reminders: due contacts, outcomes, the SMS batch, effect
     #[command(subcommand)]
     Reminders(appointments::RemindersCommand),
+    /// Loyalty points: balance, history, redeem, vouchers, adjust, reverse, expiry; the
+    /// reward catalogue and the programme's rules
+    #[command(subcommand)]
+    Points(points::PointsCommand),
     /// Patient classification: counts per dimension, any segment's members, why a patient
     /// carries each label, saved rule segments, a segment exported as a list
     #[command(subcommand)]
@@ -408,6 +413,8 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::FolderMissing | ErrorCode::FolderReadOnly => 13,
         ErrorCode::InUse => 14,
         ErrorCode::Conflict => 15,
+        ErrorCode::InsufficientPoints => 16,
+        ErrorCode::PointsOff => 17,
         ErrorCode::Io | ErrorCode::Storage => 1,
     }
 }
@@ -659,6 +666,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Handout(cmd) => handouts::run(cmd, clinic, out)?,
         Command::Appointments(cmd) => appointments::run(cmd, clinic, out)?,
         Command::Reminders(cmd) => appointments::run_reminders(cmd, clinic, out)?,
+        Command::Points(cmd) => points::run(cmd, clinic, out)?,
         Command::Settings(SettingsCommand::Clinic {
             name,
             address,

@@ -63,6 +63,14 @@ pub enum Action {
     Backup,
     /// Changing the passphrase, making a recovery code, rotating the database key.
     KeyManagement,
+    /// A patient's points statement, the reward catalogue.
+    PointsRead,
+    /// Redeeming a reward, marking a voucher used or cancelled.
+    PointsRedeem,
+    /// Adding or taking away points by hand, reversing an entry (money-like: the owner's).
+    PointsAdjust,
+    /// Posting the expiry of points whose day has come (the app does it daily).
+    PointsExpire,
 }
 
 impl Action {
@@ -74,6 +82,7 @@ impl Action {
                 | Action::SettingsRead
                 | Action::AppointmentRead
                 | Action::ReminderRead
+                | Action::PointsRead
         )
     }
 }
@@ -83,7 +92,7 @@ impl Action {
 pub fn authorize(actor: &Actor, action: Action) -> Result<()> {
     let allowed = match (actor.role, action) {
         (Role::Owner, _) => true,
-        (Role::Doctor, Action::Backup | Action::KeyManagement) => false,
+        (Role::Doctor, Action::Backup | Action::KeyManagement | Action::PointsAdjust) => false,
         (Role::Doctor, _) => true,
         (
             Role::FrontDesk,
@@ -91,7 +100,8 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<()> {
             | Action::PatientMerge
             | Action::SettingsWrite
             | Action::Backup
-            | Action::KeyManagement,
+            | Action::KeyManagement
+            | Action::PointsAdjust,
         ) => false,
         (Role::FrontDesk, _) => true,
     };

@@ -59,6 +59,10 @@ pub enum ErrorCode {
     /// The doctor, room or patient already has an appointment then; nothing was booked.
     /// `field` says which (`doctor`, `room` or `patientId`); `message` names the other one.
     Conflict,
+    /// The patient has fewer points available than this takes; nothing was spent.
+    InsufficientPoints,
+    /// The points programme is switched off (Settings → Loyalty); nothing was spent.
+    PointsOff,
 }
 
 impl ErrorCode {
@@ -87,6 +91,8 @@ impl ErrorCode {
             ErrorCode::FolderReadOnly => "FOLDER_READ_ONLY",
             ErrorCode::InUse => "IN_USE",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::InsufficientPoints => "INSUFFICIENT_POINTS",
+            ErrorCode::PointsOff => "POINTS_OFF",
         }
     }
 }

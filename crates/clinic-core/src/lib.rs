@@ -15,6 +15,7 @@ pub mod idnumber;
 pub mod import;
 pub mod key;
 pub mod keychain;
+pub mod loyalty;
 pub mod patients;
 pub mod reminders;
 pub mod search;

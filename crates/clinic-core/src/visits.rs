@@ -264,10 +264,12 @@ impl Operation for AddVisit {
     fn action(&self) -> Action {
         Action::VisitWrite
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Visit> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Visit> {
         let r = self.0.validate()?;
         require_active_patient(tx, r.patient_id)?;
         let id = r.insert(tx)?;
+        // Points for the visit (and a referrer's bonus), in the same transaction.
+        crate::loyalty::earn_for_visit(tx, by, &id.to_string())?;
         load(tx, id)
     }
 }

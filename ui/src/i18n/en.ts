@@ -841,6 +841,8 @@ const en = {
     FOLDER_READ_ONLY: "The backup folder cannot be written to (a read-only disk, or no permission).",
     IN_USE: "This is still in use, so it was not removed: change what uses it first.",
     CONFLICT: "That time is already booked for this doctor, room or patient. Pick another time or book anyway.",
+    INSUFFICIENT_POINTS: "Not enough points available for this. Nothing was spent.",
+    POINTS_OFF: "The points programme is switched off (Settings → Loyalty). Nothing was spent.",
   },
   rule: {
     required: "{field} is required.",

@@ -841,6 +841,8 @@ const zhCN: Messages = {
     FOLDER_READ_ONLY: "备份文件夹无法写入（只读磁盘或没有权限）。",
     IN_USE: "仍在使用中，未删除：请先修改使用它的内容。",
     CONFLICT: "该时段此医生、诊室或患者已有预约。请另选时间，或仍要预约。",
+    INSUFFICIENT_POINTS: "可用积分不足，未扣任何积分。",
+    POINTS_OFF: "积分方案目前关闭（设置 → 会员积分），未扣任何积分。",
   },
   rule: {
     required: "请填写{field}。",

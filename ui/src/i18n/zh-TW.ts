@@ -841,6 +841,8 @@ const zhTW: Messages = {
     FOLDER_READ_ONLY: "備份資料夾無法寫入（唯讀磁碟或沒有權限）。",
     IN_USE: "仍在使用中，未刪除：請先修改使用它的內容。",
     CONFLICT: "該時段此醫師、診間或病患已有預約。請另選時間，或仍要預約。",
+    INSUFFICIENT_POINTS: "可用點數不足，未扣任何點數。",
+    POINTS_OFF: "點數方案目前關閉（設定 → 會員點數），未扣任何點數。",
   },
   rule: {
     required: "請填寫{field}。",

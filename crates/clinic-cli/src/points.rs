@@ -1,0 +1,329 @@
+//! `clinic points …`: a patient's balance and history, redeeming a reward, settling a
+//! voucher, staff adjustments and reversals, the expiry run; the reward catalogue and the
+//! programme's rules (`clinic points rewards|reward-add|settings`).
+
+use chrono::NaiveDate;
+use clap::{Subcommand, ValueEnum};
+use clinic_core::loyalty::{
+    AdjustPoints, ExpirePoints, GetLoyaltySettings, GetPoints, Jurisdiction, ListRewards,
+    LoyaltySettings, PointsStatement, RedeemReward, ReverseEntry, RewardInput, RewardKind,
+    SaveReward, SetLoyaltySettings, SettleVoucher, VoucherState,
+};
+use clinic_core::{Actor, Clinic, Result};
+
+use crate::output::Output;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum JurisdictionArg {
+    MainlandChina,
+    Taiwan,
+    Other,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RewardKindArg {
+    CheckUp,
+    Discount,
+    Gift,
+}
+
+#[derive(Subcommand)]
+pub enum PointsCommand {
+    /// A patient's balance, what may be spent today and what expires when
+    Balance { patient: String },
+    /// A patient's points history, newest first
+    History { patient: String },
+    /// Spend a patient's points on a reward; prints the voucher code
+    Redeem { patient: String, reward: String },
+    /// Mark a voucher used, or cancel it (its points come back)
+    Voucher {
+        code: String,
+        #[arg(long, conflicts_with = "cancel", required_unless_present = "cancel")]
+        used: bool,
+        #[arg(long)]
+        cancel: bool,
+    },
+    /// Add (or, negative, take away) points by hand, saying why
+    Adjust {
+        patient: String,
+        #[arg(allow_hyphen_values = true)]
+        points: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Undo one entry exactly, saying why
+    Reverse {
+        entry: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Post the expiry of every patient's points whose day has come (today when left out)
+    Expire {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// The reward catalogue
+    Rewards {
+        /// Include rewards no longer offered
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add a reward to the catalogue; prints its id
+    RewardAdd {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: RewardKindArg,
+        #[arg(long)]
+        cost: i64,
+        /// How many there are (unlimited when left out)
+        #[arg(long)]
+        stock: Option<i64>,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        until: Option<NaiveDate>,
+    },
+    /// Show the programme's rules, or start from a jurisdiction's preset and switch it on/off
+    Settings {
+        /// Replace the rules with this jurisdiction's safe preset
+        #[arg(long, value_enum)]
+        jurisdiction: Option<JurisdictionArg>,
+        #[arg(long, conflicts_with = "off")]
+        on: bool,
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+fn today(clinic: &Clinic, actor: &Actor) -> Result<NaiveDate> {
+    Ok(clinic
+        .execute(actor, clinic_core::appointments::GetSchedule)?
+        .today(chrono::Utc::now()))
+}
+
+pub fn run(cmd: PointsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
+    let actor = Actor::owner();
+    let on = today(clinic, &actor)?;
+    let statement = |patient: String| {
+        clinic.execute(
+            &actor,
+            GetPoints {
+                patient_id: patient,
+                on,
+            },
+        )
+    };
+    match cmd {
+        PointsCommand::Balance { patient } => {
+            let s = statement(patient)?;
+            if out.json {
+                out.print_json(&serde_json::json!({
+                    "patientId": s.patient_id, "on": s.on, "balance": s.balance,
+                    "available": s.available, "expiring": s.expiring, "programmeOn": s.programme_on,
+                }));
+            } else {
+                print_balance(&s);
+            }
+        }
+        PointsCommand::History { patient } => {
+            let s = statement(patient)?;
+            if out.json {
+                out.print_json(&s.entries);
+            } else {
+                print_balance(&s);
+                for e in &s.entries {
+                    println!(
+                        "{:>6}  {}  {:<8} {:>+7}  {}{}",
+                        e.id,
+                        e.effective_on,
+                        e.kind.code(),
+                        e.points,
+                        e.reason,
+                        e.reversed_by
+                            .map(|r| format!("  (reversed by {r})"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        PointsCommand::Redeem { patient, reward } => {
+            let v = clinic.execute(
+                &actor,
+                RedeemReward {
+                    patient_id: patient,
+                    reward_id: reward,
+                    on,
+                },
+            )?;
+            if out.json {
+                out.print_json(&v);
+            } else {
+                println!("{}  {}  −{} points", v.code, v.reward_name, v.points);
+            }
+        }
+        PointsCommand::Voucher { code, used, .. } => {
+            let v = clinic.execute(
+                &actor,
+                SettleVoucher {
+                    code,
+                    state: if used {
+                        VoucherState::Used
+                    } else {
+                        VoucherState::Cancelled
+                    },
+                    on,
+                },
+            )?;
+            if out.json {
+                out.print_json(&v);
+            } else {
+                println!("{}  {:?}", v.code, v.state);
+            }
+        }
+        PointsCommand::Adjust {
+            patient,
+            points,
+            reason,
+        } => {
+            let s = clinic.execute(
+                &actor,
+                AdjustPoints {
+                    patient_id: patient,
+                    points,
+                    reason,
+                    on,
+                },
+            )?;
+            show(out, &s);
+        }
+        PointsCommand::Reverse { entry, reason } => {
+            let s = clinic.execute(
+                &actor,
+                ReverseEntry {
+                    entry_id: entry,
+                    reason,
+                    on,
+                },
+            )?;
+            show(out, &s);
+        }
+        PointsCommand::Expire { date } => {
+            let run = clinic.execute(
+                &actor,
+                ExpirePoints {
+                    on: date.unwrap_or(on),
+                },
+            )?;
+            if out.json {
+                out.print_json(&run);
+            } else {
+                println!(
+                    "{} points of {} patients expired (up to {})",
+                    run.points, run.patients, run.on
+                );
+            }
+        }
+        PointsCommand::Rewards { all } => {
+            let list = clinic.execute(
+                &actor,
+                ListRewards {
+                    include_retired: all,
+                },
+            )?;
+            if out.json {
+                out.print_json(&list);
+            } else {
+                for r in list {
+                    println!(
+                        "{}  {:>6} points  {:<9} {}{}{}",
+                        r.id,
+                        r.cost_points,
+                        format!("{:?}", r.kind).to_lowercase(),
+                        r.name,
+                        r.stock.map(|s| format!("  ({s} left)")).unwrap_or_default(),
+                        if r.retired { "  [retired]" } else { "" }
+                    );
+                }
+            }
+        }
+        PointsCommand::RewardAdd {
+            name,
+            kind,
+            cost,
+            stock,
+            from,
+            until,
+        } => {
+            let r = clinic.execute(
+                &actor,
+                SaveReward(RewardInput {
+                    id: None,
+                    name,
+                    kind: match kind {
+                        RewardKindArg::CheckUp => RewardKind::CheckUp,
+                        RewardKindArg::Discount => RewardKind::Discount,
+                        RewardKindArg::Gift => RewardKind::Gift,
+                    },
+                    cost_points: cost,
+                    stock,
+                    active_from: from,
+                    active_until: until,
+                }),
+            )?;
+            if out.json {
+                out.print_json(&r);
+            } else {
+                println!("{}", r.id);
+            }
+        }
+        PointsCommand::Settings {
+            jurisdiction,
+            on: switch_on,
+            off,
+        } => {
+            let mut s = match jurisdiction {
+                Some(j) => LoyaltySettings::preset(match j {
+                    JurisdictionArg::MainlandChina => Jurisdiction::MainlandChina,
+                    JurisdictionArg::Taiwan => Jurisdiction::Taiwan,
+                    JurisdictionArg::Other => Jurisdiction::Other,
+                }),
+                None => clinic.execute(&actor, GetLoyaltySettings)?,
+            };
+            if switch_on || off {
+                s.enabled = switch_on;
+            }
+            let s = if jurisdiction.is_some() || switch_on || off {
+                clinic.execute(&actor, SetLoyaltySettings(s))?
+            } else {
+                s
+            };
+            out.print_json(&s);
+        }
+    }
+    Ok(())
+}
+
+fn print_balance(s: &PointsStatement) {
+    println!(
+        "balance {}  available {}{}",
+        s.balance,
+        s.available,
+        if s.programme_on {
+            ""
+        } else {
+            "  (points programme off)"
+        }
+    );
+    for e in &s.expiring {
+        println!("  {} expire on {}", e.points, e.on);
+    }
+}
+
+fn show(out: &Output, s: &PointsStatement) {
+    if out.json {
+        out.print_json(s);
+    } else {
+        print_balance(s);
+    }
+}

@@ -1,0 +1,645 @@
+//! Loyalty on real encrypted files: points earned by visits and referrals under each
+//! jurisdiction's rules, rewards redeemed into vouchers, expiry, an append-only ledger, two
+//! redemptions racing for the last points — and property tests of the ledger's arithmetic
+//! against an independent model that tracks every single point.
+
+mod common;
+
+use chrono::NaiveDate;
+use clinic_core::loyalty::*;
+use clinic_core::patients::{CreatePatient, PatientInput, PaymentType};
+use clinic_core::visits::{AddVisit, VisitInput};
+use clinic_core::{Actor, Clinic, ErrorCode};
+use proptest::prelude::*;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn patient(
+    c: &Clinic,
+    name: &str,
+    phone: &str,
+    pay: Option<PaymentType>,
+    referred_by: Option<String>,
+) -> String {
+    c.execute(
+        &Actor::owner(),
+        CreatePatient::new(PatientInput {
+            name: name.into(),
+            phone: Some(phone.into()),
+            payment_type: pay.map(|p| p.code().to_string()),
+            referral_channel: referred_by.as_ref().map(|_| "patient".into()),
+            referred_by,
+            ..Default::default()
+        }),
+    )
+    .unwrap()
+    .id
+    .to_string()
+}
+
+fn visit(c: &Clinic, patient: &str, at: &str, department: &str, amount: Option<&str>) {
+    c.execute(
+        &Actor::owner(),
+        AddVisit(VisitInput {
+            patient_id: patient.into(),
+            at: at.into(),
+            department: department.into(),
+            visit_type: "return".into(),
+            amount: amount.map(str::to_string),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+}
+
+fn points(c: &Clinic, patient: &str, on: &str) -> PointsStatement {
+    c.execute(
+        &Actor::owner(),
+        GetPoints {
+            patient_id: patient.into(),
+            on: d(on),
+        },
+    )
+    .unwrap()
+}
+
+fn mainland(c: &Clinic) {
+    c.execute(
+        &Actor::owner(),
+        SetLoyaltySettings(LoyaltySettings::preset(Jurisdiction::MainlandChina)),
+    )
+    .unwrap();
+}
+
+fn reward(c: &Clinic, name: &str, cost: i64, stock: Option<i64>) -> Reward {
+    c.execute(
+        &Actor::owner(),
+        SaveReward(RewardInput {
+            id: None,
+            name: name.into(),
+            kind: RewardKind::CheckUp,
+            cost_points: cost,
+            stock,
+            active_from: None,
+            active_until: None,
+        }),
+    )
+    .unwrap()
+}
+
+#[test]
+fn off_until_a_jurisdiction_is_chosen_and_taiwan_starts_off() {
+    let (_t, c) = common::clinic();
+    let s = c.execute(&Actor::owner(), GetLoyaltySettings).unwrap();
+    assert!(!s.enabled && s.jurisdiction.is_none());
+    let p = patient(&c, "张伟明", "13812345678", None, None);
+    visit(
+        &c,
+        &p,
+        "2026-11-02T10:00:00+08:00",
+        "dental",
+        Some("300.00"),
+    );
+    visit(
+        &c,
+        &p,
+        "2026-11-20T10:00:00+08:00",
+        "dental",
+        Some("300.00"),
+    );
+    assert_eq!(points(&c, &p, "2026-11-23").balance, 0);
+    let r = reward(&c, "洗牙一次", 10, None);
+    let e = c
+        .execute(
+            &Actor::owner(),
+            RedeemReward {
+                patient_id: p.clone(),
+                reward_id: r.id,
+                on: d("2026-11-23"),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::PointsOff);
+    // Switching on without saying where is refused; Taiwan's preset stays off.
+    let e = c
+        .execute(
+            &Actor::owner(),
+            SetLoyaltySettings(LoyaltySettings {
+                enabled: true,
+                ..Default::default()
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("jurisdiction"));
+    let tw = c
+        .execute(
+            &Actor::owner(),
+            SetLoyaltySettings(LoyaltySettings::preset(Jurisdiction::Taiwan)),
+        )
+        .unwrap();
+    assert!(!tw.enabled);
+}
+
+#[test]
+fn visits_earn_by_the_rules_and_a_referral_brings_its_bonus_once() {
+    let (_t, c) = common::clinic();
+    mainland(&c);
+    let a = patient(
+        &c,
+        "张伟明",
+        "13812345678",
+        Some(PaymentType::SelfPay),
+        None,
+    );
+    // First visit: money only (¥125.00 at 1 point per ¥10, rounded down) — no return bonus.
+    visit(
+        &c,
+        &a,
+        "2026-01-10T10:00:00+08:00",
+        "dental",
+        Some("125.00"),
+    );
+    assert_eq!(points(&c, &a, "2026-01-10").balance, 12);
+    // A return visit: 10 + 9 (¥99.99).
+    visit(&c, &a, "2026-02-10T10:00:00+08:00", "dental", Some("99.99"));
+    let s = points(&c, &a, "2026-02-10");
+    assert_eq!(s.balance, 31);
+    assert_eq!(s.entries[0].reason, "return visit 10 + 99.99 spent, 9");
+    assert_eq!(s.entries[0].expires_on, Some(d("2028-02-10")));
+    // 医保 pays: the visit earns its return bonus but nothing for the money.
+    let b = patient(
+        &c,
+        "李娜",
+        "13912345678",
+        Some(PaymentType::PublicInsurance),
+        Some(a.clone()),
+    );
+    visit(
+        &c,
+        &b,
+        "2026-03-01T09:00:00+08:00",
+        "dental",
+        Some("500.00"),
+    );
+    assert_eq!(points(&c, &b, "2026-03-01").balance, 0);
+    // …and B's first visit brought A the referral bonus, once.
+    assert_eq!(points(&c, &a, "2026-03-01").balance, 81);
+    visit(
+        &c,
+        &b,
+        "2026-03-08T09:00:00+08:00",
+        "dental",
+        Some("500.00"),
+    );
+    assert_eq!(points(&c, &b, "2026-03-08").balance, 10);
+    assert_eq!(points(&c, &a, "2026-03-08").balance, 81);
+    // An excluded department earns nothing.
+    let mut s = c.execute(&Actor::owner(), GetLoyaltySettings).unwrap();
+    s.excluded_departments = vec!["cosmetic".into()];
+    c.execute(&Actor::owner(), SetLoyaltySettings(s)).unwrap();
+    visit(
+        &c,
+        &a,
+        "2026-03-09T10:00:00+08:00",
+        "cosmetic",
+        Some("900.00"),
+    );
+    assert_eq!(points(&c, &a, "2026-03-09").balance, 81);
+}
+
+#[test]
+fn a_redemption_is_a_voucher_and_cancelling_it_gives_everything_back() {
+    let (t, c, key) = common::clinic_and_key();
+    mainland(&c);
+    let p = patient(
+        &c,
+        "陳美玲",
+        "13812345678",
+        Some(PaymentType::SelfPay),
+        None,
+    );
+    visit(
+        &c,
+        &p,
+        "2026-11-02T10:00:00+08:00",
+        "dental",
+        Some("300.00"),
+    );
+    assert_eq!(points(&c, &p, "2026-11-02").balance, 30);
+    let check_up = reward(&c, "免费口腔检查", 25, Some(1));
+    let owner = Actor::owner();
+    let redeem = |reward: &str| {
+        c.execute(
+            &owner,
+            RedeemReward {
+                patient_id: p.clone(),
+                reward_id: reward.into(),
+                on: d("2026-11-23"),
+            },
+        )
+    };
+    let v = redeem(&check_up.id).unwrap();
+    assert_eq!(v.code.len(), 9);
+    assert_eq!((v.points, v.state), (25, VoucherState::Issued));
+    let s = points(&c, &p, "2026-11-23");
+    assert_eq!((s.balance, s.available), (5, 5));
+    assert_eq!(s.entries[0].voucher_code.as_deref(), Some(v.code.as_str()));
+    // Out of stock, then not enough points for another reward.
+    let e = redeem(&check_up.id).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("rewardId"));
+    let gift = reward(&c, "牙刷", 6, None);
+    assert_eq!(
+        redeem(&gift.id).unwrap_err().code,
+        ErrorCode::InsufficientPoints
+    );
+    // A redemption is undone by cancelling its voucher, not by a bare reversal.
+    let redeem_entry = s.entries[0].id;
+    let e = c
+        .execute(
+            &owner,
+            ReverseEntry {
+                entry_id: redeem_entry,
+                reason: "mistake".into(),
+                on: d("2026-11-23"),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("entryId"));
+    let cancelled = c
+        .execute(
+            &owner,
+            SettleVoucher {
+                code: v.code.to_lowercase(),
+                state: VoucherState::Cancelled,
+                on: d("2026-11-23"),
+            },
+        )
+        .unwrap();
+    assert_eq!(cancelled.state, VoucherState::Cancelled);
+    let s = points(&c, &p, "2026-11-23");
+    assert_eq!(s.balance, 30);
+    assert_eq!(s.entries[0].reverses, Some(redeem_entry));
+    assert_eq!(s.entries[1].reversed_by, Some(s.entries[0].id));
+    let listed = c
+        .execute(
+            &owner,
+            ListRewards {
+                include_retired: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        listed.iter().find(|r| r.id == check_up.id).unwrap().stock,
+        Some(1)
+    );
+    // Used once, a voucher cannot be used or cancelled again.
+    let v = redeem(&check_up.id).unwrap();
+    let settle = |state| {
+        c.execute(
+            &owner,
+            SettleVoucher {
+                code: v.code.clone(),
+                state,
+                on: d("2026-11-24"),
+            },
+        )
+    };
+    settle(VoucherState::Used).unwrap();
+    assert!(settle(VoucherState::Cancelled).is_err());
+    // The ledger is append-only in the file itself.
+    let raw = common::raw(t.path(), &key);
+    let update = raw.execute("UPDATE points_entry SET points = 999", []);
+    assert!(update.unwrap_err().to_string().contains("never changed"));
+    let delete = raw.execute("DELETE FROM points_entry", []);
+    assert!(delete.unwrap_err().to_string().contains("never deleted"));
+    // Front desk redeems but does not adjust; a doctor neither adjusts.
+    for role in [clinic_core::Role::FrontDesk, clinic_core::Role::Doctor] {
+        let staff = Actor {
+            name: "staff".into(),
+            role,
+        };
+        let e = c
+            .execute(
+                &staff,
+                AdjustPoints {
+                    patient_id: p.clone(),
+                    points: 100,
+                    reason: "goodwill".into(),
+                    on: d("2026-11-24"),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::PermissionDenied);
+    }
+}
+
+#[test]
+fn points_expire_first_in_first_out_once() {
+    let (_t, c) = common::clinic();
+    mainland(&c);
+    let p = patient(&c, "王芳", "13600002222", Some(PaymentType::SelfPay), None);
+    visit(
+        &c,
+        &p,
+        "2024-01-10T10:00:00+08:00",
+        "dental",
+        Some("200.00"),
+    ); // 20, till 2026-01-10
+    visit(
+        &c,
+        &p,
+        "2025-06-01T10:00:00+08:00",
+        "dental",
+        Some("100.00"),
+    ); // 10 + 10, till 2027-06-01
+    let owner = Actor::owner();
+    c.execute(
+        &owner,
+        AdjustPoints {
+            patient_id: p.clone(),
+            points: -15,
+            reason: "duplicate visit entered".into(),
+            on: d("2025-07-01"),
+        },
+    )
+    .unwrap();
+    // The oldest 15 were taken: 5 of the first lot are left to expire.
+    let s = points(&c, &p, "2025-12-01");
+    assert_eq!(s.balance, 25);
+    assert_eq!(
+        s.expiring,
+        vec![
+            ExpiringPoints {
+                on: d("2026-01-10"),
+                points: 5
+            },
+            ExpiringPoints {
+                on: d("2027-06-01"),
+                points: 20
+            }
+        ]
+    );
+    // Past its day but not yet posted: not available.
+    assert_eq!(points(&c, &p, "2026-01-10").available, 20);
+    let run = c
+        .execute(
+            &owner,
+            ExpirePoints {
+                on: d("2026-01-10"),
+            },
+        )
+        .unwrap();
+    assert_eq!((run.patients, run.points), (1, 5));
+    let again = c
+        .execute(
+            &owner,
+            ExpirePoints {
+                on: d("2026-01-11"),
+            },
+        )
+        .unwrap();
+    assert_eq!((again.patients, again.points), (0, 0));
+    let s = points(&c, &p, "2026-01-11");
+    assert_eq!((s.balance, s.available), (20, 20));
+    assert_eq!(s.entries[0].kind, EntryKind::Expire);
+}
+
+#[test]
+fn two_desks_redeeming_the_last_points_at_once_only_one_succeeds() {
+    let (t, c, key) = common::clinic_and_key();
+    mainland(&c);
+    let p = patient(&c, "赵磊", "13700001111", Some(PaymentType::SelfPay), None);
+    visit(
+        &c,
+        &p,
+        "2026-11-02T10:00:00+08:00",
+        "dental",
+        Some("200.00"),
+    );
+    let r = reward(&c, "洗牙", 20, None);
+    // Two connections to the file, as two windows or the app and the CLI would be.
+    let other = Clinic::open_with_key(t.path(), &key).unwrap();
+    for _ in 0..3 {
+        let go = std::sync::Barrier::new(2);
+        let results: Vec<_> = std::thread::scope(|s| {
+            let hs: Vec<_> = [&c, &other]
+                .into_iter()
+                .map(|clinic| {
+                    let (go, p, r) = (&go, p.clone(), r.id.clone());
+                    s.spawn(move || {
+                        go.wait();
+                        clinic.execute(
+                            &Actor::owner(),
+                            RedeemReward {
+                                patient_id: p,
+                                reward_id: r,
+                                on: d("2026-11-23"),
+                            },
+                        )
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let ok: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(ok.len(), 1, "{results:?}");
+        let err = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert_eq!(err.code, ErrorCode::InsufficientPoints);
+        assert_eq!(points(&c, &p, "2026-11-23").balance, 0);
+        // Give them back for the next round.
+        c.execute(
+            &Actor::owner(),
+            SettleVoucher {
+                code: ok[0].code.clone(),
+                state: VoucherState::Cancelled,
+                on: d("2026-11-23"),
+            },
+        )
+        .unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Property tests: the ledger against a model that tracks every point on its own.
+
+#[derive(Debug, Clone)]
+enum Op {
+    Earn(i64, u32),
+    Spend(i64),
+    Expire,
+    ReverseRandom(usize),
+    Adjust(i64),
+    Wait(u32),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (1i64..60, 1u32..18).prop_map(|(p, m)| Op::Earn(p, m)),
+        (1i64..80).prop_map(Op::Spend),
+        Just(Op::Expire),
+        any::<usize>().prop_map(Op::ReverseRandom),
+        (-40i64..40)
+            .prop_filter("not zero", |p| *p != 0)
+            .prop_map(Op::Adjust),
+        (1u32..120).prop_map(Op::Wait),
+    ]
+}
+
+/// Every point on its own: (lot order, expires on). Spending takes the oldest unexpired.
+#[derive(Default, Clone)]
+struct Model {
+    tokens: Vec<(i64, Option<NaiveDate>)>,
+    taken: std::collections::HashMap<i64, Vec<(i64, Option<NaiveDate>)>>,
+    added: std::collections::HashMap<i64, i64>,
+}
+
+impl Model {
+    fn available(&self, on: NaiveDate) -> i64 {
+        self.tokens
+            .iter()
+            .filter(|(_, e)| e.is_none_or(|e| e > on))
+            .count() as i64
+    }
+    fn take(&mut self, id: i64, n: i64, on: NaiveDate) {
+        self.tokens.sort_by_key(|t| t.0);
+        let mut out = Vec::new();
+        let mut keep = Vec::new();
+        for t in self.tokens.drain(..) {
+            if (out.len() as i64) < n && t.1.is_none_or(|e| e > on) {
+                out.push(t);
+            } else {
+                keep.push(t);
+            }
+        }
+        self.tokens = keep;
+        self.taken.insert(id, out);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Pure arithmetic: balance is the sum, never negative, FIFO and expiry agree with the
+    /// per-point model, a reversal restores exactly.
+    #[test]
+    fn the_ledger_agrees_with_a_point_by_point_model(ops in prop::collection::vec(op(), 1..60)) {
+        let mut ledger = Ledger::default();
+        let mut model = Model::default();
+        let mut on = d("2026-01-01");
+        let mut sum = 0i64;
+        let mut next = 1i64;
+        let mut ids: Vec<i64> = Vec::new();
+        for o in ops {
+            let id = next;
+            let m = match o {
+                Op::Wait(days) => { on += chrono::TimeDelta::days(i64::from(days)); continue; }
+                Op::Earn(p, months) => Move { id, kind: EntryKind::Earn, points: p, effective_on: on,
+                    expires_on: on.checked_add_months(chrono::Months::new(months)), reverses: None },
+                Op::Spend(p) => Move { id, kind: EntryKind::Redeem, points: -p, effective_on: on, expires_on: None, reverses: None },
+                Op::Adjust(p) => Move { id, kind: EntryKind::Adjust, points: p, effective_on: on,
+                    expires_on: (p > 0).then(|| on.checked_add_months(chrono::Months::new(12))).flatten(), reverses: None },
+                Op::Expire => {
+                    let due = ledger.expired_by(on);
+                    if due == 0 { continue; }
+                    Move { id, kind: EntryKind::Expire, points: -due, effective_on: on, expires_on: Some(on), reverses: None }
+                }
+                Op::ReverseRandom(i) => {
+                    if ids.is_empty() { continue; }
+                    let target = ids[i % ids.len()];
+                    match ledger.reversal_of(target, on) {
+                        Ok(p) => Move { id, kind: EntryKind::Reverse, points: p, effective_on: on, expires_on: None, reverses: Some(target) },
+                        Err(_) => continue,
+                    }
+                }
+            };
+            let before = ledger.balance();
+            match ledger.apply(&m) {
+                Err(Refusal::NotEnough { available, wanted }) => {
+                    prop_assert!(wanted > available);
+                    prop_assert_eq!(available, model.available(on));
+                    prop_assert_eq!(ledger.balance(), before);
+                    continue;
+                }
+                Err(other) => prop_assert!(false, "{:?}", other),
+                Ok(()) => {}
+            }
+            // The model does the same.
+            match m.kind {
+                EntryKind::Earn | EntryKind::Adjust if m.points > 0 => {
+                    model.tokens.extend((0..m.points).map(|_| (id, m.expires_on)));
+                    model.added.insert(id, m.points);
+                }
+                EntryKind::Expire => {
+                    let cutoff = m.expires_on.unwrap();
+                    let (gone, keep): (Vec<_>, Vec<_>) = model.tokens.drain(..).partition(|t| t.1.is_some_and(|e| e <= cutoff));
+                    prop_assert_eq!(gone.len() as i64, -m.points);
+                    model.tokens = keep;
+                    model.taken.insert(id, gone);
+                }
+                EntryKind::Reverse if m.points > 0 => {
+                    let back = model.taken.remove(&m.reverses.unwrap()).unwrap_or_default();
+                    prop_assert_eq!(back.len() as i64, m.points, "a reversal gives back exactly what was taken");
+                    model.tokens.extend(back);
+                }
+                EntryKind::Reverse => {
+                    let target = m.reverses.unwrap();
+                    let n = model.tokens.iter().filter(|t| t.0 == target).count() as i64;
+                    prop_assert_eq!(n, model.added[&target], "an added lot is reversed only whole and unspent");
+                    model.tokens.retain(|t| t.0 != target);
+                }
+                _ => model.take(id, -m.points, on),
+            }
+            sum += m.points;
+            ids.push(id);
+            next += 1;
+            prop_assert_eq!(ledger.balance(), sum);
+            prop_assert!(ledger.balance() >= 0);
+            prop_assert_eq!(ledger.balance(), model.tokens.len() as i64);
+            prop_assert_eq!(ledger.available(on), model.available(on));
+            // FIFO: the lots' remainders are the model's tokens per lot.
+            for lot in ledger.lots() {
+                let n = model.tokens.iter().filter(|t| t.0 == lot.entry).count() as i64;
+                prop_assert_eq!(lot.left, n, "lot {}", lot.entry);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The same through the real file: whatever staff do, the stored entries sum to the
+    /// statement's balance, which is never negative, and refusals change nothing.
+    #[test]
+    fn the_stored_ledger_always_sums_to_the_balance(ops in prop::collection::vec(op(), 1..25)) {
+        let (_t, c) = common::clinic();
+        mainland(&c);
+        let p = patient(&c, "测试", "13800000000", Some(PaymentType::SelfPay), None);
+        let r = reward(&c, "礼品", 15, None);
+        let owner = Actor::owner();
+        let mut on = d("2026-01-01");
+        for o in ops {
+            let before = points(&c, &p, &on.to_string());
+            let result = match o {
+                Op::Wait(days) => { on += chrono::TimeDelta::days(i64::from(days)); Ok(()) }
+                Op::Earn(p_, _) => c.execute(&owner, AdjustPoints { patient_id: p.clone(), points: p_, reason: "earned".into(), on }).map(|_| ()),
+                Op::Adjust(n) => c.execute(&owner, AdjustPoints { patient_id: p.clone(), points: n, reason: "fix".into(), on }).map(|_| ()),
+                Op::Spend(_) => c.execute(&owner, RedeemReward { patient_id: p.clone(), reward_id: r.id.clone(), on }).map(|_| ()),
+                Op::Expire => c.execute(&owner, ExpirePoints { on }).map(|_| ()),
+                Op::ReverseRandom(i) => match before.entries.iter().filter(|e| e.voucher_code.is_none()).nth(i % before.entries.len().max(1)) {
+                    Some(e) => c.execute(&owner, ReverseEntry { entry_id: e.id, reason: "undo".into(), on }).map(|_| ()),
+                    None => Ok(()),
+                },
+            };
+            let after = points(&c, &p, &on.to_string());
+            let sum: i64 = after.entries.iter().map(|e| e.points).sum();
+            prop_assert_eq!(after.balance, sum);
+            prop_assert!(after.balance >= 0);
+            if result.is_err() {
+                prop_assert_eq!(after.entries.len(), before.entries.len());
+            }
+        }
+    }
+}
