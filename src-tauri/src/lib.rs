@@ -4,6 +4,7 @@
 mod appointment_commands;
 mod commands;
 mod key_commands;
+mod loyalty_commands;
 mod segment_commands;
 mod state;
 
@@ -104,6 +105,17 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             segment_commands::tag_patients,
             segment_commands::patient_tags,
             segment_commands::patient_saved_segments,
+            loyalty_commands::points_get,
+            loyalty_commands::points_adjust,
+            loyalty_commands::points_reverse,
+            loyalty_commands::points_redeem,
+            loyalty_commands::voucher_settle,
+            loyalty_commands::rewards_list,
+            loyalty_commands::reward_save,
+            loyalty_commands::reward_retire,
+            loyalty_commands::loyalty_settings_get,
+            loyalty_commands::loyalty_settings_set,
+            loyalty_commands::loyalty_preset,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])
@@ -129,11 +141,12 @@ fn back_up_on_close<R: Runtime>(window: &tauri::Window<R>, event: &tauri::Window
     });
 }
 
-/// Every minute: the daily backup when its time has passed (a day missed while the app was
+/// Every minute: expired points posted once a day; the daily backup when its time has passed (a day missed while the app was
 /// closed is caught up at the next start). The window hears of each attempt.
 fn start_backup_timer<R: Runtime>(app: tauri::AppHandle<R>) {
     std::thread::spawn(move || loop {
         std::thread::sleep(BACKUP_TICK);
+        let _ = loyalty_commands::expire_points_daily(&app.state::<AppState>());
         if let Some(result) = app.state::<AppState>().scheduled_backup(Trigger::Daily) {
             let _ = app.emit("backup-finished", result.is_ok());
         }

@@ -18,6 +18,8 @@ pub struct AppState {
     batch: Mutex<Arc<AtomicBool>>,
     /// Set when the window is asked to close (a second request closes without waiting).
     pub closing: AtomicBool,
+    /// The last day expired points were posted.
+    points_expired_on: Mutex<Option<chrono::NaiveDate>>,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             cache,
             batch: Mutex::new(Arc::new(AtomicBool::new(false))),
             closing: AtomicBool::new(false),
+            points_expired_on: Mutex::new(None),
         }
     }
 
@@ -134,6 +137,24 @@ impl AppState {
         clinic
             .scheduled_backup(&Actor::owner(), trigger)
             .transpose()
+    }
+
+    /// True once per day (and once per start): the first caller posts that day's expiry.
+    pub fn points_expiry_due(&self, on: chrono::NaiveDate) -> bool {
+        let unlocked = self
+            .clinic
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        let mut last = self
+            .points_expired_on
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !unlocked || *last == Some(on) {
+            return false;
+        }
+        *last = Some(on);
+        true
     }
 
     /// Whether closing the window should wait for a backup: open, a folder set, and the

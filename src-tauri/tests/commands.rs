@@ -881,3 +881,71 @@ fn appointments_and_the_work_list_through_ipc() {
     let schedule = call(&h, "schedule_get", json!({})).unwrap();
     assert_eq!(schedule["hours"].as_array().unwrap().len(), 7);
 }
+
+#[test]
+fn loyalty_over_ipc_settings_a_visit_earns_redeem_and_cancel() {
+    let h = unlocked();
+    // Off until a jurisdiction is chosen; a preset is not saved until the owner saves it.
+    let off = call(&h, "loyalty_settings_get", json!({})).unwrap();
+    assert_eq!(off["enabled"], false);
+    let tw = call(&h, "loyalty_preset", json!({"jurisdiction": "taiwan"})).unwrap();
+    assert_eq!(tw["enabled"], false);
+    let cn = call(
+        &h,
+        "loyalty_preset",
+        json!({"jurisdiction": "mainland-china"}),
+    )
+    .unwrap();
+    call(&h, "loyalty_settings_set", json!({"settings": cn})).unwrap();
+    let created = call(
+        &h,
+        "patient_create",
+        json!({"input": {"name": "刘洋", "phone": "13800009999", "paymentType": "self-pay"}, "allowDuplicate": false}),
+    )
+    .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let visit = json!({"patientId": id, "at": "2026-11-20T09:30+08:00", "department": "dental", "visitType": "first", "amount": "250.00"});
+    call(&h, "visit_add", json!({"input": visit})).unwrap();
+    let s = call(&h, "points_get", json!({"patientId": id})).unwrap();
+    assert_eq!(s["balance"], 25);
+    assert_eq!(s["entries"][0]["source"], "visit");
+    let reward = call(
+        &h,
+        "reward_save",
+        json!({"input": {"id": null, "name": "洗牙", "kind": "check-up", "costPoints": 20, "stock": 1, "activeFrom": null, "activeUntil": null}}),
+    )
+    .unwrap();
+    let v = call(
+        &h,
+        "points_redeem",
+        json!({"patientId": id, "rewardId": reward["id"]}),
+    )
+    .unwrap();
+    assert_eq!(v["state"], "issued");
+    // Not enough left for another: the refusal crosses IPC as data.
+    let err = call(
+        &h,
+        "points_redeem",
+        json!({"patientId": id, "rewardId": reward["id"]}),
+    )
+    .unwrap_err();
+    assert_eq!(err["field"], "rewardId"); // out of stock is said first
+    let cancelled = call(
+        &h,
+        "voucher_settle",
+        json!({"code": v["code"], "stateTo": "cancelled"}),
+    )
+    .unwrap();
+    assert_eq!(cancelled["state"], "cancelled");
+    let s = call(&h, "points_get", json!({"patientId": id})).unwrap();
+    assert_eq!(s["balance"], 25);
+    let err = call(
+        &h,
+        "points_adjust",
+        json!({"patientId": id, "points": -100, "reason": "test"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "INSUFFICIENT_POINTS");
+    let listed = call(&h, "rewards_list", json!({"includeRetired": false})).unwrap();
+    assert_eq!(listed[0]["stock"], 1);
+}

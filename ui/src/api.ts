@@ -7,6 +7,13 @@ import type { PatientInput } from "./bindings/PatientInput";
 import type { PatientSummary } from "./bindings/PatientSummary";
 import type { Visit } from "./bindings/Visit";
 import type { Appointment } from "./bindings/Appointment";
+import type { PointsStatement } from "./bindings/PointsStatement";
+import type { Voucher } from "./bindings/Voucher";
+import type { VoucherState } from "./bindings/VoucherState";
+import type { Reward } from "./bindings/Reward";
+import type { RewardInput } from "./bindings/RewardInput";
+import type { LoyaltySettings } from "./bindings/LoyaltySettings";
+import type { Jurisdiction } from "./bindings/Jurisdiction";
 import type { AppointmentInput } from "./bindings/AppointmentInput";
 import type { AppointmentQuery } from "./bindings/AppointmentQuery";
 import type { AppointmentStatus } from "./bindings/AppointmentStatus";
@@ -165,6 +172,18 @@ export const api = {
   appointmentStatus: (id: string, status: AppointmentStatus, visitId: string | null = null) =>
     call<Appointment>("appointment_status", { id, status, visitId }),
   appointmentsIcs: (query: AppointmentQuery) => call<string>("appointments_ics", { query }),
+  pointsGet: (patientId: string) => call<PointsStatement>("points_get", { patientId }),
+  pointsAdjust: (patientId: string, points: number, reason: string) =>
+    call<PointsStatement>("points_adjust", { patientId, points, reason }),
+  pointsReverse: (entryId: number, reason: string) => call<PointsStatement>("points_reverse", { entryId, reason }),
+  pointsRedeem: (patientId: string, rewardId: string) => call<Voucher>("points_redeem", { patientId, rewardId }),
+  voucherSettle: (code: string, stateTo: VoucherState) => call<Voucher>("voucher_settle", { code, stateTo }),
+  rewardsList: (includeRetired = false) => call<Reward[]>("rewards_list", { includeRetired }),
+  rewardSave: (input: RewardInput) => call<Reward>("reward_save", { input }),
+  rewardRetire: (id: string) => call<Reward>("reward_retire", { id }),
+  loyaltySettingsGet: () => call<LoyaltySettings>("loyalty_settings_get"),
+  loyaltySettingsSet: (settings: LoyaltySettings) => call<LoyaltySettings>("loyalty_settings_set", { settings }),
+  loyaltyPreset: (jurisdiction: Jurisdiction) => call<LoyaltySettings>("loyalty_preset", { jurisdiction }),
   scheduleGet: () => call<Schedule>("schedule_get"),
   scheduleSet: (schedule: Schedule) => call<Schedule>("schedule_set", { schedule }),
   remindersDue: (date: string | null = null) => call<WorkList>("reminders_due", { date }),

@@ -29,6 +29,11 @@ export function installFakeBackend(scenario) {
     tags: [],
     patientTags: [],
     segments: [],
+    loyalty: { jurisdiction: null, enabled: false, pointsPerReturnVisit: 10, spend: null, referralBonus: 50, birthdayBonus: 0,
+      excludePublicInsurance: true, excludedDepartments: [], excludedTreatments: [], expiryMonths: 24 },
+    rewards: [],
+    pointsEntries: [],
+    vouchers: [],
     ...scenario,
   };
 
@@ -845,6 +850,84 @@ export function installFakeBackend(scenario) {
     return { contactId: s.contactLog.length, settled: input.outcome === "no-answer" ? 0 : input.reminderIds.length, rolled: 0 };
   };
   commands.reminders_export = () => [`/home/clinic/Downloads/sms ${localDay()}.csv`, { messages: 0, sendAfter: null }];
+
+  // Loyalty: the same shapes and refusals as the core (the ledger's own arithmetic is tested in Rust).
+  const presets = {
+    "mainland-china": { enabled: true, per: "10" },
+    taiwan: { enabled: false, per: "30" },
+    other: { enabled: true, per: "10" },
+  };
+  commands.loyalty_settings_get = () => s.loyalty;
+  commands.loyalty_preset = ({ jurisdiction }) => ({
+    jurisdiction, enabled: presets[jurisdiction].enabled, pointsPerReturnVisit: 10,
+    spend: { points: 1, per: presets[jurisdiction].per, rounding: "down" }, referralBonus: 50, birthdayBonus: 0,
+    excludePublicInsurance: true, excludedDepartments: [], excludedTreatments: [], expiryMonths: 24,
+  });
+  commands.loyalty_settings_set = ({ settings }) => {
+    if (settings.enabled && !settings.jurisdiction) throw err("VALIDATION", "say where the clinic practises", "jurisdiction", "required");
+    s.loyalty = settings;
+    return settings;
+  };
+  commands.rewards_list = ({ includeRetired }) => s.rewards.filter((r) => includeRetired || !r.retired);
+  commands.reward_save = ({ input }) => {
+    if (!blank(input.name)) throw err("VALIDATION", "a reward has a name", "name", "required");
+    if (!(input.costPoints >= 1)) throw err("VALIDATION", "a reward costs 1 point or more", "costPoints", "out_of_range");
+    const r = { ...input, id: input.id ?? id(), retired: false };
+    s.rewards = [...s.rewards.filter((x) => x.id !== r.id), r];
+    return r;
+  };
+  commands.reward_retire = ({ id: rid }) => { const r = s.rewards.find((x) => x.id === rid); r.retired = true; return r; };
+  const pointsOf = (patientId) => s.pointsEntries.filter((e) => e.patientId === patientId);
+  const statement = (patientId) => {
+    findPatient(patientId);
+    const entries = pointsOf(patientId);
+    const balance = entries.reduce((a, e) => a + e.points, 0);
+    return { patientId, on: localDay(), balance, available: balance, expiring: [], entries: [...entries].reverse(),
+      vouchers: s.vouchers.filter((v) => v.patientId === patientId).reverse(), programmeOn: s.loyalty.enabled };
+  };
+  const addEntry = (patientId, kind, points, source, reason, extra = {}) => {
+    const e = { id: s.pointsEntries.length + 1, patientId, kind, points, source, reason, visitId: null, referredPatientId: null,
+      voucherCode: null, reverses: null, reversedBy: null, effectiveOn: localDay(), expiresOn: null, staff: "owner", at: now(), ...extra };
+    s.pointsEntries.push(e);
+    return e;
+  };
+  commands.points_get = ({ patientId }) => statement(patientId);
+  commands.points_adjust = ({ patientId, points, reason }) => {
+    if (!blank(reason)) throw err("VALIDATION", "an adjustment says why", "reason", "required");
+    if (statement(patientId).balance + points < 0) throw err("INSUFFICIENT_POINTS", "not enough points");
+    addEntry(patientId, "adjust", points, "staff", reason.trim());
+    return statement(patientId);
+  };
+  commands.points_reverse = ({ entryId, reason }) => {
+    const e = s.pointsEntries.find((x) => x.id === entryId);
+    if (statement(e.patientId).balance - e.points < 0) throw err("INSUFFICIENT_POINTS", "already spent");
+    const r = addEntry(e.patientId, "reverse", -e.points, "staff", `reverses entry ${e.id}: ${reason}`, { reverses: e.id });
+    e.reversedBy = r.id;
+    return statement(e.patientId);
+  };
+  commands.points_redeem = ({ patientId, rewardId }) => {
+    if (!s.loyalty.enabled) throw err("POINTS_OFF", "the points programme is switched off");
+    const r = s.rewards.find((x) => x.id === rewardId);
+    if (statement(patientId).available < r.costPoints) throw err("INSUFFICIENT_POINTS", "not enough points");
+    const v = { code: `K7M2-${String(s.vouchers.length + 1).padStart(4, "9")}`, patientId, rewardId, rewardName: r.name, points: r.costPoints,
+      state: "issued", issuedAt: now(), settledAt: null, staff: "owner" };
+    s.vouchers.push(v);
+    addEntry(patientId, "redeem", -r.costPoints, "reward", `${r.name} (voucher ${v.code})`, { voucherCode: v.code });
+    if (r.stock != null) r.stock -= 1;
+    return v;
+  };
+  commands.voucher_settle = ({ code, stateTo }) => {
+    const v = s.vouchers.find((x) => x.code === code);
+    if (v.state !== "issued") throw err("VALIDATION", "already settled", "code", "unknown_value");
+    if (stateTo === "cancelled") {
+      const e = s.pointsEntries.find((x) => x.voucherCode === code && x.kind === "redeem");
+      const r = addEntry(v.patientId, "reverse", -e.points, "staff", `reverses entry ${e.id}: voucher ${code} cancelled`, { reverses: e.id });
+      e.reversedBy = r.id;
+    }
+    v.state = stateTo;
+    v.settledAt = now();
+    return v;
+  };
 
   window.__fakeBackend = { state: s, calls };
   window.__TAURI_INTERNALS__ = {
