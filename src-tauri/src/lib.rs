@@ -116,6 +116,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             loyalty_commands::loyalty_settings_get,
             loyalty_commands::loyalty_settings_set,
             loyalty_commands::loyalty_preset,
+            loyalty_commands::points_statement,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

@@ -124,3 +124,22 @@ pub fn expire_points_daily(state: &AppState) -> Option<Reply<ExpiryRun>> {
     }
     Some(state.execute(ExpirePoints { on }))
 }
+
+/// The patient's points statement as a PDF in Downloads; returns its path.
+#[tauri::command]
+pub async fn points_statement(
+    state: State<'_, AppState>,
+    patient_id: String,
+    paper: clinic_core::handouts::pdf::Paper,
+) -> Reply<String> {
+    let on = today(&state)?;
+    let pdf = state.execute(clinic_core::loyalty::PrintPointsStatement {
+        patient_id: patient_id.clone(),
+        on,
+        language: None,
+        paper,
+    })?;
+    let path = clinic_core::export::path_in_downloads(&format!("points {on} {patient_id}.pdf"))?;
+    clinic_core::export::save(&path, &pdf)?;
+    Ok(path.display().to_string())
+}

@@ -1815,6 +1815,28 @@ fn points_from_the_command_line() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["reverse", "redeem", "adjust", "earn"]);
+    // The statement, in the patient's language (zh-CN by default), read back as text.
+    let pdf = d.join("statement.pdf");
+    ok(clinic(
+        d,
+        &["points", "statement", &p, "--out", pdf.to_str().unwrap()],
+    ));
+    let text = std::process::Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for want in [
+        "积分明细",
+        "周杰",
+        "积分余额",
+        "兑换券",
+        "免费检查",
+        "生日礼",
+        "冲销第",
+    ] {
+        assert!(text.contains(want), "{want} missing from:\n{text}");
+    }
     // The expiry run: nothing due today; far in the future, everything.
     let none = ok(clinic(d, &["points", "expire"]));
     assert!(none.starts_with("0 points"), "{none}");

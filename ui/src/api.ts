@@ -183,6 +183,7 @@ export const api = {
   rewardRetire: (id: string) => call<Reward>("reward_retire", { id }),
   loyaltySettingsGet: () => call<LoyaltySettings>("loyalty_settings_get"),
   loyaltySettingsSet: (settings: LoyaltySettings) => call<LoyaltySettings>("loyalty_settings_set", { settings }),
+  pointsStatement: (patientId: string, paper: Paper = "a4") => call<string>("points_statement", { patientId, paper }),
   loyaltyPreset: (jurisdiction: Jurisdiction) => call<LoyaltySettings>("loyalty_preset", { jurisdiction }),
   scheduleGet: () => call<Schedule>("schedule_get"),
   scheduleSet: (schedule: Schedule) => call<Schedule>("schedule_set", { schedule }),

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use clinic_core::loyalty::{
     AdjustPoints, ExpirePoints, GetLoyaltySettings, GetPoints, Jurisdiction, ListRewards,
-    LoyaltySettings, PointsStatement, RedeemReward, ReverseEntry, RewardInput, RewardKind,
-    SaveReward, SetLoyaltySettings, SettleVoucher, VoucherState,
+    LoyaltySettings, PointsStatement, PrintPointsStatement, RedeemReward, ReverseEntry,
+    RewardInput, RewardKind, SaveReward, SetLoyaltySettings, SettleVoucher, VoucherState,
 };
 use clinic_core::{Actor, Clinic, Result};
 
@@ -56,6 +56,18 @@ pub enum PointsCommand {
         entry: i64,
         #[arg(long)]
         reason: String,
+    },
+    /// A patient's points statement as a PDF (their language unless --lang says otherwise)
+    Statement {
+        patient: String,
+        /// zh-CN, zh-TW or en
+        #[arg(long)]
+        lang: Option<String>,
+        /// a4 or a5
+        #[arg(long, default_value = "a4")]
+        paper: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Post the expiry of every patient's points whose day has come (today when left out)
     Expire {
@@ -207,6 +219,24 @@ pub fn run(cmd: PointsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 },
             )?;
             show(out, &s);
+        }
+        PointsCommand::Statement {
+            patient,
+            lang,
+            paper,
+            out: path,
+        } => {
+            let pdf = clinic.execute(
+                &actor,
+                PrintPointsStatement {
+                    patient_id: patient,
+                    on,
+                    language: lang.as_deref().map(crate::parse_language).transpose()?,
+                    paper: crate::parse_paper(&paper)?,
+                },
+            )?;
+            clinic_core::export::save(&path, &pdf)?;
+            out.exported(&path, pdf.len());
         }
         PointsCommand::Expire { date } => {
             let run = clinic.execute(

@@ -819,6 +819,7 @@ const en = {
     previewHint: "Pick a patient to see the message as they would get it.",
   },
   points: {
+    statement: "Print statement (PDF)",
     balance: "Balance",
     available: "Available today",
     expiring: "Expiring",

@@ -819,6 +819,7 @@ const zhCN: Messages = {
     previewHint: "选择一位患者，预览其收到的消息。",
   },
   points: {
+    statement: "打印积分明细（PDF）",
     balance: "积分余额",
     available: "今日可用",
     expiring: "即将过期",

@@ -819,6 +819,7 @@ const zhTW: Messages = {
     previewHint: "選擇一位病患，預覽其收到的訊息。",
   },
   points: {
+    statement: "列印點數明細（PDF）",
     balance: "點數餘額",
     available: "今日可用",
     expiring: "即將到期",

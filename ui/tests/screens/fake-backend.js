@@ -892,6 +892,7 @@ export function installFakeBackend(scenario) {
     return e;
   };
   commands.points_get = ({ patientId }) => statement(patientId);
+  commands.points_statement = ({ patientId }) => `/home/clinic/Downloads/points ${localDay()} ${findPatient(patientId).id}.pdf`;
   commands.points_adjust = ({ patientId, points, reason }) => {
     if (!blank(reason)) throw err("VALIDATION", "an adjustment says why", "reason", "required");
     if (statement(patientId).balance + points < 0) throw err("INSUFFICIENT_POINTS", "not enough points");

@@ -64,8 +64,10 @@ test("the points tab: adjust with a reason, redeem into a voucher, cancel it, re
       await byTestId(page, "points-redeem").click();
       await byTestId(page, "points-voucher").getByText("免费洁牙").waitFor();
       await byTestId(page, "points-balance").getByText("10").waitFor();
-      await page.locator(".n-base-select-menu").waitFor({ state: "detached" });
+      await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
       await shot("points-tab-zh-CN");
+      await byTestId(page, "points-statement").click();
+      await page.getByText("/home/clinic/Downloads/points", { exact: false }).waitFor();
       await byTestId(page, "voucher-cancel").click();
       await byTestId(page, "points-balance").getByText("50").waitFor();
       // Reverse the adjustment: it stays in the history, struck through.

@@ -166,13 +166,13 @@ impl Operation for RenderBatch {
 }
 
 /// The clinic's details and its logo, decoded once for all the handouts of a batch.
-struct Branding {
-    profile: crate::settings::ClinicProfile,
-    logo: Option<std::sync::Arc<printpdf::RawImage>>,
+pub(crate) struct Branding {
+    pub(crate) profile: crate::settings::ClinicProfile,
+    pub(crate) logo: Option<std::sync::Arc<printpdf::RawImage>>,
 }
 
 impl Branding {
-    fn load(tx: &Transaction<'_>) -> Result<Branding> {
+    pub(crate) fn load(tx: &Transaction<'_>) -> Result<Branding> {
         let logo = crate::settings::load_logo(tx)?
             // A stored logo that no longer decodes is left off rather than stopping printing.
             .and_then(|bytes| crate::settings::decode_logo(&bytes).ok())

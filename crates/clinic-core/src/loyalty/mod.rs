@@ -8,6 +8,7 @@
 
 pub mod ledger;
 pub mod rules;
+mod statement;
 
 use chrono::{Months, NaiveDate};
 use rand::Rng;
@@ -23,6 +24,7 @@ use crate::patients::now_text;
 use crate::settings::{load_json, save_json};
 pub use ledger::{EntryKind, Ledger, Lot, Move, Refusal};
 pub use rules::{Jurisdiction, LoyaltySettings, Rounding, SpendRule};
+pub use statement::PrintPointsStatement;
 
 /// Where an entry's points came from or went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
