@@ -117,6 +117,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             loyalty_commands::loyalty_settings_set,
             loyalty_commands::loyalty_preset,
             loyalty_commands::points_statement,
+            loyalty_commands::membership_get,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])
@@ -142,12 +143,13 @@ fn back_up_on_close<R: Runtime>(window: &tauri::Window<R>, event: &tauri::Window
     });
 }
 
-/// Every minute: expired points posted once a day; the daily backup when its time has passed (a day missed while the app was
+/// Every minute: expired points posted once a day, tiers requalified once a month; the daily backup when its time has passed (a day missed while the app was
 /// closed is caught up at the next start). The window hears of each attempt.
 fn start_backup_timer<R: Runtime>(app: tauri::AppHandle<R>) {
     std::thread::spawn(move || loop {
         std::thread::sleep(BACKUP_TICK);
         let _ = loyalty_commands::expire_points_daily(&app.state::<AppState>());
+        let _ = loyalty_commands::requalify_tiers_monthly(&app.state::<AppState>());
         if let Some(result) = app.state::<AppState>().scheduled_backup(Trigger::Daily) {
             let _ = app.emit("backup-finished", result.is_ok());
         }

@@ -143,3 +143,18 @@ pub async fn points_statement(
     clinic_core::export::save(&path, &pdf)?;
     Ok(path.display().to_string())
 }
+
+#[tauri::command]
+pub async fn membership_get(
+    state: State<'_, AppState>,
+    patient_id: String,
+) -> Reply<clinic_core::loyalty::Membership> {
+    state.execute(clinic_core::loyalty::GetMembership { patient_id })
+}
+
+/// Requalifies membership tiers (the core runs it once a month; asked every tick, it
+/// returns at once the rest of the month).
+pub fn requalify_tiers_monthly(state: &AppState) -> Option<Reply<clinic_core::loyalty::TierRun>> {
+    let on = today(state).ok()?;
+    Some(state.execute(clinic_core::loyalty::RequalifyTiers { on, force: false }))
+}

@@ -1837,6 +1837,10 @@ fn points_from_the_command_line() {
     ] {
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }
+    // Tiers: ¥300 and two visits this year is the base tier; a forced requalification says so.
+    let tiers = ok(clinic(d, &["points", "tiers", "--requalify"]));
+    assert!(tiers.contains("regular    1"), "{tiers}");
+    assert!(ok(clinic(d, &["points", "tier", &p])).starts_with("regular"));
     // The expiry run: nothing due today; far in the future, everything.
     let none = ok(clinic(d, &["points", "expire"]));
     assert!(none.starts_with("0 points"), "{none}");

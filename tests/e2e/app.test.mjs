@@ -372,6 +372,55 @@ async function appointmentsAndWorkList(b) {
   await (await $t(b, "work-empty")).waitForDisplayed({ timeout: 10000 });
 }
 
+/** Points: the owner picks mainland China's rules and stocks a reward; a return visit earns
+ *  points, the desk redeems them into a voucher and prints the statement. */
+async function loyalty(b) {
+  await messagesGone(b);
+  await (await $t(b, "nav-settings")).click();
+  const section = await $t(b, "loyalty-section");
+  await section.waitForDisplayed({ timeout: 10000 });
+  await section.scrollIntoView();
+  await chooseOption(b, "loyalty-jurisdiction", "Mainland China");
+  await (await $t(b, "loyalty-law")).waitForDisplayed({ timeout: 5000 });
+  await (await $t(b, "loyalty-save")).click();
+  await type(b, "reward-name", "Free check-up");
+  const cost = await b.$('[data-testid="reward-cost"] input');
+  await cost.click();
+  await cost.addValue("10");
+  await (await $t(b, "reward-add")).click();
+  await (await $t(b, "loyalty-reward")).waitForDisplayed({ timeout: 10000 });
+  await messagesGone(b);
+
+  await (await $t(b, "nav-patients")).click();
+  const search = await $t(b, "patient-search");
+  await search.waitForDisplayed({ timeout: 10000 });
+  await retype(b, "patient-search", "zwm");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await search.addValue("\uE007");
+  await (await $t(b, "add-visit")).waitForClickable({ timeout: 10000 });
+  await (await $t(b, "add-visit")).click();
+  await chooseOption(b, "visit-department", "Dental");
+  await (await $t(b, "visit-type-return")).click();
+  await type(b, "visit-amount", "200.00");
+  await (await $t(b, "visit-save")).click();
+  await b.waitUntil(async () => (await b.$$('[data-testid="visit-row"]')).length === 2, { timeout: 10000 });
+  await (await b.$('//div[contains(@class,"n-tabs-tab") and normalize-space(.)="Points"]')).click();
+  // A return visit: 10 points; nothing for the money, which public insurance pays for him.
+  const balance = await $t(b, "points-balance");
+  await balance.waitForDisplayed({ timeout: 10000 });
+  await b.waitUntil(async () => (await balance.getText()) === "10", { timeout: 10000, timeoutMsg: "no points for the visit" });
+  await chooseOption(b, "points-reward", "Free check-up · 10 points");
+  await (await $t(b, "points-redeem")).click();
+  await (await $t(b, "points-voucher")).waitForDisplayed({ timeout: 10000 });
+  await b.waitUntil(async () => (await balance.getText()) === "0", { timeout: 10000 });
+  await messagesGone(b);
+  await shot(b, "21-points-en");
+  const pdfs = fs.readdirSync(downloads).filter((f) => f.endsWith(".pdf"));
+  await (await $t(b, "points-statement")).click();
+  const statement = pdfText(await newestPdf(b, pdfs));
+  for (const want of ["积分明细", "张伟明", "Freecheck-up", "就诊"]) assert.ok(statement.includes(want), `${want} not in ${statement}`);
+}
+
 async function scenario() {
   // --- first run ---
   let { browser: b } = await openApp();
@@ -489,6 +538,7 @@ async function scenario() {
   const usb = await handouts(b);
   await segments(b);
   await appointmentsAndWorkList(b);
+  await loyalty(b);
 
   // --- closing the window backs up first (the schedule's default), then the app goes ---
   const before = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));

@@ -5,9 +5,10 @@
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use clinic_core::loyalty::{
-    AdjustPoints, ExpirePoints, GetLoyaltySettings, GetPoints, Jurisdiction, ListRewards,
-    LoyaltySettings, PointsStatement, PrintPointsStatement, RedeemReward, ReverseEntry,
-    RewardInput, RewardKind, SaveReward, SetLoyaltySettings, SettleVoucher, VoucherState,
+    AdjustPoints, ExpirePoints, GetLoyaltySettings, GetMembership, GetPoints, Jurisdiction,
+    ListRewards, LoyaltySettings, PointsStatement, PrintPointsStatement, RedeemReward,
+    RequalifyTiers, ReverseEntry, RewardInput, RewardKind, SaveReward, SetLoyaltySettings,
+    SettleVoucher, VoucherState,
 };
 use clinic_core::{Actor, Clinic, Result};
 
@@ -74,6 +75,16 @@ pub enum PointsCommand {
         #[arg(long)]
         date: Option<NaiveDate>,
     },
+    /// Members per tier; with --requalify, requalify everyone from the last 12 months (the app
+    /// does it at the start of each month)
+    Tiers {
+        #[arg(long)]
+        requalify: bool,
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// A patient's tier, the facts it rests on and its history
+    Tier { patient: String },
     /// The reward catalogue
     Rewards {
         /// Include rewards no longer offered
@@ -254,6 +265,50 @@ pub fn run(cmd: PointsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 );
             }
         }
+        PointsCommand::Tiers { requalify, date } => {
+            let run = clinic.execute(
+                &actor,
+                RequalifyTiers {
+                    on: date.unwrap_or(on),
+                    force: requalify,
+                },
+            )?;
+            if out.json {
+                out.print_json(&run);
+            } else {
+                if run.ran {
+                    println!("{} patients changed tier ({})", run.changed, run.on);
+                }
+                for t in &run.members {
+                    println!("{:<10} {}", t.tier, t.patients);
+                }
+            }
+        }
+        PointsCommand::Tier { patient } => {
+            let m = clinic.execute(
+                &actor,
+                GetMembership {
+                    patient_id: patient,
+                },
+            )?;
+            if out.json {
+                out.print_json(&m);
+            } else {
+                println!(
+                    "{}{}  ({} visits, {} spent in the 12 months to {})",
+                    m.tier,
+                    m.since.map(|d| format!(" since {d}")).unwrap_or_default(),
+                    m.visits,
+                    rust_decimal::Decimal::new(m.spend_minor, 2),
+                    m.qualified_on
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "—".into())
+                );
+                for c in &m.changes {
+                    println!("  {}  {} → {}", c.on, c.from, c.to);
+                }
+            }
+        }
         PointsCommand::Rewards { all } => {
             let list = clinic.execute(
                 &actor,
@@ -336,9 +391,10 @@ pub fn run(cmd: PointsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
 
 fn print_balance(s: &PointsStatement) {
     println!(
-        "balance {}  available {}{}",
+        "balance {}  available {}  tier {}{}",
         s.balance,
         s.available,
+        s.tier,
         if s.programme_on {
             ""
         } else {

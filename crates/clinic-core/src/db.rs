@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0016_appointments.sql"),
     include_str!("../migrations/0017_reminders.sql"),
     include_str!("../migrations/0018_loyalty.sql"),
+    include_str!("../migrations/0019_membership.sql"),
 ];
 
 /// How long a write waits for another connection (the CLI, a backup's reader) to let go.

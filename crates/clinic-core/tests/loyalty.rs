@@ -207,6 +207,131 @@ fn visits_earn_by_the_rules_and_a_referral_brings_its_bonus_once() {
         Some("900.00"),
     );
     assert_eq!(points(&c, &a, "2026-03-09").balance, 81);
+    // Return points follow the desk's visit type: a specialist visit earns only its money;
+    // two visits typed in the same minute still make the second a return.
+    let typed = |at: &str, visit_type: &str| {
+        c.execute(
+            &Actor::owner(),
+            AddVisit(VisitInput {
+                patient_id: a.clone(),
+                at: at.into(),
+                department: "dental".into(),
+                visit_type: visit_type.into(),
+                amount: Some("50.00".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    };
+    typed("2026-04-01T10:00:00+08:00", "specialist");
+    assert_eq!(points(&c, &a, "2026-04-01").balance, 86);
+    let c2 = patient(&c, "孙丽", "13500001111", Some(PaymentType::SelfPay), None);
+    visit(&c, &c2, "2026-04-02T10:00:00+08:00", "dental", None);
+    visit(&c, &c2, "2026-04-02T10:00:00+08:00", "dental", None);
+    assert_eq!(points(&c, &c2, "2026-04-02").balance, 10);
+}
+
+#[test]
+fn tiers_requalify_monthly_from_the_last_twelve_months_and_every_change_is_logged() {
+    let (_t, c) = common::clinic();
+    mainland(&c);
+    let owner = Actor::owner();
+    let p = patient(&c, "钱多", "13800003333", Some(PaymentType::SelfPay), None);
+    let q = patient(
+        &c,
+        "李娜",
+        "13900003333",
+        Some(PaymentType::PublicInsurance),
+        None,
+    );
+    visit(
+        &c,
+        &p,
+        "2026-01-15T10:00:00+08:00",
+        "dental",
+        Some("1500.00"),
+    );
+    visit(
+        &c,
+        &p,
+        "2026-02-15T10:00:00+08:00",
+        "dental",
+        Some("600.00"),
+    );
+    // 医保 pays for her: her ¥3,000 does not count towards a tier; visits still do.
+    visit(
+        &c,
+        &q,
+        "2026-02-01T10:00:00+08:00",
+        "dental",
+        Some("3000.00"),
+    );
+    let run = c
+        .execute(
+            &owner,
+            RequalifyTiers {
+                on: d("2026-03-01"),
+                force: false,
+            },
+        )
+        .unwrap();
+    assert!(run.ran);
+    assert_eq!(run.changed, 1);
+    let m = c
+        .execute(
+            &owner,
+            GetMembership {
+                patient_id: p.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (m.tier.as_str(), m.spend_minor, m.visits),
+        ("silver", 210_000, 2)
+    );
+    assert_eq!(m.changes[0].from, "regular");
+    assert_eq!(points(&c, &p, "2026-03-01").tier, "silver");
+    assert_eq!(
+        c.execute(
+            &owner,
+            GetMembership {
+                patient_id: q.clone()
+            }
+        )
+        .unwrap()
+        .tier,
+        "regular"
+    );
+    // Once a month: a second run in March changes nothing.
+    let again = c
+        .execute(
+            &owner,
+            RequalifyTiers {
+                on: d("2026-03-20"),
+                force: false,
+            },
+        )
+        .unwrap();
+    assert!(!again.ran);
+    // A year on, the visits have left the window: back to the base tier, logged.
+    let later = c
+        .execute(
+            &owner,
+            RequalifyTiers {
+                on: d("2027-02-16"),
+                force: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(later.changed, 1);
+    let m = c.execute(&owner, GetMembership { patient_id: p }).unwrap();
+    assert_eq!(m.tier, "regular");
+    assert_eq!(m.changes.len(), 2);
+    assert_eq!(
+        (m.changes[0].from.as_str(), m.changes[0].to.as_str()),
+        ("silver", "regular")
+    );
+    assert_eq!(later.members.iter().map(|t| t.patients).sum::<u64>(), 2);
 }
 
 #[test]

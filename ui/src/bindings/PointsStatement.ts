@@ -27,4 +27,8 @@ entries: Array<PointsEntry>, vouchers: Array<Voucher>,
 /**
  * Whether the programme is on (a statement is shown either way).
  */
-programmeOn: boolean, };
+programmeOn: boolean, 
+/**
+ * The membership tier (the base tier when above none).
+ */
+tier: string, };

@@ -820,6 +820,8 @@ const en = {
   },
   points: {
     statement: "Print statement (PDF)",
+    tier: "Tier",
+    tiers: { regular: "Regular", silver: "Silver", gold: "Gold", vip: "VIP" },
     balance: "Balance",
     available: "Available today",
     expiring: "Expiring",

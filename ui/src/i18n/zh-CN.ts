@@ -820,6 +820,8 @@ const zhCN: Messages = {
   },
   points: {
     statement: "打印积分明细（PDF）",
+    tier: "会员等级",
+    tiers: { regular: "普通", silver: "银卡", gold: "金卡", vip: "VIP" },
     balance: "积分余额",
     available: "今日可用",
     expiring: "即将过期",

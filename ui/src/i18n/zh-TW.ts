@@ -820,6 +820,8 @@ const zhTW: Messages = {
   },
   points: {
     statement: "列印點數明細（PDF）",
+    tier: "會員等級",
+    tiers: { regular: "一般", silver: "銀卡", gold: "金卡", vip: "VIP" },
     balance: "點數餘額",
     available: "今日可用",
     expiring: "即將到期",

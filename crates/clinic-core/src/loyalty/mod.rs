@@ -9,6 +9,7 @@
 pub mod ledger;
 pub mod rules;
 mod statement;
+pub mod tiers;
 
 use chrono::{Months, NaiveDate};
 use rand::Rng;
@@ -25,6 +26,9 @@ use crate::settings::{load_json, save_json};
 pub use ledger::{EntryKind, Ledger, Lot, Move, Refusal};
 pub use rules::{Jurisdiction, LoyaltySettings, Rounding, SpendRule};
 pub use statement::PrintPointsStatement;
+pub use tiers::{
+    GetMembership, Membership, RequalifyTiers, TierChange, TierCount, TierRule, TierRun,
+};
 
 /// Where an entry's points came from or went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -122,6 +126,8 @@ pub struct PointsStatement {
     pub vouchers: Vec<Voucher>,
     /// Whether the programme is on (a statement is shown either way).
     pub programme_on: bool,
+    /// The membership tier (the base tier when above none).
+    pub tier: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -226,7 +232,7 @@ pub struct Voucher {
 // ---------------------------------------------------------------------------------------
 // Storage
 
-fn settings(tx: &Transaction<'_>) -> Result<LoyaltySettings> {
+pub(crate) fn settings(tx: &Transaction<'_>) -> Result<LoyaltySettings> {
     load_json(tx, "loyalty_setting", "value")
 }
 
@@ -436,6 +442,7 @@ struct VisitFacts {
     amount: Option<i64>,
     payment: Option<String>,
     referred_by: Option<String>,
+    visit_type: String,
 }
 
 /// Points for a visit just recorded, and the referral bonus its patient's first visit brings
@@ -454,9 +461,10 @@ pub(crate) fn earn_for_visit(tx: &Transaction<'_>, by: &Actor, visit_id: &str) -
         amount,
         payment,
         referred_by,
+        visit_type,
     } = tx.query_row(
         "SELECT v.patient_id, v.visited_at, v.visited_at_ms, v.department, v.treatment,
-                v.amount_minor, p.payment_type, p.referred_by
+                v.amount_minor, p.payment_type, p.referred_by, v.visit_type
          FROM visit v JOIN patient p ON p.id = v.patient_id WHERE v.id = ?1",
         [visit_id],
         |r| {
@@ -469,22 +477,26 @@ pub(crate) fn earn_for_visit(tx: &Transaction<'_>, by: &Actor, visit_id: &str) -
                 amount: r.get(5)?,
                 payment: r.get(6)?,
                 referred_by: r.get(7)?,
+                visit_type: r.get(8)?,
             })
         },
     )?;
     let day = chrono::DateTime::parse_from_rfc3339(&at)
         .map(|t| t.date_naive())
         .map_err(|e| ClinicError::new(ErrorCode::Storage, format!("visit time {at}: {e}")))?;
-    let earlier: i64 = tx.query_row(
-        "SELECT count(*) FROM visit WHERE patient_id = ?1 AND archived_at IS NULL
-             AND visited_at_ms < ?2 AND id <> ?3",
+    // Visits before this one (the referral bonus waits for the first), and any other visit
+    // up to the same minute (a return visit needs one: staff may type two in one minute).
+    let (earlier, others): (i64, i64) = tx.query_row(
+        "SELECT count(*) FILTER (WHERE visited_at_ms < ?2), count(*) FROM visit
+         WHERE patient_id = ?1 AND archived_at IS NULL AND visited_at_ms <= ?2 AND id <> ?3",
         params![patient, at_ms, visit_id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     if s.excludes(&department, treatment.as_deref()).is_none() {
         let mut points = 0i64;
         let mut why = Vec::new();
-        if earlier > 0 && s.points_per_return_visit > 0 {
+        // A return visit as the desk records it (复诊), with a visit before it on record.
+        if visit_type == "return" && others > 0 && s.points_per_return_visit > 0 {
             points += i64::from(s.points_per_return_visit);
             why.push(format!("return visit {}", s.points_per_return_visit));
         }
@@ -598,6 +610,19 @@ impl Operation for SetLoyaltySettings {
                 "points expire after 1 to 120 months, or never",
             ));
         }
+        if s.tiers
+            .iter()
+            .any(|t| t.name.trim().is_empty() || t.min_spend < rust_decimal::Decimal::ZERO)
+            || s.tiers
+                .windows(2)
+                .any(|w| w[1].min_spend < w[0].min_spend || w[1].min_visits < w[0].min_visits)
+        {
+            return Err(ClinicError::validation(
+                "tiers",
+                ValidationRule::OutOfRange,
+                "each tier has a name and asks at least as much as the one below it",
+            ));
+        }
         save_json(tx, "loyalty_setting", "value", &s)?;
         Ok(s)
     }
@@ -637,6 +662,7 @@ impl Operation for GetPoints {
         let vouchers = stmt
             .query_map([&self.patient_id], voucher_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let tier = tiers::membership(tx, &self.patient_id)?.tier;
         Ok(PointsStatement {
             patient_id: self.patient_id,
             on: self.on,
@@ -650,6 +676,7 @@ impl Operation for GetPoints {
             entries: all.into_iter().rev().collect(),
             vouchers,
             programme_on: settings(tx)?.enabled,
+            tier,
         })
     }
 }

@@ -82,6 +82,8 @@ pub struct LoyaltySettings {
     pub excluded_treatments: Vec<String>,
     /// Points expire this many months after the day they were earned (None: never).
     pub expiry_months: Option<u32>,
+    /// Membership tiers, lowest (everyone's base) first; empty: the default ladder.
+    pub tiers: Vec<super::tiers::TierRule>,
 }
 
 impl Default for LoyaltySettings {
@@ -97,6 +99,7 @@ impl Default for LoyaltySettings {
             excluded_departments: Vec::new(),
             excluded_treatments: Vec::new(),
             expiry_months: Some(24),
+            tiers: super::tiers::default_tiers(),
         }
     }
 }

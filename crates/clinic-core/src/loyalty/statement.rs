@@ -19,6 +19,8 @@ struct Words {
     balance: &'static str,
     available: &'static str,
     expiring: &'static str,
+    tier: &'static str,
+    tiers: [&'static str; 4],
     date: &'static str,
     points: &'static str,
     vouchers: &'static str,
@@ -46,6 +48,8 @@ fn words(language: Language) -> Words {
             balance: "积分余额",
             available: "今日可用",
             expiring: "即将过期",
+            tier: "会员等级",
+            tiers: ["普通", "银卡", "金卡", "VIP"],
             date: "日期",
             points: "积分",
             vouchers: "兑换券",
@@ -70,6 +74,8 @@ fn words(language: Language) -> Words {
             balance: "點數餘額",
             available: "今日可用",
             expiring: "即將到期",
+            tier: "會員等級",
+            tiers: ["一般", "銀卡", "金卡", "VIP"],
             date: "日期",
             points: "點數",
             vouchers: "兌換券",
@@ -94,6 +100,8 @@ fn words(language: Language) -> Words {
             balance: "Balance",
             available: "Available today",
             expiring: "Expiring",
+            tier: "Tier",
+            tiers: ["Regular", "Silver", "Gold", "VIP"],
             date: "Date",
             points: "Points",
             vouchers: "Vouchers",
@@ -171,11 +179,23 @@ impl Operation for PrintPointsStatement {
             .unwrap_or(Language::ZhCn);
         let w = words(language);
         let mut blocks = vec![Block::Table {
-            header: vec![w.as_of.into(), w.balance.into(), w.available.into()],
+            header: vec![
+                w.as_of.into(),
+                w.balance.into(),
+                w.available.into(),
+                w.tier.into(),
+            ],
             rows: vec![vec![
                 s.on.to_string(),
                 s.balance.to_string(),
                 s.available.to_string(),
+                match s.tier.as_str() {
+                    "regular" => w.tiers[0].to_string(),
+                    "silver" => w.tiers[1].to_string(),
+                    "gold" => w.tiers[2].to_string(),
+                    "vip" => w.tiers[3].to_string(),
+                    other => other.to_string(),
+                },
             ]],
         }];
         if !s.expiring.is_empty() {
