@@ -1784,6 +1784,23 @@ fn points_from_the_command_line() {
             ],
         ))
     };
+    let visit_of = |who: &str, at: &str| {
+        ok(clinic(
+            d,
+            &[
+                "visit",
+                "add",
+                "--patient",
+                who,
+                "--at",
+                at,
+                "--department",
+                "dental",
+                "--type",
+                "first",
+            ],
+        ))
+    };
     visit("2026-11-02T09:30+08:00", "150.00");
     let off = clinic(d, &["points", "redeem", &p, &reward]);
     assert_eq!(off.status.code(), Some(17), "{}", stderr(&off));
@@ -1841,9 +1858,49 @@ fn points_from_the_command_line() {
     let tiers = ok(clinic(d, &["points", "tiers", "--requalify"]));
     assert!(tiers.contains("regular    1"), "{tiers}");
     assert!(ok(clinic(d, &["points", "tier", &p])).starts_with("regular"));
+    // A friend referred by 周杰 comes today: the bonus, the month's share, the tree.
+    let friend = ok(clinic(
+        d,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "吴磊",
+            "--phone",
+            "13800003333",
+            "--referral-channel",
+            "patient",
+            "--referred-by",
+            &p,
+        ],
+    ))
+    .trim()
+    .to_string();
+    // Yesterday, so that no clock or zone makes it a visit in the future.
+    let yesterday = (chrono::Local::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%dT09:00+08:00")
+        .to_string();
+    visit_of(&friend, &yesterday);
+    let report: serde_json::Value = serde_json::from_str(&ok(clinic(
+        d,
+        &[
+            "--json",
+            "points",
+            "referrals",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2099-12-31",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(report["referred"], 1);
+    assert_eq!(report["topReferrers"][0]["name"], "周杰");
+    let tree = ok(clinic(d, &["points", "referral-tree", &p]));
+    assert!(tree.contains("周杰") && tree.contains("  吴磊"), "{tree}");
     // The expiry run: nothing due today; far in the future, everything.
     let none = ok(clinic(d, &["points", "expire"]));
     assert!(none.starts_with("0 points"), "{none}");
     let all = ok(clinic(d, &["points", "expire", "--date", "2040-01-01"]));
-    assert!(all.starts_with("35 points of 1 patients"), "{all}");
+    assert!(all.starts_with("85 points of 1 patients"), "{all}"); // 35 + the 50 referral bonus
 }

@@ -2,13 +2,13 @@
 //! voucher, staff adjustments and reversals, the expiry run; the reward catalogue and the
 //! programme's rules (`clinic points rewards|reward-add|settings`).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use clap::{Subcommand, ValueEnum};
 use clinic_core::loyalty::{
     AdjustPoints, ExpirePoints, GetLoyaltySettings, GetMembership, GetPoints, Jurisdiction,
     ListRewards, LoyaltySettings, PointsStatement, PrintPointsStatement, RedeemReward,
-    RequalifyTiers, ReverseEntry, RewardInput, RewardKind, SaveReward, SetLoyaltySettings,
-    SettleVoucher, VoucherState,
+    ReferralTree, Referrals, RequalifyTiers, ReverseEntry, RewardInput, RewardKind, SaveReward,
+    SetLoyaltySettings, SettleVoucher, VoucherState,
 };
 use clinic_core::{Actor, Clinic, Result};
 
@@ -85,6 +85,22 @@ pub enum PointsCommand {
     },
     /// A patient's tier, the facts it rests on and its history
     Tier { patient: String },
+    /// New patients of a period by how they came, and the top referrers (this month when
+    /// left out)
+    Referrals {
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+    },
+    /// The people a patient referred, and whom they referred in turn
+    ReferralTree {
+        patient: String,
+        #[arg(long, default_value_t = 5)]
+        depth: u32,
+    },
     /// The reward catalogue
     Rewards {
         /// Include rewards no longer offered
@@ -307,6 +323,60 @@ pub fn run(cmd: PointsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 for c in &m.changes {
                     println!("  {}  {} → {}", c.on, c.from, c.to);
                 }
+            }
+        }
+        PointsCommand::Referrals { from, to, limit } => {
+            let first_of_month = on.with_day(1).unwrap_or(on);
+            let r = clinic.execute(
+                &actor,
+                Referrals {
+                    from: from.unwrap_or(first_of_month),
+                    to: to.unwrap_or(on),
+                    limit,
+                },
+            )?;
+            if out.json {
+                out.print_json(&r);
+            } else {
+                println!(
+                    "{} to {}: {} new patients, {} referred by a patient ({}%)",
+                    r.from, r.to, r.new_patients, r.referred, r.referred_percent
+                );
+                for c in &r.channels {
+                    println!("  {:<10} {}", c.channel, c.patients);
+                }
+                for t in &r.top_referrers {
+                    println!(
+                        "{}  {}  {} new ({} in all)",
+                        t.patient_id, t.name, t.new_patients, t.all_time
+                    );
+                }
+            }
+        }
+        PointsCommand::ReferralTree { patient, depth } => {
+            let tree = clinic.execute(
+                &actor,
+                ReferralTree {
+                    patient_id: patient,
+                    depth,
+                },
+            )?;
+            if out.json {
+                out.print_json(&tree);
+            } else {
+                fn show(n: &clinic_core::loyalty::ReferralNode, indent: usize) {
+                    println!(
+                        "{}{} {}{}",
+                        "  ".repeat(indent),
+                        n.name,
+                        n.patient_id,
+                        if n.visited { "" } else { "  (no visit yet)" }
+                    );
+                    for c in &n.referred {
+                        show(c, indent + 1);
+                    }
+                }
+                show(&tree, 0);
             }
         }
         PointsCommand::Rewards { all } => {

@@ -768,3 +768,87 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn referral_share_top_referrers_and_the_tree_of_a_patient() {
+    let (_t, c) = common::clinic();
+    let owner = Actor::owner();
+    let a = patient(&c, "安娜", "13800004444", None, None);
+    let b = patient(&c, "白杨", "13800005555", None, Some(a.clone()));
+    let cc = patient(&c, "陈晨", "13800006666", None, Some(a.clone()));
+    let dd = patient(&c, "邓丹", "13800007777", None, Some(b.clone()));
+    let walk_in = c
+        .execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: "方芳".into(),
+                phone: Some("13800008888".into()),
+                referral_channel: Some("walk-in".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap()
+        .id
+        .to_string();
+    let unknown = patient(&c, "高歌", "13800009999", None, None);
+    visit(&c, &a, "2026-01-01T10:00:00+08:00", "dental", None);
+    visit(&c, &b, "2026-03-05T10:00:00+08:00", "dental", None);
+    visit(&c, &cc, "2026-03-10T10:00:00+08:00", "dental", None);
+    visit(&c, &walk_in, "2026-03-12T10:00:00+08:00", "dental", None);
+    visit(&c, &unknown, "2026-02-20T10:00:00+08:00", "dental", None);
+    // A second visit in March is not a new patient.
+    visit(&c, &unknown, "2026-03-20T10:00:00+08:00", "dental", None);
+    let r = c
+        .execute(
+            &owner,
+            Referrals {
+                from: d("2026-03-01"),
+                to: d("2026-03-31"),
+                limit: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!((r.new_patients, r.referred), (3, 2));
+    assert_eq!(r.referred_percent, 66.7);
+    let channels: Vec<(&str, u64)> = r
+        .channels
+        .iter()
+        .map(|c| (c.channel.as_str(), c.patients))
+        .collect();
+    assert_eq!(channels, [("patient", 2), ("walk-in", 1)]);
+    assert_eq!(r.top_referrers.len(), 1);
+    assert_eq!(
+        (
+            r.top_referrers[0].name.as_str(),
+            r.top_referrers[0].new_patients,
+            r.top_referrers[0].all_time
+        ),
+        ("安娜", 2, 2)
+    );
+    let tree = c
+        .execute(
+            &owner,
+            ReferralTree {
+                patient_id: a.clone(),
+                depth: 5,
+            },
+        )
+        .unwrap();
+    assert_eq!(tree.tree_size, 3);
+    let names: Vec<&str> = tree.referred.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names.len(), 2);
+    let bai = tree.referred.iter().find(|n| n.name == "白杨").unwrap();
+    assert_eq!(bai.referred[0].patient_id, dd);
+    assert!(!bai.referred[0].visited);
+    // One level only: B's referral is left out.
+    let shallow = c
+        .execute(
+            &owner,
+            ReferralTree {
+                patient_id: a,
+                depth: 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(shallow.tree_size, 2);
+}

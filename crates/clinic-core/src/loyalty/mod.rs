@@ -7,6 +7,7 @@
 //! that writes it, so two redemptions at once cannot both spend the same points.
 
 pub mod ledger;
+pub mod referrals;
 pub mod rules;
 mod statement;
 pub mod tiers;
@@ -24,6 +25,9 @@ use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
 use crate::patients::now_text;
 use crate::settings::{load_json, save_json};
 pub use ledger::{EntryKind, Ledger, Lot, Move, Refusal};
+pub use referrals::{
+    ChannelCount, ReferralNode, ReferralReport, ReferralTree, Referrals, Referrer,
+};
 pub use rules::{Jurisdiction, LoyaltySettings, Rounding, SpendRule};
 pub use statement::PrintPointsStatement;
 pub use tiers::{
