@@ -852,3 +852,80 @@ fn referral_share_top_referrers_and_the_tree_of_a_patient() {
         .unwrap();
     assert_eq!(shallow.tree_size, 2);
 }
+
+#[test]
+fn with_family_pooling_a_redemption_draws_on_linked_relatives_after_the_patient() {
+    let (_t, c) = common::clinic();
+    let owner = Actor::owner();
+    let mut s = LoyaltySettings::preset(Jurisdiction::MainlandChina);
+    c.execute(&owner, SetLoyaltySettings(s.clone())).unwrap();
+    let mum = patient(
+        &c,
+        "林妈妈",
+        "13800001212",
+        Some(PaymentType::SelfPay),
+        None,
+    );
+    let kid = patient(
+        &c,
+        "林小宝",
+        "13800001313",
+        Some(PaymentType::SelfPay),
+        None,
+    );
+    c.execute(
+        &owner,
+        clinic_core::patients::LinkFamily {
+            patient_id: mum.parse().unwrap(),
+            relative_id: kid.clone(),
+            relation: "child".into(),
+        },
+    )
+    .unwrap();
+    let adjust = |p: &str, n: i64| {
+        c.execute(
+            &owner,
+            AdjustPoints {
+                patient_id: p.into(),
+                points: n,
+                reason: "opening balance".into(),
+                on: d("2026-11-01"),
+            },
+        )
+        .unwrap();
+    };
+    adjust(&mum, 30);
+    adjust(&kid, 20);
+    let r = reward(&c, "家庭洁牙", 45, None);
+    let redeem = || {
+        c.execute(
+            &owner,
+            RedeemReward {
+                patient_id: mum.clone(),
+                reward_id: r.id.clone(),
+                on: d("2026-11-23"),
+            },
+        )
+    };
+    // Without pooling, 30 is not enough.
+    assert_eq!(redeem().unwrap_err().code, ErrorCode::InsufficientPoints);
+    assert_eq!(points(&c, &mum, "2026-11-23").family_available, None);
+    s.family_pooling = true;
+    c.execute(&owner, SetLoyaltySettings(s)).unwrap();
+    assert_eq!(points(&c, &mum, "2026-11-23").family_available, Some(50));
+    let v = redeem().unwrap();
+    // Her own 30 first, then 15 of her child's.
+    assert_eq!(points(&c, &mum, "2026-11-23").balance, 0);
+    assert_eq!(points(&c, &kid, "2026-11-23").balance, 5);
+    c.execute(
+        &owner,
+        SettleVoucher {
+            code: v.code,
+            state: VoucherState::Cancelled,
+            on: d("2026-11-23"),
+        },
+    )
+    .unwrap();
+    assert_eq!(points(&c, &mum, "2026-11-23").balance, 30);
+    assert_eq!(points(&c, &kid, "2026-11-23").balance, 20);
+}

@@ -39,4 +39,9 @@ expiryMonths: number | null,
 /**
  * Membership tiers, lowest (everyone's base) first; empty: the default ladder.
  */
-tiers: Array<TierRule>, };
+tiers: Array<TierRule>, 
+/**
+ * A redemption may draw on the points of the patient's linked family members, after
+ * their own.
+ */
+familyPooling: boolean, };

@@ -31,4 +31,8 @@ programmeOn: boolean,
 /**
  * The membership tier (the base tier when above none).
  */
-tier: string, };
+tier: string, 
+/**
+ * With family pooling on and relatives linked: what the family may spend together today.
+ */
+familyAvailable: number | null, };

@@ -861,7 +861,7 @@ export function installFakeBackend(scenario) {
   commands.loyalty_preset = ({ jurisdiction }) => ({
     jurisdiction, enabled: presets[jurisdiction].enabled, pointsPerReturnVisit: 10,
     spend: { points: 1, per: presets[jurisdiction].per, rounding: "down" }, referralBonus: 50, birthdayBonus: 0,
-    excludePublicInsurance: true, excludedDepartments: [], excludedTreatments: [], expiryMonths: 24, tiers: [],
+    excludePublicInsurance: true, excludedDepartments: [], excludedTreatments: [], expiryMonths: 24, tiers: [], familyPooling: false,
   });
   commands.loyalty_settings_set = ({ settings }) => {
     if (settings.enabled && !settings.jurisdiction) throw err("VALIDATION", "say where the clinic practises", "jurisdiction", "required");
@@ -883,7 +883,7 @@ export function installFakeBackend(scenario) {
     const entries = pointsOf(patientId);
     const balance = entries.reduce((a, e) => a + e.points, 0);
     return { patientId, on: localDay(), balance, available: balance, expiring: [], entries: [...entries].reverse(),
-      vouchers: s.vouchers.filter((v) => v.patientId === patientId).reverse(), programmeOn: s.loyalty.enabled, tier: "regular" };
+      vouchers: s.vouchers.filter((v) => v.patientId === patientId).reverse(), programmeOn: s.loyalty.enabled, tier: "regular", familyAvailable: null };
   };
   const addEntry = (patientId, kind, points, source, reason, extra = {}) => {
     const e = { id: s.pointsEntries.length + 1, patientId, kind, points, source, reason, visitId: null, referredPatientId: null,

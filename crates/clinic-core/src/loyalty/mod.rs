@@ -132,6 +132,9 @@ pub struct PointsStatement {
     pub programme_on: bool,
     /// The membership tier (the base tier when above none).
     pub tier: String,
+    /// With family pooling on and relatives linked: what the family may spend together today.
+    #[ts(type = "number | null")]
+    pub family_available: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -667,6 +670,17 @@ impl Operation for GetPoints {
             .query_map([&self.patient_id], voucher_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let tier = tiers::membership(tx, &self.patient_id)?.tier;
+        let s = settings(tx)?;
+        let family_available = if s.family_pooling {
+            let family = family_of(tx, &self.patient_id)?;
+            let mut total = ledger.available(self.on);
+            for p in family.iter().skip(1) {
+                total += replay(p, &entries(tx, p)?)?.available(self.on);
+            }
+            (family.len() > 1).then_some(total)
+        } else {
+            None
+        };
         Ok(PointsStatement {
             patient_id: self.patient_id,
             on: self.on,
@@ -679,8 +693,9 @@ impl Operation for GetPoints {
                 .collect(),
             entries: all.into_iter().rev().collect(),
             vouchers,
-            programme_on: settings(tx)?.enabled,
+            programme_on: s.enabled,
             tier,
+            family_available,
         })
     }
 }
@@ -864,8 +879,33 @@ impl Operation for RedeemReward {
                 format!("{} {why}", reward.name),
             ));
         }
-        // Points past their day are not spendable: post their expiry first.
-        expire_patient(tx, by, &self.patient_id, self.on)?;
+        let s = settings(tx)?;
+        // Who pays: the patient, then (when the clinic pools family points) their linked
+        // relatives in turn. Points past their day are not spendable: expiry is posted first.
+        let payers = if s.family_pooling {
+            family_of(tx, &self.patient_id)?
+        } else {
+            vec![self.patient_id.clone()]
+        };
+        let mut shares = Vec::new();
+        let mut rest = reward.cost_points;
+        let mut pooled = 0;
+        for p in &payers {
+            expire_patient(tx, by, p, self.on)?;
+            let available = replay(p, &entries(tx, p)?)?.available(self.on);
+            pooled += available;
+            let take = available.min(rest);
+            if take > 0 {
+                shares.push((p.clone(), take));
+                rest -= take;
+            }
+        }
+        if rest > 0 {
+            return Err(refused(Refusal::NotEnough {
+                available: pooled,
+                wanted: reward.cost_points,
+            }));
+        }
         let code = voucher_code();
         let now = now_text();
         tx.execute(
@@ -881,23 +921,30 @@ impl Operation for RedeemReward {
             ],
         )?;
         let voucher_id = tx.last_insert_rowid();
-        append(
-            tx,
-            by,
-            NewEntry {
-                patient: &self.patient_id,
-                kind: EntryKind::Redeem,
-                points: -reward.cost_points,
-                source: PointsSource::Reward,
-                reason: format!("{} (voucher {code})", reward.name),
-                visit_id: None,
-                referred: None,
-                voucher_id: Some(voucher_id),
-                reverses: None,
-                effective_on: self.on,
-                expires_on: None,
-            },
-        )?;
+        for (p, take) in shares {
+            let reason = if p == self.patient_id {
+                format!("{} (voucher {code})", reward.name)
+            } else {
+                format!("{} (voucher {code}, family pool)", reward.name)
+            };
+            append(
+                tx,
+                by,
+                NewEntry {
+                    patient: &p,
+                    kind: EntryKind::Redeem,
+                    points: -take,
+                    source: PointsSource::Reward,
+                    reason,
+                    visit_id: None,
+                    referred: None,
+                    voucher_id: Some(voucher_id),
+                    reverses: None,
+                    effective_on: self.on,
+                    expires_on: None,
+                },
+            )?;
+        }
         if reward.stock.is_some() {
             tx.execute(
                 "UPDATE reward SET stock = stock - 1 WHERE id = ?1",
@@ -906,6 +953,20 @@ impl Operation for RedeemReward {
         }
         load_voucher(tx, &code)
     }
+}
+
+/// The patient first, then their directly linked relatives (active records), in a fixed order.
+fn family_of(tx: &Transaction<'_>, patient: &str) -> Result<Vec<String>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT f.relative_id FROM family_link f JOIN patient p ON p.id = f.relative_id
+         WHERE f.patient_id = ?1 AND p.archived_at IS NULL ORDER BY p.created_at, p.id",
+    )?;
+    let relatives = stmt
+        .query_map([patient], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(std::iter::once(patient.to_string())
+        .chain(relatives)
+        .collect())
 }
 
 /// 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), as XXXX-XXXX.
@@ -968,20 +1029,24 @@ impl Operation for SettleVoucher {
                 )?;
             }
             VoucherState::Cancelled => {
-                let entry: i64 = tx.query_row(
-                    "SELECT e.id FROM points_entry e JOIN voucher v ON v.id = e.voucher_id
-                     WHERE v.code = ?1 AND e.kind = 'redeem'",
-                    [&v.code],
-                    |r| r.get(0),
-                )?;
-                reverse(
-                    tx,
-                    by,
-                    &v.patient_id,
-                    entry,
-                    &format!("voucher {} cancelled", v.code),
-                    self.on,
-                )?;
+                // One entry per family member who paid a share (one without pooling).
+                let paid: Vec<(i64, String)> = tx
+                    .prepare(
+                        "SELECT e.id, e.patient_id FROM points_entry e JOIN voucher v ON v.id = e.voucher_id
+                         WHERE v.code = ?1 AND e.kind = 'redeem' ORDER BY e.id",
+                    )?
+                    .query_map([&v.code], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (entry, patient) in paid {
+                    reverse(
+                        tx,
+                        by,
+                        &patient,
+                        entry,
+                        &format!("voucher {} cancelled", v.code),
+                        self.on,
+                    )?;
+                }
                 tx.execute(
                     "UPDATE voucher SET state = 'cancelled', settled_at = ?2 WHERE code = ?1",
                     params![v.code, now],

@@ -84,6 +84,9 @@ pub struct LoyaltySettings {
     pub expiry_months: Option<u32>,
     /// Membership tiers, lowest (everyone's base) first; empty: the default ladder.
     pub tiers: Vec<super::tiers::TierRule>,
+    /// A redemption may draw on the points of the patient's linked family members, after
+    /// their own.
+    pub family_pooling: bool,
 }
 
 impl Default for LoyaltySettings {
@@ -100,6 +103,7 @@ impl Default for LoyaltySettings {
             excluded_treatments: Vec::new(),
             expiry_months: Some(24),
             tiers: super::tiers::default_tiers(),
+            family_pooling: false,
         }
     }
 }
