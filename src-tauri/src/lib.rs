@@ -118,6 +118,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             loyalty_commands::loyalty_preset,
             loyalty_commands::points_statement,
             loyalty_commands::membership_get,
+            loyalty_commands::tiers_requalify,
             commands::export_to_downloads,
             commands::import_template_to_downloads,
         ])

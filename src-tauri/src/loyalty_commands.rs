@@ -116,12 +116,14 @@ pub async fn loyalty_preset(jurisdiction: Jurisdiction) -> Reply<LoyaltySettings
     Ok(LoyaltySettings::preset(jurisdiction))
 }
 
-/// Posts expired points once a day (at the first tick of the day, and at start).
+/// Posts birthday bonuses and expired points once a day (at the first tick of the day,
+/// and at start).
 pub fn expire_points_daily(state: &AppState) -> Option<Reply<ExpiryRun>> {
     let on = today(state).ok()?;
     if !state.points_expiry_due(on) {
         return None;
     }
+    let _ = state.execute(clinic_core::loyalty::PostBirthdayBonuses { on });
     Some(state.execute(ExpirePoints { on }))
 }
 
@@ -157,4 +159,11 @@ pub async fn membership_get(
 pub fn requalify_tiers_monthly(state: &AppState) -> Option<Reply<clinic_core::loyalty::TierRun>> {
     let on = today(state).ok()?;
     Some(state.execute(clinic_core::loyalty::RequalifyTiers { on, force: false }))
+}
+
+/// Requalifies every patient now (after the ladder changed), whatever the month.
+#[tauri::command]
+pub async fn tiers_requalify(state: State<'_, AppState>) -> Reply<clinic_core::loyalty::TierRun> {
+    let on = today(&state)?;
+    state.execute(clinic_core::loyalty::RequalifyTiers { on, force: true })
 }

@@ -948,4 +948,10 @@ fn loyalty_over_ipc_settings_a_visit_earns_redeem_and_cancel() {
     assert_eq!(err["code"], "INSUFFICIENT_POINTS");
     let listed = call(&h, "rewards_list", json!({"includeRetired": false})).unwrap();
     assert_eq!(listed[0]["stock"], 1);
+    // The window's "save and requalify now": runs whatever the month.
+    let run = call(&h, "tiers_requalify", json!({})).unwrap();
+    assert_eq!(run["ran"], true);
+    assert_eq!(run["members"][0]["tier"], "regular");
+    let m = call(&h, "membership_get", json!({"patientId": id})).unwrap();
+    assert_eq!(m["tier"], "regular");
 }

@@ -14,6 +14,8 @@ import type { Reward } from "./bindings/Reward";
 import type { RewardInput } from "./bindings/RewardInput";
 import type { LoyaltySettings } from "./bindings/LoyaltySettings";
 import type { Jurisdiction } from "./bindings/Jurisdiction";
+import type { TierRun } from "./bindings/TierRun";
+import type { Membership } from "./bindings/Membership";
 import type { AppointmentInput } from "./bindings/AppointmentInput";
 import type { AppointmentQuery } from "./bindings/AppointmentQuery";
 import type { AppointmentStatus } from "./bindings/AppointmentStatus";
@@ -184,6 +186,8 @@ export const api = {
   loyaltySettingsGet: () => call<LoyaltySettings>("loyalty_settings_get"),
   loyaltySettingsSet: (settings: LoyaltySettings) => call<LoyaltySettings>("loyalty_settings_set", { settings }),
   pointsStatement: (patientId: string, paper: Paper = "a4") => call<string>("points_statement", { patientId, paper }),
+  tiersRequalify: () => call<TierRun>("tiers_requalify"),
+  membershipGet: (patientId: string) => call<Membership>("membership_get", { patientId }),
   loyaltyPreset: (jurisdiction: Jurisdiction) => call<LoyaltySettings>("loyalty_preset", { jurisdiction }),
   scheduleGet: () => call<Schedule>("schedule_get"),
   scheduleSet: (schedule: Schedule) => call<Schedule>("schedule_set", { schedule }),

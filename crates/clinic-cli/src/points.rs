@@ -6,9 +6,9 @@ use chrono::{Datelike, NaiveDate};
 use clap::{Subcommand, ValueEnum};
 use clinic_core::loyalty::{
     AdjustPoints, ExpirePoints, GetLoyaltySettings, GetMembership, GetPoints, Jurisdiction,
-    ListRewards, LoyaltySettings, PointsStatement, PrintPointsStatement, RedeemReward,
-    ReferralTree, Referrals, RequalifyTiers, ReverseEntry, RewardInput, RewardKind, SaveReward,
-    SetLoyaltySettings, SettleVoucher, VoucherState,
+    ListRewards, LoyaltySettings, PointsStatement, PostBirthdayBonuses, PrintPointsStatement,
+    RedeemReward, ReferralTree, Referrals, RequalifyTiers, ReverseEntry, RewardInput, RewardKind,
+    SaveReward, SetLoyaltySettings, SettleVoucher, VoucherState,
 };
 use clinic_core::{Actor, Clinic, Result};
 
@@ -72,6 +72,12 @@ pub enum PointsCommand {
     },
     /// Post the expiry of every patient's points whose day has come (today when left out)
     Expire {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Post the birthday bonus to patients whose birthday fell in the week up to the date
+    /// (today when left out; the app does it daily)
+    Birthdays {
         #[arg(long)]
         date: Option<NaiveDate>,
     },
@@ -278,6 +284,22 @@ pub fn run(cmd: PointsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 println!(
                     "{} points of {} patients expired (up to {})",
                     run.points, run.patients, run.on
+                );
+            }
+        }
+        PointsCommand::Birthdays { date } => {
+            let run = clinic.execute(
+                &actor,
+                PostBirthdayBonuses {
+                    on: date.unwrap_or(on),
+                },
+            )?;
+            if out.json {
+                out.print_json(&run);
+            } else {
+                println!(
+                    "{} points to {} patients for their birthday",
+                    run.points, run.patients
                 );
             }
         }

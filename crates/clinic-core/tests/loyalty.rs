@@ -929,3 +929,113 @@ fn with_family_pooling_a_redemption_draws_on_linked_relatives_after_the_patient(
     assert_eq!(points(&c, &mum, "2026-11-23").balance, 30);
     assert_eq!(points(&c, &kid, "2026-11-23").balance, 20);
 }
+
+#[test]
+fn a_birthday_bonus_once_a_year_caught_up_within_a_week() {
+    let (_t, c) = common::clinic();
+    let owner = Actor::owner();
+    let mut s = LoyaltySettings::preset(Jurisdiction::MainlandChina);
+    s.birthday_bonus = 20;
+    c.execute(&owner, SetLoyaltySettings(s)).unwrap();
+    let born = |name: &str, phone: &str, birth: &str| {
+        c.execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: name.into(),
+                phone: Some(phone.into()),
+                birth_date: Some(birth.into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap()
+        .id
+        .to_string()
+    };
+    let week_ago = born("周一", "13800002001", "1990-11-20");
+    let too_early = born("周二", "13800002002", "1990-11-10");
+    let leap = born("闰闰", "13800002003", "2000-02-29");
+    let run = c
+        .execute(
+            &owner,
+            PostBirthdayBonuses {
+                on: d("2026-11-23"),
+            },
+        )
+        .unwrap();
+    assert_eq!((run.patients, run.points), (1, 20));
+    assert_eq!(
+        points(&c, &week_ago, "2026-11-23").entries[0].effective_on,
+        d("2026-11-20")
+    );
+    assert_eq!(points(&c, &too_early, "2026-11-23").balance, 0);
+    // Once a year.
+    let again = c
+        .execute(
+            &owner,
+            PostBirthdayBonuses {
+                on: d("2026-11-24"),
+            },
+        )
+        .unwrap();
+    assert_eq!(again.patients, 0);
+    // 29 February, in a year without one: 1 March.
+    let leap_run = c
+        .execute(
+            &owner,
+            PostBirthdayBonuses {
+                on: d("2027-03-01"),
+            },
+        )
+        .unwrap();
+    assert_eq!(leap_run.patients, 1);
+    assert_eq!(
+        points(&c, &leap, "2027-03-01").entries[0].effective_on,
+        d("2027-03-01")
+    );
+}
+
+#[test]
+fn merging_two_records_moves_the_unspent_points_lot_by_lot() {
+    let (_t, c) = common::clinic();
+    let owner = Actor::owner();
+    mainland(&c);
+    let keep = patient(&c, "郑强", "13800001414", Some(PaymentType::SelfPay), None);
+    let dup = patient(&c, "郑强", "13900001414", Some(PaymentType::SelfPay), None);
+    for (p, n, on) in [(&keep, 30, "2026-10-01"), (&dup, 12, "2026-06-01")] {
+        c.execute(
+            &owner,
+            AdjustPoints {
+                patient_id: p.clone(),
+                points: n,
+                reason: "opening balance".into(),
+                on: d(on),
+            },
+        )
+        .unwrap();
+    }
+    c.execute(
+        &owner,
+        clinic_core::patients::MergePatients {
+            survivor: keep.parse().unwrap(),
+            merged: dup.parse().unwrap(),
+        },
+    )
+    .unwrap();
+    let s = points(&c, &keep, "2026-11-24");
+    assert_eq!(s.balance, 42);
+    // The moved points keep their own expiry day.
+    assert_eq!(
+        s.expiring,
+        vec![
+            ExpiringPoints {
+                on: d("2028-06-01"),
+                points: 12
+            },
+            ExpiringPoints {
+                on: d("2028-10-01"),
+                points: 30
+            }
+        ]
+    );
+    assert_eq!(points(&c, &dup, "2026-11-24").balance, 0);
+}

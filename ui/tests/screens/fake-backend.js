@@ -861,8 +861,10 @@ export function installFakeBackend(scenario) {
   commands.loyalty_preset = ({ jurisdiction }) => ({
     jurisdiction, enabled: presets[jurisdiction].enabled, pointsPerReturnVisit: 10,
     spend: { points: 1, per: presets[jurisdiction].per, rounding: "down" }, referralBonus: 50, birthdayBonus: 0,
-    excludePublicInsurance: true, excludedDepartments: [], excludedTreatments: [], expiryMonths: 24, tiers: [], familyPooling: false,
+    excludePublicInsurance: true, excludedDepartments: [], excludedTreatments: [], expiryMonths: 24, familyPooling: false,
+    tiers: [["regular", "0", 0], ["silver", "2000", 4], ["gold", "5000", 8], ["vip", "10000", 12]].map(([name, minSpend, minVisits]) => ({ name, minSpend, minVisits, benefits: "" })),
   });
+  commands.tiers_requalify = () => ({ on: localDay(), ran: true, changed: 0, members: [{ tier: "regular", patients: s.patients.length }, { tier: "silver", patients: 0 }, { tier: "gold", patients: 0 }, { tier: "vip", patients: 0 }] });
   commands.loyalty_settings_set = ({ settings }) => {
     if (settings.enabled && !settings.jurisdiction) throw err("VALIDATION", "say where the clinic practises", "jurisdiction", "required");
     s.loyalty = settings;
@@ -892,6 +894,7 @@ export function installFakeBackend(scenario) {
     return e;
   };
   commands.points_get = ({ patientId }) => statement(patientId);
+  commands.membership_get = ({ patientId }) => (findPatient(patientId), { tier: "regular", since: null, benefits: "", spendMinor: 0, visits: 0, qualifiedOn: null, changes: [] });
   commands.points_statement = ({ patientId }) => `/home/clinic/Downloads/points ${localDay()} ${findPatient(patientId).id}.pdf`;
   commands.points_adjust = ({ patientId, points, reason }) => {
     if (!blank(reason)) throw err("VALIDATION", "an adjustment says why", "reason", "required");

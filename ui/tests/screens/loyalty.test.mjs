@@ -37,6 +37,13 @@ test("settings: Taiwan starts off with the reason, mainland China on; rewards ad
     const s = (await backend()).loyalty;
     assert.equal(s.enabled, true);
     assert.equal(s.spend.per, "10");
+    // The ladder: silver's threshold changed, saved, everyone requalified.
+    await byTestId(page, "tier-spend-1").fill("1500");
+    await byTestId(page, "tiers-requalify").click();
+    await byTestId(page, "tiers-requalified").getByText("一般 1", { exact: false }).waitFor();
+    assert.equal((await backend()).loyalty.tiers[1].minSpend, "1500");
+    await byTestId(page, "tiers-requalify").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: new URL("./artifacts/loyalty-tiers-zh-TW.png", import.meta.url).pathname });
     void shot;
   }));
 

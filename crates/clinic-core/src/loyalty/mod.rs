@@ -436,6 +436,66 @@ fn require_on(s: &LoyaltySettings) -> Result<()> {
     }
 }
 
+/// Two records of one person merged: the merged record's unspent points move to the
+/// survivor lot by lot, each keeping its own expiry day (an adjustment out of one ledger and
+/// into the other, both saying why), so nothing is lost or extended. Its tier is dropped
+/// (the survivor's is requalified with the visits it now has). Answers the points moved.
+pub(crate) fn move_points_on_merge(
+    tx: &Transaction<'_>,
+    by: &Actor,
+    merged: &str,
+    survivor: &str,
+    on: NaiveDate,
+) -> Result<i64> {
+    tx.execute("DELETE FROM membership WHERE patient_id = ?1", [merged])?;
+    expire_patient(tx, by, merged, on)?;
+    let ledger = replay(merged, &entries(tx, merged)?)?;
+    let lots: Vec<(i64, Option<NaiveDate>)> = ledger
+        .lots()
+        .iter()
+        .filter(|l| l.left > 0)
+        .map(|l| (l.left, l.expires_on))
+        .collect();
+    let total: i64 = lots.iter().map(|l| l.0).sum();
+    if total == 0 {
+        return Ok(0);
+    }
+    let entry = |patient: &str, points: i64, reason: String, expires_on: Option<NaiveDate>| {
+        append(
+            tx,
+            by,
+            NewEntry {
+                patient,
+                kind: EntryKind::Adjust,
+                points,
+                source: PointsSource::Staff,
+                reason,
+                visit_id: None,
+                referred: None,
+                voucher_id: None,
+                reverses: None,
+                effective_on: on,
+                expires_on,
+            },
+        )
+    };
+    entry(
+        merged,
+        -total,
+        format!("moved to {survivor}: records merged"),
+        None,
+    )?;
+    for (points, expires_on) in lots {
+        entry(
+            survivor,
+            points,
+            format!("moved from {merged}: records merged"),
+            expires_on,
+        )?;
+    }
+    Ok(total)
+}
+
 // ---------------------------------------------------------------------------------------
 // Earning, called from the visit form's save (same transaction)
 
@@ -1104,6 +1164,87 @@ impl Operation for ExpirePoints {
                 run.patients += 1;
                 run.points += n;
             }
+        }
+        Ok(run)
+    }
+}
+
+/// Birthday bonuses posted by one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BirthdayRun {
+    pub on: NaiveDate,
+    #[ts(type = "number")]
+    pub patients: u64,
+    #[ts(type = "number")]
+    pub points: i64,
+}
+
+/// Posts the birthday bonus (when the rules give one) to every patient whose birthday this
+/// year fell in the week up to `on` (a week, so a weekend or a day the app was closed is
+/// caught up), once a year each (29 February is kept on 1 March in other years).
+pub struct PostBirthdayBonuses {
+    pub on: NaiveDate,
+}
+
+impl Operation for PostBirthdayBonuses {
+    type Output = BirthdayRun;
+    fn action(&self) -> Action {
+        Action::PointsExpire
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<BirthdayRun> {
+        let s = settings(tx)?;
+        let mut run = BirthdayRun {
+            on: self.on,
+            patients: 0,
+            points: 0,
+        };
+        if !s.enabled || s.birthday_bonus == 0 {
+            return Ok(run);
+        }
+        let year = chrono::Datelike::year(&self.on);
+        let since = self.on - chrono::Duration::days(6);
+        let people: Vec<(String, NaiveDate)> = tx
+            .prepare(
+                "SELECT id, birth_date FROM patient
+                 WHERE archived_at IS NULL AND birth_date IS NOT NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (p, birth) in people {
+            let day = crate::reminders::due::birthday_in(birth, year);
+            if day < since || day > self.on || day <= birth {
+                continue;
+            }
+            let already: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM points_entry WHERE patient_id = ?1
+                     AND source = 'birthday' AND kind = 'earn' AND substr(effective_on, 1, 4) = ?2)",
+                params![p, year.to_string()],
+                |r| r.get(0),
+            )?;
+            if already {
+                continue;
+            }
+            append(
+                tx,
+                by,
+                NewEntry {
+                    patient: &p,
+                    kind: EntryKind::Earn,
+                    points: i64::from(s.birthday_bonus),
+                    source: PointsSource::Birthday,
+                    reason: format!("birthday {year}"),
+                    visit_id: None,
+                    referred: None,
+                    voucher_id: None,
+                    reverses: None,
+                    effective_on: day,
+                    expires_on: expiry_day(&s, day),
+                },
+            )?;
+            run.patients += 1;
+            run.points += i64::from(s.birthday_bonus);
         }
         Ok(run)
     }

@@ -189,7 +189,7 @@ pub struct MergeRecord {
 /// to the survivor; blanks in the survivor's profile are filled from the other record and
 /// its lists are joined. The other record is archived with `merged_into` set, and the merge
 /// is written to `patient_merge` with that record as it was — nothing is lost.
-/// (Points and appointments move here too once those tables exist.)
+/// Appointments, reminders and unspent points move to the survivor too.
 pub struct MergePatients {
     pub survivor: Uuid,
     pub merged: Uuid,
@@ -265,6 +265,15 @@ impl Operation for MergePatients {
             "DELETE FROM family_link WHERE patient_id = ?1 OR relative_id = ?1",
             [&m],
         )?;
+        // Appointments and the reminders about them follow the person.
+        for table in ["appointment", "reminder", "contact"] {
+            tx.execute(
+                &format!("UPDATE {table} SET patient_id = ?1 WHERE patient_id = ?2"),
+                [&s, &m],
+            )?;
+        }
+        // Unspent points move lot by lot (the ledgers themselves are never rewritten).
+        crate::loyalty::move_points_on_merge(tx, by, &m, &s, super::today_local())?;
 
         let mut joined = PatientInput::from(&survivor);
         if survivor.referred_by == Some(self.merged) {
