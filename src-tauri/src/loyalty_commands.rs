@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use clinic_core::appointments::GetSchedule;
 use clinic_core::loyalty::{
-    AdjustPoints, ExpirePoints, ExpiryRun, GetLoyaltySettings, GetPoints, Jurisdiction,
-    ListRewards, LoyaltySettings, PointsStatement, RedeemReward, RetireReward, ReverseEntry,
-    Reward, RewardInput, SaveReward, SetLoyaltySettings, SettleVoucher, Voucher, VoucherState,
+    AdjustPoints, ExpirePoints, GetLoyaltySettings, GetPoints, Jurisdiction, ListRewards,
+    LoyaltySettings, PointsRun, PointsStatement, RedeemReward, RetireReward, ReverseEntry, Reward,
+    RewardInput, SaveReward, SetLoyaltySettings, SettleVoucher, Voucher, VoucherState,
 };
 use tauri::State;
 
@@ -118,7 +118,7 @@ pub async fn loyalty_preset(jurisdiction: Jurisdiction) -> Reply<LoyaltySettings
 
 /// Posts birthday bonuses and expired points once a day (at the first tick of the day,
 /// and at start).
-pub fn expire_points_daily(state: &AppState) -> Option<Reply<ExpiryRun>> {
+pub fn expire_points_daily(state: &AppState) -> Option<Reply<PointsRun>> {
     let on = today(state).ok()?;
     if !state.points_expiry_due(on) {
         return None;

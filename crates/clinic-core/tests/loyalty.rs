@@ -1039,3 +1039,117 @@ fn merging_two_records_moves_the_unspent_points_lot_by_lot() {
     );
     assert_eq!(points(&c, &dup, "2026-11-24").balance, 0);
 }
+
+#[test]
+fn bad_input_is_refused_with_its_field_and_nothing_is_written() {
+    let (_t, c) = common::clinic();
+    let owner = Actor::owner();
+    mainland(&c);
+    let p = patient(&c, "冯军", "13800001515", Some(PaymentType::SelfPay), None);
+    let field = |e: clinic_core::ClinicError| e.field.unwrap_or_default();
+    let bad_reward = |name: &str, cost: i64, stock: Option<i64>| {
+        c.execute(
+            &owner,
+            SaveReward(RewardInput {
+                id: None,
+                name: name.into(),
+                kind: RewardKind::Gift,
+                cost_points: cost,
+                stock,
+                active_from: Some(d("2026-12-31")),
+                active_until: Some(d("2026-12-01")),
+            }),
+        )
+        .unwrap_err()
+    };
+    assert_eq!(field(bad_reward(" ", 10, None)), "name");
+    assert_eq!(field(bad_reward("牙刷", 0, None)), "costPoints");
+    assert_eq!(field(bad_reward("牙刷", 10, Some(-1))), "stock");
+    assert_eq!(field(bad_reward("牙刷", 10, None)), "activeUntil");
+    assert!(c
+        .execute(
+            &owner,
+            ListRewards {
+                include_retired: true
+            }
+        )
+        .unwrap()
+        .is_empty());
+    let mut s = LoyaltySettings::preset(Jurisdiction::MainlandChina);
+    s.expiry_months = Some(0);
+    assert_eq!(
+        field(
+            c.execute(&owner, SetLoyaltySettings(s.clone()))
+                .unwrap_err()
+        ),
+        "expiryMonths"
+    );
+    s.expiry_months = Some(24);
+    s.spend.as_mut().unwrap().per = "0.001".parse().unwrap();
+    assert_eq!(
+        field(
+            c.execute(&owner, SetLoyaltySettings(s.clone()))
+                .unwrap_err()
+        ),
+        "spend.per"
+    );
+    s.spend = None;
+    s.tiers[2].min_spend = "10".parse().unwrap(); // gold asking less than silver
+    assert_eq!(
+        field(c.execute(&owner, SetLoyaltySettings(s)).unwrap_err()),
+        "tiers"
+    );
+    // The saved rules are untouched.
+    assert_eq!(
+        c.execute(&owner, GetLoyaltySettings).unwrap(),
+        LoyaltySettings::preset(Jurisdiction::MainlandChina)
+    );
+    let on = d("2026-11-23");
+    let e = c
+        .execute(
+            &owner,
+            AdjustPoints {
+                patient_id: p.clone(),
+                points: 5,
+                reason: "  ".into(),
+                on,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(field(e), "reason");
+    let e = c
+        .execute(
+            &owner,
+            AdjustPoints {
+                patient_id: p.clone(),
+                points: 0,
+                reason: "x".into(),
+                on,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(field(e), "points");
+    let e = c
+        .execute(
+            &owner,
+            SettleVoucher {
+                code: "NOPE-NOPE".into(),
+                state: VoucherState::Used,
+                on,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = c
+        .execute(
+            &owner,
+            ReverseEntry {
+                entry_id: 999,
+                reason: "x".into(),
+                on,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(points(&c, &p, "2026-11-23").entries.is_empty());
+}
