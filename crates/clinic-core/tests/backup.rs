@@ -347,8 +347,16 @@ fn backups_taken_while_staff_write_and_another_program_checkpoints_are_whole() {
             }
         });
         let _stop = Stop(&stop);
+        // Backups until three took the fast path under this pressure (another program's
+        // checkpoint sometimes holds the lock longer than a backup waits for it — more often
+        // on a loaded machine — and then the slow path is taken, just as whole): at most 40.
         let mut seen = Vec::new();
-        for _ in 0..5 {
+        let fast = |seen: &Vec<(u64, Option<backup::SnapshotPath>)>| {
+            seen.iter()
+                .filter(|(_, p)| *p == Some(backup::SnapshotPath::RawPages))
+                .count()
+        };
+        while fast(&seen) < 3 && seen.len() < 40 {
             let r = c.backup_to(&Actor::owner(), usb.path()).unwrap();
             let v = backup::verify_with_passphrase(Path::new(&r.path), common::PASS).unwrap();
             assert_eq!(v.counts, r.counts);
@@ -356,14 +364,8 @@ fn backups_taken_while_staff_write_and_another_program_checkpoints_are_whole() {
         }
         drop(_stop);
         let n = staff.join().unwrap();
-        // The fast path was taken (another program's checkpoint may rarely take the lock
-        // it needs for longer than the backup waits), and the staff's writes went on between
-        // the backups.
-        let fast = seen
-            .iter()
-            .filter(|(_, p)| *p == Some(backup::SnapshotPath::RawPages))
-            .count();
-        assert!(fast >= 3, "{seen:?}");
+        // The fast path was taken, and the staff's writes went on between the backups.
+        assert!(fast(&seen) >= 3, "{seen:?}");
         assert!(seen.windows(2).any(|w| w[0].0 < w[1].0), "{seen:?}");
         n
     });
