@@ -3,6 +3,7 @@
 import type { Rule } from "./bindings/Rule";
 import type { RuleReason } from "./bindings/RuleReason";
 import type { Dimension } from "./bindings/Dimension";
+import { labelName } from "./labels";
 
 type T = (key: string, args?: Record<string, unknown>) => string;
 
@@ -30,6 +31,7 @@ export const LEAVES: Record<LeafKind, () => Leaf> = {
   birthdayWithin: () => ({ kind: "birthdayWithin", days: 7 }),
   appointmentWithin: () => ({ kind: "appointmentWithin", days: 30 }),
   noShows: () => ({ kind: "noShows", months: 12, min: 1 }),
+  points: () => ({ kind: "points", min: 100, max: null }),
 };
 
 export const LEAF_KINDS = Object.keys(LEAVES) as LeafKind[];
@@ -46,6 +48,8 @@ export const DIMENSION_LABELS: Record<Dimension, string[]> = {
   "value-tier": ["high-value", "mid", "regular", "low"],
   "risk-level": ["high", "medium", "low"],
   severity: ["emergency", "severe", "ordinary"],
+  // The clinic's own tier names: `tierNames` in labels.ts.
+  "membership-tier": [],
 };
 
 /** A new, empty rule: one AND group with one condition. */
@@ -80,7 +84,7 @@ export function ruleReason(r: RuleReason, t: T): string {
   let text: string;
   if (r.kind === "label") {
     const d = facts.dimension;
-    const label = facts.label === "unknown" ? t("segments.unknown") : t(`segment.labels.${d}.${facts.label}`);
+    const label = labelName(t, d, facts.label);
     text = t("segment.chip", { dimension: t(`segment.dimension.${d}`), label });
   } else if (r.kind === "sex") {
     text = t("rules.why.sex", { sex: facts.sex ? t(`sex.${facts.sex}`) : t("segments.unknown") });

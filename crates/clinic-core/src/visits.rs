@@ -13,11 +13,12 @@ use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
 use crate::patients::{self, now_text, uuid_at};
 use crate::validate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 #[ts(export)]
 pub enum VisitType {
     First,
+    #[default]
     Return,
     Specialist,
     Emergency,

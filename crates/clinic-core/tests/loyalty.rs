@@ -8,6 +8,7 @@ mod common;
 use chrono::NaiveDate;
 use clinic_core::loyalty::*;
 use clinic_core::patients::{CreatePatient, PatientInput, PaymentType};
+use clinic_core::segments::{CountSegments, Dimension, EvaluateRule, ExplainPatient, Rule};
 use clinic_core::visits::{AddVisit, VisitInput};
 use clinic_core::{Actor, Clinic, ErrorCode};
 use proptest::prelude::*;
@@ -1152,4 +1153,139 @@ fn bad_input_is_refused_with_its_field_and_nothing_is_written() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
     assert!(points(&c, &p, "2026-11-23").entries.is_empty());
+}
+
+#[test]
+fn membership_tiers_and_points_balances_classify_patients_and_say_why() {
+    let (_t, c) = common::clinic();
+    let owner = Actor::owner();
+    let p = patient(&c, "钱多", "13800003333", Some(PaymentType::SelfPay), None);
+    let q = patient(&c, "李娜", "13900003333", Some(PaymentType::SelfPay), None);
+    let tier_of = |id: &str| {
+        c.execute(
+            &owner,
+            ExplainPatient {
+                patient_id: id.parse().unwrap(),
+                today: Some(d("2026-03-02")),
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .find(|l| l.dimension == Dimension::MembershipTier)
+    };
+    // No programme, no tier.
+    assert!(tier_of(&p).is_none());
+    mainland(&c);
+    visit(
+        &c,
+        &p,
+        "2026-01-15T10:00:00+08:00",
+        "dental",
+        Some("1500.00"),
+    );
+    visit(
+        &c,
+        &p,
+        "2026-02-15T10:00:00+08:00",
+        "dental",
+        Some("600.00"),
+    );
+    visit(&c, &q, "2026-02-01T10:00:00+08:00", "dental", Some("30.00"));
+    let base = tier_of(&q).unwrap();
+    assert_eq!((&*base.label, &*base.rule), ("regular", "tierBase"));
+    c.execute(
+        &owner,
+        RequalifyTiers {
+            on: d("2026-03-01"),
+            force: false,
+        },
+    )
+    .unwrap();
+    let silver = tier_of(&p).unwrap();
+    assert_eq!((&*silver.label, &*silver.rule), ("silver", "tierQualified"));
+    assert_eq!(silver.facts["spend"], "2100.00");
+    assert_eq!(silver.facts["visits"], "2");
+    assert_eq!(silver.facts["qualifiedOn"], "2026-03-01");
+    assert!(silver.text.contains("2100.00"), "{}", silver.text);
+
+    let counts = c
+        .execute(
+            &owner,
+            CountSegments {
+                today: Some(d("2026-03-02")),
+            },
+        )
+        .unwrap();
+    let tiers = counts
+        .iter()
+        .find(|d| d.dimension == Dimension::MembershipTier)
+        .unwrap();
+    let got: Vec<(&str, u64)> = tiers.counts.iter().map(|l| (&*l.label, l.count)).collect();
+    assert_eq!(got, [("regular", 1), ("silver", 1)]);
+
+    let members = |rule: Rule| -> Vec<String> {
+        c.execute(
+            &owner,
+            EvaluateRule {
+                rule,
+                today: Some(d("2026-03-02")),
+                limit: None,
+            },
+        )
+        .unwrap()
+        .members
+        .into_iter()
+        .map(|m| m.id.to_string())
+        .collect()
+    };
+    assert_eq!(
+        members(Rule::Label {
+            dimension: Dimension::MembershipTier,
+            label: "silver".into(),
+        }),
+        [p.as_str()]
+    );
+    let (bp, bq) = (
+        points(&c, &p, "2026-03-02").balance,
+        points(&c, &q, "2026-03-02").balance,
+    );
+    assert!(bp > 100 && bq < 100, "{bp} {bq}");
+    let rich = c
+        .execute(
+            &owner,
+            EvaluateRule {
+                rule: Rule::Points {
+                    min: Some(100),
+                    max: None,
+                },
+                today: Some(d("2026-03-02")),
+                limit: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(rich.count, 1);
+    assert_eq!(rich.members[0].id.to_string(), p);
+    assert_eq!(rich.members[0].why[0].facts["balance"], bp.to_string());
+    assert_eq!(
+        members(Rule::Points {
+            min: None,
+            max: Some(99),
+        }),
+        [q.as_str()]
+    );
+    // A tier with no name is no condition.
+    let e = c
+        .execute(
+            &owner,
+            EvaluateRule {
+                rule: Rule::Label {
+                    dimension: Dimension::MembershipTier,
+                    label: " ".into(),
+                },
+                today: None,
+                limit: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
 }

@@ -11,6 +11,7 @@ use clinic_core::segments::{
     ListSegmentTemplates, ListTags, PatientSavedSegments, PatientTags, Rule, RuleResult,
     SaveSegment, SaveTag, SavedSegmentMembers, Subject, TagColour, TagPatients, VisitFact,
 };
+use clinic_core::visits::VisitType;
 use clinic_core::visits::{AddVisit, VisitInput};
 use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};
 use uuid::Uuid;
@@ -289,7 +290,7 @@ fn facts_with(visits: &[(&str, &str)]) -> Facts {
             .iter()
             .map(|(date, treatment)| VisitFact {
                 date: d(date),
-                visit_type: "return".into(),
+                visit_type: VisitType::Return,
                 treatment: treatment.to_string(),
                 ..Default::default()
             })
@@ -471,7 +472,7 @@ fn rules_that_cannot_mean_anything_are_refused() {
     }
     assert!(deep.validate().is_err());
     // Unknown fields of a newer version are not silently dropped into a wrong rule.
-    assert!(serde_json::from_str::<Rule>(r#"{"kind":"points","min":100}"#).is_err());
+    assert!(serde_json::from_str::<Rule>(r#"{"kind":"claims","min":100}"#).is_err());
 }
 
 #[test]

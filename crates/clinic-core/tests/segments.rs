@@ -11,6 +11,7 @@ use clinic_core::segments::{
     ExplainPatient, Facts, GetSegmentRules, SegmentMembers, SegmentRules, SetSegmentRules,
     VisitFact,
 };
+use clinic_core::visits::VisitType;
 use clinic_core::visits::{AddVisit, VisitInput};
 use clinic_core::{Actor, Clinic, ErrorCode, ValidationRule};
 
@@ -23,7 +24,7 @@ const TODAY: &str = "2026-11-23";
 fn visit(date: &str) -> VisitFact {
     VisitFact {
         date: d(date),
-        visit_type: "return".into(),
+        visit_type: VisitType::Return,
         satisfaction: None,
         amount_minor: 0,
         nps: None,
@@ -55,7 +56,7 @@ fn label_in(
 }
 
 fn label_of(facts: &Facts, dimension: Dimension, today: &str) -> Option<String> {
-    label_in(facts, dimension, today).map(|l| l.label)
+    label_in(facts, dimension, today).map(|l| l.label.into_owned())
 }
 
 fn text_of(facts: &Facts, dimension: Dimension, today: &str) -> String {
@@ -167,7 +168,7 @@ fn payment_and_service_type_come_from_the_profile_and_the_latest_visit() {
         label_of(&f, Dimension::ServiceType, TODAY).unwrap(),
         "return"
     );
-    f.visits[0].visit_type = "specialist".into();
+    f.visits[0].visit_type = VisitType::Specialist;
     assert_eq!(
         label_of(&f, Dimension::ServiceType, TODAY).unwrap(),
         "specialist"
@@ -432,7 +433,7 @@ fn value_tier_scores_recency_frequency_and_money_by_quintile_across_the_clinic()
             visits: (0..i)
                 .map(|k| VisitFact {
                     date: today - chrono::Days::new(10 * (6 - i) as u64 + 30 * k as u64),
-                    visit_type: "return".into(),
+                    visit_type: VisitType::Return,
                     satisfaction: None,
                     amount_minor: 10_000,
                     nps: None,
@@ -452,6 +453,7 @@ fn value_tier_scores_recency_frequency_and_money_by_quintile_across_the_clinic()
                 .find(|l| l.dimension == Dimension::ValueTier)
                 .unwrap()
                 .label
+                .into_owned()
         })
         .collect();
     // The best on all three (most recent, most visits, most money) scores 5+5+5.
@@ -519,7 +521,7 @@ fn risk_level_and_severity_follow_age_chronic_conditions_allergies_and_emergenci
 
     // Severity: an emergency visit within 30 days (30 days ago is outside), then allergies.
     let mut e = with_visits(&["2026-10-25"]);
-    e.visits[0].visit_type = "emergency".into();
+    e.visits[0].visit_type = VisitType::Emergency;
     assert_eq!(
         label_of(&e, Dimension::Severity, TODAY).unwrap(),
         "emergency"
@@ -591,7 +593,7 @@ fn the_sql_cut_points_agree_with_the_facts_on_a_generated_clinic() {
                     .iter()
                     .map(|v| VisitFact {
                         date: v.at.date_naive(),
-                        visit_type: "return".into(),
+                        visit_type: VisitType::Return,
                         satisfaction: None,
                         nps: None,
                         amount_minor: v
@@ -621,12 +623,12 @@ fn the_sql_cut_points_agree_with_the_facts_on_a_generated_clinic() {
             .into_iter()
             .map(|l| {
                 assert!(l.text.is_empty() && l.facts.is_empty());
-                (l.dimension, l.label)
+                (l.dimension, l.label.into_owned())
             })
             .collect();
         let explained: Vec<(Dimension, String)> = labels(f, &rules, today, &by_hand)
             .into_iter()
-            .map(|l| (l.dimension, l.label))
+            .map(|l| (l.dimension, l.label.into_owned()))
             .collect();
         assert_eq!(named, explained);
     }

@@ -3,4 +3,4 @@
 /**
  * A built-in way of grouping patients.
  */
-export type Dimension = "visit-frequency" | "age-group" | "payment-type" | "service-type" | "satisfaction" | "nps-role" | "lifecycle" | "value-tier" | "risk-level" | "severity";
+export type Dimension = "visit-frequency" | "age-group" | "payment-type" | "service-type" | "satisfaction" | "nps-role" | "lifecycle" | "value-tier" | "risk-level" | "severity" | "membership-tier";

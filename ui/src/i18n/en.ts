@@ -438,6 +438,7 @@ const en = {
       "visit-frequency": "Visit frequency", "age-group": "Age group", "payment-type": "Payment",
       "service-type": "Service", satisfaction: "Satisfaction", lifecycle: "Lifecycle",
       "value-tier": "Value", "risk-level": "Health risk", severity: "Severity",
+      "membership-tier": "Membership tier",
     },
     labels: {
       "nps-role": { promoter: "promoter", passive: "passive", detractor: "detractor" },
@@ -477,6 +478,8 @@ const en = {
       graveAllergy: "Life-threatening allergy: {allergies}",
       severeChronic: "{chronic} chronic conditions ({conditions}); severe from {severeMin}",
       ordinary: "No recent emergency, no life-threatening allergy",
+      tierQualified: "Requalified on {qualifiedOn}: {spend} spent and {visits} visit(s) in the 12 months before",
+      tierBase: "Everyone's base tier: not qualified for a higher one",
     },
   },
   segments: {
@@ -562,6 +565,7 @@ const en = {
       birthdayWithin: "Birthday within",
       appointmentWithin: "Appointment booked within",
       noShows: "Missed appointments",
+      points: "Points balance",
     },
     smoking: {
       current: "smokes",
@@ -623,6 +627,7 @@ const en = {
       appointment: "Next appointment {date}",
       appointmentNone: "No appointment booked",
       noShows: "{count} missed appointment(s) {window}; the last {last}",
+      points: "{balance} points",
       not: "not: {text}",
       join: "; ",
     },

@@ -438,6 +438,7 @@ const zhCN: Messages = {
       "visit-frequency": "就诊频率", "age-group": "年龄段", "payment-type": "付费方式",
       "service-type": "服务类型", satisfaction: "满意度", lifecycle: "生命周期",
       "value-tier": "价值", "risk-level": "健康风险", severity: "病情",
+      "membership-tier": "会员等级",
     },
     labels: {
       "nps-role": { promoter: "推荐者", passive: "中立者", detractor: "批评者" },
@@ -477,6 +478,8 @@ const zhCN: Messages = {
       graveAllergy: "危及生命的过敏：{allergies}",
       severeChronic: "{chronic} 种慢性病（{conditions}）；≥ {severeMin} 种为重症",
       ordinary: "近期无急诊，无危及生命的过敏",
+      tierQualified: "{qualifiedOn} 评定：此前 12 个月消费 {spend}、就诊 {visits} 次",
+      tierBase: "基础等级：尚未达到更高等级",
     },
   },
   segments: {
@@ -562,6 +565,7 @@ const zhCN: Messages = {
       birthdayWithin: "生日在几天内",
       appointmentWithin: "已预约（多少天内）",
       noShows: "爽约次数",
+      points: "积分余额",
     },
     smoking: {
       current: "吸烟",
@@ -623,6 +627,7 @@ const zhCN: Messages = {
       appointment: "下次预约 {date}",
       appointmentNone: "没有预约",
       noShows: "{window}爽约 {count} 次；最近一次 {last}",
+      points: "积分 {balance}",
       not: "不：{text}",
       join: "；",
     },

@@ -438,6 +438,7 @@ const zhTW: Messages = {
       "visit-frequency": "就診頻率", "age-group": "年齡層", "payment-type": "付費方式",
       "service-type": "服務類型", satisfaction: "滿意度", lifecycle: "生命週期",
       "value-tier": "價值", "risk-level": "健康風險", severity: "病情",
+      "membership-tier": "會員等級",
     },
     labels: {
       "nps-role": { promoter: "推薦者", passive: "中立者", detractor: "批評者" },
@@ -477,6 +478,8 @@ const zhTW: Messages = {
       graveAllergy: "危及生命的過敏：{allergies}",
       severeChronic: "{chronic} 種慢性病（{conditions}）；≥ {severeMin} 種為重症",
       ordinary: "近期無急診，無危及生命的過敏",
+      tierQualified: "{qualifiedOn} 評定：此前 12 個月消費 {spend}、就診 {visits} 次",
+      tierBase: "基本等級：尚未達到更高等級",
     },
   },
   segments: {
@@ -562,6 +565,7 @@ const zhTW: Messages = {
       birthdayWithin: "生日在幾天內",
       appointmentWithin: "已預約（幾天內）",
       noShows: "未到診次數",
+      points: "點數餘額",
     },
     smoking: {
       current: "吸菸",
@@ -623,6 +627,7 @@ const zhTW: Messages = {
       appointment: "下次預約 {date}",
       appointmentNone: "沒有預約",
       noShows: "{window}未到診 {count} 次；最近一次 {last}",
+      points: "點數 {balance}",
       not: "非：{text}",
       join: "；",
     },

@@ -595,13 +595,19 @@ export function installFakeBackend(scenario) {
     if (p.paymentType) out.push(mk("payment-type", p.paymentType, "profile", { field: "paymentType" }));
     const mine = s.visits.filter((v) => v.patientId === patientId).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
     out.push(mine.length ? mk("lifecycle", "active", "active", { lastVisit: mine[0].at.slice(0, 10) }) : mk("lifecycle", "potential", "noVisit", {}));
+    if (s.loyalty.enabled) {
+      const m = s.memberships?.[patientId];
+      const base = s.loyalty.tiers?.[0]?.name ?? "regular";
+      out.push(m ? mk("membership-tier", m.tier, "tierQualified", { tier: m.tier, qualifiedOn: m.on, spend: m.spend, visits: String(m.visits) }) : mk("membership-tier", base, "tierBase", { tier: base }));
+    }
     return out;
   };
 
-  const FAKE_DIMENSIONS = ["age-group", "payment-type", "lifecycle"];
+  const FAKE_DIMENSIONS = ["age-group", "payment-type", "lifecycle", "membership-tier"];
   commands.segments_counts = async () => {
     needUnlocked();
-    return FAKE_DIMENSIONS.map((dimension) => {
+    // As the core: no membership tiers without a loyalty programme.
+    return FAKE_DIMENSIONS.filter((d) => d !== "membership-tier" || s.loyalty.enabled).map((dimension) => {
       const counts = {};
       for (const p of s.patients.filter((x) => !x.archivedAt)) {
         const l = commands.segments_explain({ patientId: p.id }).find((x) => x.dimension === dimension);

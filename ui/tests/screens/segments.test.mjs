@@ -132,3 +132,30 @@ test("tags and a saved segment on the patient page and the segments page (zh-CN)
       await shot("patient-tags-zh-CN");
     },
   ));
+
+test("membership tiers as a segment: the chip with its reason, the count, and a rule on the tier (zh-TW)", () =>
+  withApp(
+    {
+      patients: people,
+      loyalty: { jurisdiction: "taiwan", enabled: true, pointsPerReturnVisit: 10, spend: null, referralBonus: 0, birthdayBonus: 0,
+        excludePublicInsurance: true, excludedDepartments: [], excludedTreatments: [], expiryMonths: 24, familyPooling: false,
+        tiers: [{ name: "regular", minSpend: "0", minVisits: 0, benefits: "" }, { name: "silver", minSpend: "2000", minVisits: 4, benefits: "" }, { name: "鑽石", minSpend: "9000", minVisits: 9, benefits: "" }] },
+      memberships: { [people[0].id]: { tier: "silver", on: "2026-11-01", spend: "2100.00", visits: 5 } },
+    },
+    { locale: "zh-TW" },
+    async ({ page, shot }) => {
+      await byTestId(page, "nav-segments").click();
+      await page.getByText("會員等級").first().waitFor();
+      await shot("segments-membership-zh-TW");
+      await byTestId(page, "segment-new").click();
+      await byTestId(page, "rule-kind-r-0").selectOption("label");
+      await byTestId(page, "rule-dimension-r-0").selectOption("membership-tier");
+      // The clinic's own ladder, its own names where it named them.
+      const options = await byTestId(page, "rule-label-r-0").locator("option").allTextContents();
+      assert.deepEqual(options, ["一般", "銀卡", "鑽石"]);
+      await byTestId(page, "rule-label-r-0").selectOption("silver");
+      await byTestId(page, "segment-live-count").getByText("陈美玲").waitFor();
+      assert.match(await byTestId(page, "segment-live-count").textContent(), /\b1\b/);
+      await shot("segments-membership-rule-zh-TW");
+    },
+  ));

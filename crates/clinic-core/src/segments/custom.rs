@@ -87,6 +87,8 @@ pub enum Rule {
     AppointmentWithin { days: u32 },
     /// At least `min` missed appointments (no-shows) in the window.
     NoShows { months: Option<u32>, min: u32 },
+    /// The loyalty points balance is between min and max.
+    Points { min: Option<u32>, max: Option<u32> },
 }
 
 /// A fact that decided a rule for one patient: `kind` is the condition's, `facts` its
@@ -140,19 +142,28 @@ impl Rule {
         self.any_node(&|r| matches!(r, Rule::Label { .. }))
     }
 
-    /// Whether evaluating needs the detail facts (visit text, tags, every condition).
+    /// Whether evaluating needs the visits' text (department, diagnosis, treatment): the
+    /// slow path, through every visit row.
+    pub fn uses_visit_text(&self) -> bool {
+        self.any_node(&|r| {
+            matches!(
+                r,
+                Rule::Department { .. } | Rule::Diagnosis { .. } | Rule::Treatment { .. }
+            )
+        })
+    }
+
+    /// Whether evaluating needs the other detail facts (tags, sex, smoking, appointments).
     pub fn uses_detail(&self) -> bool {
         self.any_node(&|r| {
             matches!(
                 r,
                 Rule::Tag { .. }
-                    | Rule::Department { .. }
-                    | Rule::Diagnosis { .. }
-                    | Rule::Treatment { .. }
                     | Rule::Sex { .. }
                     | Rule::Smoking { .. }
                     | Rule::AppointmentWithin { .. }
                     | Rule::NoShows { .. }
+                    | Rule::Points { .. }
             )
         })
     }
@@ -257,7 +268,7 @@ impl Rule {
             }
             Rule::Not { item } => item.check(depth + 1, nodes),
             Rule::Label { dimension, label } => {
-                if dimension.labels().contains(&label.as_str()) {
+                if dimension.is_label(label) {
                     Ok(())
                 } else {
                     Err(ClinicError::validation(
@@ -328,6 +339,7 @@ impl Rule {
                 terms_ok(terms, "words")
             }
             Rule::Referrals { .. } => Ok(()),
+            Rule::Points { min, max } => range(*min, *max, "points"),
             Rule::NoShows { months, min } => {
                 window(*months)?;
                 if *min == 0 {
@@ -389,7 +401,7 @@ impl Rule {
         let (matched, kind, facts, text): (bool, &str, Vec<(&str, String)>, String) = match self {
             Rule::Label { dimension, label } => {
                 let mine = s.labels.iter().find(|l| l.dimension == *dimension);
-                let got = mine.map_or("unknown", |l| l.label.as_str()).to_string();
+                let got = mine.map_or("unknown", |l| &*l.label).to_string();
                 (
                     got == *label,
                     "label",
@@ -583,6 +595,13 @@ impl Rule {
                     None => (false, "appointment", vec![], "no appointment booked".into()),
                 }
             }
+            Rule::Points { min, max } => (
+                min.is_none_or(|m| f.points >= i64::from(m))
+                    && max.is_none_or(|m| f.points <= i64::from(m)),
+                "points",
+                vec![("balance", f.points.to_string())],
+                format!("{} points", f.points),
+            ),
             Rule::NoShows { months, min } => {
                 let from = months.map_or(NaiveDate::MIN, |m| window_start(today, m));
                 let missed: Vec<&String> = f

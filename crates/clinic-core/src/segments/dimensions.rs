@@ -2,6 +2,7 @@
 //! and the reason for it, under the clinic's thresholds. One function per dimension, used
 //! alike for one patient's chips and for counting the whole clinic, so the two never drift.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -10,6 +11,7 @@ use ts_rs::TS;
 
 use super::rules::SegmentRules;
 use crate::patients::profile::code_enum;
+use crate::visits::VisitType;
 
 code_enum!(
     /// A built-in way of grouping patients.
@@ -24,6 +26,7 @@ code_enum!(
         ValueTier = "value-tier",
         RiskLevel = "risk-level",
         Severity = "severity",
+        MembershipTier = "membership-tier",
     }
 );
 
@@ -41,6 +44,16 @@ impl Dimension {
             Dimension::Lifecycle => &["potential", "new", "active", "at-risk", "lapsed", "loyal"],
             Dimension::ValueTier => &["high-value", "mid", "regular", "low"],
             Dimension::Severity => &["emergency", "severe", "ordinary"],
+            // The clinic names its own tiers (loyalty settings).
+            Dimension::MembershipTier => &[],
+        }
+    }
+
+    /// Whether `label` can be given in this dimension (any tier name for membership).
+    pub fn is_label(self, label: &str) -> bool {
+        match self {
+            Dimension::MembershipTier => !label.trim().is_empty(),
+            _ => self.labels().contains(&label),
         }
     }
 }
@@ -69,13 +82,29 @@ pub struct Facts {
     pub booked: Vec<String>,
     /// Local dates of missed appointments, in time order.
     pub no_shows: Vec<String>,
+    /// The loyalty points balance (loaded with the detail).
+    pub points: i64,
+    /// The membership tier, when the clinic runs a loyalty programme.
+    pub membership: Option<MembershipFact>,
+}
+
+/// A patient's membership tier as the last requalification left it.
+#[derive(Debug, Clone, Default)]
+pub struct MembershipFact {
+    pub tier: String,
+    /// None: the base tier, never qualified for a higher one.
+    pub qualified_on: Option<NaiveDate>,
+    pub since: Option<NaiveDate>,
+    /// The trailing 12 months' spend (minor units) and visits it was given on.
+    pub spend_minor: i64,
+    pub visits: u32,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct VisitFact {
     /// The visit's date as entered (in its own time zone).
     pub date: NaiveDate,
-    pub visit_type: String,
+    pub visit_type: VisitType,
     pub satisfaction: Option<u8>,
     /// "Would you recommend us?" 0-10.
     pub nps: Option<u8>,
@@ -103,17 +132,15 @@ pub struct ClinicContext {
 /// without a visit in the window.
 pub fn rfm(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<(i64, i64, i64)> {
     let from = window_start(today, rules.value_tier.window_months);
-    let recent: Vec<&VisitFact> = facts
+    let mut recent = facts
         .visits
         .iter()
-        .filter(|v| v.date >= from && v.date <= today)
-        .collect();
-    let latest = recent.first()?;
-    Some((
-        (today - latest.date).num_days(),
-        recent.len() as i64,
-        recent.iter().map(|v| v.amount_minor).sum(),
-    ))
+        .filter(|v| v.date >= from && v.date <= today);
+    let latest = recent.next()?;
+    let (n, money) = recent.fold((1, latest.amount_minor), |(n, m), v| {
+        (n + 1, m + v.amount_minor)
+    });
+    Some(((today - latest.date).num_days(), n, money))
 }
 
 impl ClinicContext {
@@ -165,8 +192,10 @@ fn score(value: i64, sorted: &[i64], lower_is_better: bool) -> u32 {
 #[ts(export)]
 pub struct PatientLabel {
     pub dimension: Dimension,
-    pub label: String,
-    pub rule: String,
+    #[ts(type = "string")]
+    pub label: Cow<'static, str>,
+    #[ts(type = "string")]
+    pub rule: Cow<'static, str>,
     pub facts: BTreeMap<String, String>,
     pub text: String,
 }
@@ -176,29 +205,31 @@ pub struct PatientLabel {
 fn label(
     explain: bool,
     dimension: Dimension,
-    label: &str,
-    rule: &str,
+    label: impl Into<Cow<'static, str>>,
+    rule: &'static str,
     facts: impl FnOnce() -> Vec<(&'static str, String)>,
     text: impl FnOnce() -> String,
 ) -> PatientLabel {
+    let label = label.into();
     if !explain {
         return PatientLabel {
             dimension,
-            label: label.into(),
-            rule: rule.into(),
+            label,
+            rule: Cow::Borrowed(rule),
             facts: BTreeMap::new(),
             text: String::new(),
         };
     }
+    let text = format!("{}: {label} — {}", dimension.code(), text());
     PatientLabel {
         dimension,
-        label: label.into(),
-        rule: rule.into(),
+        label,
+        rule: Cow::Borrowed(rule),
         facts: facts()
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-        text: format!("{}: {label} — {}", dimension.code(), text()),
+        text,
     }
 }
 
@@ -262,6 +293,7 @@ fn labels_with(
         Some(value_tier(facts, rules, today, clinic, x)),
         Some(risk_level(facts, rules, today, x)),
         Some(severity(facts, rules, today, x)),
+        membership_tier(facts, x),
     ]
     .into_iter()
     .flatten()
@@ -276,12 +308,18 @@ fn visit_frequency(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: boo
         .iter()
         .filter(|v| v.date >= from && v.date <= today)
         .count() as u32;
-    let (name, threshold) = if n >= r.high_min {
-        ("high", format!("≥ {}", r.high_min))
+    let name = if n >= r.high_min {
+        "high"
     } else if n >= r.medium_min {
-        ("medium", format!("{}-{}", r.medium_min, r.high_min - 1))
+        "medium"
     } else {
-        ("low", format!("< {}", r.medium_min))
+        "low"
+    };
+    // Sentences are only written when asked for (see `label`).
+    let threshold = || match name {
+        "high" => format!("≥ {}", r.high_min),
+        "medium" => format!("{}-{}", r.medium_min, r.high_min - 1),
+        _ => format!("< {}", r.medium_min),
     };
     label(
         x,
@@ -293,10 +331,15 @@ fn visit_frequency(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: boo
                 ("visits", n.to_string()),
                 ("from", from.to_string()),
                 ("to", today.to_string()),
-                ("threshold", threshold.clone()),
+                ("threshold", threshold()),
             ]
         },
-        || format!("{n} visits between {from} and {today}, threshold {threshold}"),
+        || {
+            format!(
+                "{n} visits between {from} and {today}, threshold {}",
+                threshold()
+            )
+        },
     )
 }
 
@@ -309,20 +352,20 @@ fn age_group(
     let birth = facts.birth_date?;
     let r = &rules.age_group;
     let age = age_on(birth, today);
-    let (name, range) = if age <= r.child_max {
-        ("child", format!("0-{}", r.child_max))
+    let name = if age <= r.child_max {
+        "child"
     } else if age <= r.teenager_max {
-        (
-            "teenager",
-            format!("{}-{}", r.child_max + 1, r.teenager_max),
-        )
+        "teenager"
     } else if age < r.senior_min {
-        (
-            "adult",
-            format!("{}-{}", r.teenager_max + 1, r.senior_min - 1),
-        )
+        "adult"
     } else {
-        ("senior", format!("{}+", r.senior_min))
+        "senior"
+    };
+    let range = || match name {
+        "child" => format!("0-{}", r.child_max),
+        "teenager" => format!("{}-{}", r.child_max + 1, r.teenager_max),
+        "adult" => format!("{}-{}", r.teenager_max + 1, r.senior_min - 1),
+        _ => format!("{}+", r.senior_min),
     };
     Some(label(
         x,
@@ -333,10 +376,10 @@ fn age_group(
             vec![
                 ("age", age.to_string()),
                 ("birthDate", birth.to_string()),
-                ("range", range.clone()),
+                ("range", range()),
             ]
         },
-        || format!("{age} years old (born {birth}), range {range}"),
+        || format!("{age} years old (born {birth}), range {}", range()),
     ))
 }
 
@@ -345,17 +388,27 @@ fn payment_type(facts: &Facts, x: bool) -> Option<PatientLabel> {
     Some(label(
         x,
         Dimension::PaymentType,
-        p,
+        payment_code(p),
         "profile",
         || vec![("field", "paymentType".into())],
         || "as recorded in the profile".into(),
     ))
 }
 
+/// The payment types' codes without a copy; anything else (an old value) as it is.
+fn payment_code(p: &str) -> Cow<'static, str> {
+    match p {
+        "self-pay" => Cow::Borrowed("self-pay"),
+        "public-insurance" => Cow::Borrowed("public-insurance"),
+        "commercial-insurance" => Cow::Borrowed("commercial-insurance"),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
 fn service_type(facts: &Facts, x: bool) -> Option<PatientLabel> {
     let latest = facts.visits.first()?;
     let n = facts.visits.len();
-    let name = if latest.visit_type == "specialist" {
+    let name = if latest.visit_type == VisitType::Specialist {
         "specialist"
     } else if n == 1 {
         "first"
@@ -370,14 +423,15 @@ fn service_type(facts: &Facts, x: bool) -> Option<PatientLabel> {
         || {
             vec![
                 ("date", latest.date.to_string()),
-                ("visitType", latest.visit_type.clone()),
+                ("visitType", latest.visit_type.code().to_string()),
                 ("visits", n.to_string()),
             ]
         },
         || {
             format!(
                 "latest visit {} ({}), {n} visit(s) in all",
-                latest.date, latest.visit_type
+                latest.date,
+                latest.visit_type.code()
             )
         },
     ))
@@ -391,32 +445,39 @@ fn satisfaction(
 ) -> Option<PatientLabel> {
     let r = &rules.satisfaction;
     let from = window_start(today, r.window_months);
-    let scores: Vec<u8> = facts
-        .visits
-        .iter()
-        .filter(|v| v.date >= from && v.date <= today)
-        .filter_map(|v| v.satisfaction)
-        .take(r.last_scores as usize)
-        .collect();
-    if scores.is_empty() {
+    let scores = || {
+        facts
+            .visits
+            .iter()
+            .filter(|v| v.date >= from && v.date <= today)
+            .filter_map(|v| v.satisfaction)
+            .take(r.last_scores as usize)
+    };
+    let (count, sum) = scores().fold((0u32, 0u32), |(n, t), s| (n + 1, t + u32::from(s)));
+    if count == 0 {
         return None;
     }
     // Tenths, as integers: 4.0 exactly is "high" with a threshold of 4.0, never 3.9999.
-    let sum: u32 = scores.iter().map(|&s| u32::from(s)).sum();
-    let tenths = (sum * 10 + scores.len() as u32 / 2) / scores.len() as u32;
-    let mean = format!("{}.{}", tenths / 10, tenths % 10);
-    let (name, threshold) = if tenths >= r.high_min_tenths {
-        ("high", format!("≥ {}", tenths_text(r.high_min_tenths)))
+    let tenths = (sum * 10 + count / 2) / count;
+    let name = if tenths >= r.high_min_tenths {
+        "high"
     } else if tenths >= r.medium_min_tenths {
-        ("medium", format!("≥ {}", tenths_text(r.medium_min_tenths)))
+        "medium"
     } else {
-        ("low", format!("< {}", tenths_text(r.medium_min_tenths)))
+        "low"
     };
-    let list = scores
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mean = || tenths_text(tenths);
+    let threshold = || match name {
+        "high" => format!("≥ {}", tenths_text(r.high_min_tenths)),
+        "medium" => format!("≥ {}", tenths_text(r.medium_min_tenths)),
+        _ => format!("< {}", tenths_text(r.medium_min_tenths)),
+    };
+    let list = || {
+        scores()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     Some(label(
         x,
         Dimension::Satisfaction,
@@ -424,12 +485,19 @@ fn satisfaction(
         "satisfactionMean",
         || {
             vec![
-                ("mean", mean.clone()),
-                ("scores", list.clone()),
-                ("threshold", threshold.clone()),
+                ("mean", mean()),
+                ("scores", list()),
+                ("threshold", threshold()),
             ]
         },
-        || format!("mean {mean} of the latest scores ({list}), threshold {threshold}"),
+        || {
+            format!(
+                "mean {} of the latest scores ({}), threshold {}",
+                mean(),
+                list(),
+                threshold()
+            )
+        },
     ))
 }
 
@@ -596,10 +664,12 @@ fn value_tier(
     } else {
         "low"
     };
-    let bands = format!(
-        "high-value from {}, mid from {}, regular from {}",
-        r.high_value_min, r.mid_min, r.regular_min
-    );
+    let bands = || {
+        format!(
+            "high-value from {}, mid from {}, regular from {}",
+            r.high_value_min, r.mid_min, r.regular_min
+        )
+    };
     label(
         x,
         Dimension::ValueTier,
@@ -622,9 +692,10 @@ fn value_tier(
         },
         || {
             format!(
-            "R{rs} F{fs} M{ms} = {total} (last visit {days} days ago, {visits} visits, {} in {} months; scored by quintile across the clinic); {bands}",
+            "R{rs} F{fs} M{ms} = {total} (last visit {days} days ago, {visits} visits, {} in {} months; scored by quintile across the clinic); {}",
             money(amount),
-            r.window_months
+            r.window_months,
+            bands()
         )
         },
     )
@@ -635,42 +706,18 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) ->
     let age = facts.birth_date.map(|b| age_on(b, today));
     let older = age.is_some_and(|a| a >= r.older_age);
     let chronic = facts.chronic.len() as u32;
-    let list = facts.chronic.join(", ");
-    let age_text = age.map_or("age unknown".to_string(), |a| format!("{a} years old"));
-    let (mut name, mut rule, mut why) = if chronic >= r.high_chronic_min {
-        (
-            "high",
-            "chronicMany",
-            format!(
-                "{chronic} chronic conditions ({list}), high from {}",
-                r.high_chronic_min
-            ),
-        )
+    let (mut name, base) = if chronic >= r.high_chronic_min {
+        ("high", "chronicMany")
     } else if older && chronic >= 1 {
-        (
-            "high",
-            "olderChronic",
-            format!("{age_text} with a chronic condition ({list})"),
-        )
+        ("high", "olderChronic")
     } else if chronic >= 1 {
-        (
-            "medium",
-            "chronicOne",
-            format!("a chronic condition ({list})"),
-        )
+        ("medium", "chronicOne")
     } else if older {
-        (
-            "medium",
-            "older",
-            format!("{age_text}, medium from {}", r.older_age),
-        )
+        ("medium", "older")
+    } else if age.is_some() {
+        ("low", "none")
     } else {
-        let rule = if age.is_some() {
-            "none"
-        } else {
-            "noneAgeUnknown"
-        };
-        ("low", rule, format!("no chronic condition, {age_text}"))
+        ("low", "noneAgeUnknown")
     };
     // A follow-up the doctor asked for and the patient missed (the latest visit set a
     // return-by date that has passed; any later visit would have cleared it) raises the
@@ -680,11 +727,30 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) ->
         .first()
         .and_then(|v| v.follow_up_by)
         .filter(|&by| by < today);
-    if let Some(by) = overdue {
+    let mut rule = base;
+    if overdue.is_some() {
         name = if name == "low" { "medium" } else { "high" };
         rule = "followUpOverdue";
-        why = format!("asked to return by {by}, not seen since; {why}");
     }
+    let list = || facts.chronic.join(", ");
+    let why = || {
+        let age_text = age.map_or("age unknown".to_string(), |a| format!("{a} years old"));
+        let why = match base {
+            "chronicMany" => format!(
+                "{chronic} chronic conditions ({}), high from {}",
+                list(),
+                r.high_chronic_min
+            ),
+            "olderChronic" => format!("{age_text} with a chronic condition ({})", list()),
+            "chronicOne" => format!("a chronic condition ({})", list()),
+            "older" => format!("{age_text}, medium from {}", r.older_age),
+            _ => format!("no chronic condition, {age_text}"),
+        };
+        match overdue {
+            Some(by) => format!("asked to return by {by}, not seen since; {why}"),
+            None => why,
+        }
+    };
     label(
         x,
         Dimension::RiskLevel,
@@ -693,7 +759,7 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) ->
         || {
             vec![
                 ("chronic", chronic.to_string()),
-                ("conditions", list.clone()),
+                ("conditions", list()),
                 ("age", age.map_or(String::new(), |a| a.to_string())),
                 ("olderAge", r.older_age.to_string()),
                 (
@@ -702,7 +768,7 @@ fn risk_level(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) ->
                 ),
             ]
         },
-        || why,
+        why,
     )
 }
 
@@ -712,7 +778,7 @@ fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) -> P
     if let Some(v) = facts
         .visits
         .iter()
-        .find(|v| v.visit_type == "emergency" && v.date > from && v.date <= today)
+        .find(|v| v.visit_type == VisitType::Emergency && v.date > from && v.date <= today)
     {
         return label(
             x,
@@ -735,33 +801,33 @@ fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) -> P
     }
     let chronic = facts.chronic.len() as u32;
     if !facts.grave_allergies.is_empty() || chronic >= r.severe_chronic_min {
-        let allergies = facts.grave_allergies.join(", ");
+        let allergies = || facts.grave_allergies.join(", ");
         return label(
             x,
             Dimension::Severity,
             "severe",
-            if allergies.is_empty() {
+            if facts.grave_allergies.is_empty() {
                 "severeChronic"
             } else {
                 "graveAllergy"
             },
             || {
                 vec![
-                    ("allergies", allergies.clone()),
+                    ("allergies", allergies()),
                     ("chronic", chronic.to_string()),
                     ("conditions", facts.chronic.join(", ")),
                     ("severeMin", r.severe_chronic_min.to_string()),
                 ]
             },
             || {
-                if allergies.is_empty() {
+                if facts.grave_allergies.is_empty() {
                     format!(
                         "{chronic} chronic conditions ({}), severe from {}",
                         facts.chronic.join(", "),
                         r.severe_chronic_min
                     )
                 } else {
-                    format!("life-threatening allergy: {allergies}")
+                    format!("life-threatening allergy: {}", allergies())
                 }
             },
         );
@@ -778,6 +844,42 @@ fn severity(facts: &Facts, rules: &SegmentRules, today: NaiveDate, x: bool) -> P
     )
 }
 
+fn membership_tier(facts: &Facts, x: bool) -> Option<PatientLabel> {
+    let m = facts.membership.as_ref()?;
+    Some(match (m.qualified_on, m.since) {
+        (Some(on), since) => label(
+            x,
+            Dimension::MembershipTier,
+            m.tier.clone(),
+            "tierQualified",
+            || {
+                vec![
+                    ("tier", m.tier.clone()),
+                    ("since", since.map_or(String::new(), |d| d.to_string())),
+                    ("qualifiedOn", on.to_string()),
+                    ("spend", money(m.spend_minor)),
+                    ("visits", m.visits.to_string()),
+                ]
+            },
+            || {
+                format!(
+                    "requalified on {on} from {} spent and {} visits in the 12 months before",
+                    money(m.spend_minor),
+                    m.visits
+                )
+            },
+        ),
+        (None, _) => label(
+            x,
+            Dimension::MembershipTier,
+            m.tier.clone(),
+            "tierBase",
+            || vec![("tier", m.tier.clone())],
+            || "everyone's base tier: not qualified for a higher one".into(),
+        ),
+    })
+}
+
 /// Promoter / passive / detractor from the latest recommendation score in the window.
 fn nps_role(
     facts: &Facts,
@@ -792,15 +894,17 @@ fn nps_role(
         .iter()
         .filter(|v| v.date >= from && v.date <= today)
         .find_map(|v| v.nps.map(|n| (v.date, n)))?;
-    let (name, band) = if u32::from(score) >= r.promoter_min {
-        ("promoter", format!("{}-10", r.promoter_min))
+    let name = if u32::from(score) >= r.promoter_min {
+        "promoter"
     } else if u32::from(score) >= r.passive_min {
-        (
-            "passive",
-            format!("{}-{}", r.passive_min, r.promoter_min - 1),
-        )
+        "passive"
     } else {
-        ("detractor", format!("0-{}", r.passive_min - 1))
+        "detractor"
+    };
+    let band = || match name {
+        "promoter" => format!("{}-10", r.promoter_min),
+        "passive" => format!("{}-{}", r.passive_min, r.promoter_min - 1),
+        _ => format!("0-{}", r.passive_min - 1),
     };
     Some(label(
         x,
@@ -811,9 +915,9 @@ fn nps_role(
             vec![
                 ("score", score.to_string()),
                 ("date", date.to_string()),
-                ("band", band.clone()),
+                ("band", band()),
             ]
         },
-        || format!("latest answer {score} on {date}; {name} is {band}"),
+        || format!("latest answer {score} on {date}; {name} is {}", band()),
     ))
 }

@@ -84,7 +84,7 @@ pub fn members_of(
 ) -> Result<Vec<Member>> {
     match segment {
         SegmentRef::Label { dimension, label } => {
-            if !dimension.labels().contains(&label.as_str()) {
+            if !dimension.is_label(label) {
                 return Err(ClinicError::validation(
                     "segment",
                     ValidationRule::UnknownValue,

@@ -6,6 +6,7 @@
 //! it is current after any write.
 
 pub mod custom;
+mod digest;
 pub mod dimensions;
 pub mod members;
 pub mod rules;
@@ -13,7 +14,8 @@ pub mod saved;
 pub mod tags;
 pub mod templates;
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rusqlite::Transaction;
@@ -24,11 +26,12 @@ use uuid::Uuid;
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result};
+use crate::visits::VisitType;
 
 pub use custom::{Rule, RuleReason, Subject};
 pub use dimensions::{
-    age_on, label_names, labels, rfm, window_start, ClinicContext, Dimension, Facts, PatientLabel,
-    VisitFact,
+    age_on, label_names, labels, rfm, window_start, ClinicContext, Dimension, Facts,
+    MembershipFact, PatientLabel, VisitFact,
 };
 pub use members::{members_of, ExportSegment, Member, ResolveSegment, SegmentRef};
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
@@ -41,16 +44,19 @@ pub use tags::{DeleteTag, ListTags, PatientTags, SaveTag, Tag, TagColour, TagPat
 pub use templates::{templates, SegmentTemplate};
 
 /// Every active patient's facts (or one patient's), by id, with their name. `detail` also
-/// loads what only clinic-defined rules look at: visit departments, diagnoses and
-/// treatments, sex, smoking, every condition and the tags.
+/// loads what only clinic-defined rules look at: sex, smoking, every condition, the tags
+/// and appointments; `visit_text` the visits' departments, diagnoses and treatments.
 pub(crate) fn load_facts(
     tx: &Transaction<'_>,
     only: Option<Uuid>,
     detail: bool,
+    visit_text: bool,
 ) -> Result<Vec<(Uuid, String, Facts)>> {
     let only = only.map(|id| id.to_string());
     let mut people: Vec<(Uuid, String, Facts)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    // The ids as stored (the digest is keyed by them).
+    let mut ids: Vec<String> = Vec::new();
     {
         let mut stmt = tx.prepare(
             "SELECT id, name, birth_date, payment_type, sex, smoking FROM patient
@@ -63,12 +69,13 @@ pub(crate) fn load_facts(
                 continue;
             };
             let birth: Option<String> = r.get(2)?;
-            index.insert(id, people.len());
+            index.insert(id.clone(), people.len());
+            ids.push(id);
             people.push((
                 uuid,
                 r.get(1)?,
                 Facts {
-                    birth_date: birth.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
+                    birth_date: birth.as_deref().and_then(iso_date),
                     payment_type: r.get(3)?,
                     sex: r.get(4)?,
                     smoking: r.get(5)?,
@@ -77,53 +84,8 @@ pub(crate) fn load_facts(
             ));
         }
     }
-    {
-        // Text columns cost a million strings on a large clinic: only when asked for.
-        let text = if detail {
-            "department, coalesce(diagnosis, ''), coalesce(treatment, '')"
-        } else {
-            "'', '', ''"
-        };
-        // In table order, not sorted by SQL (a million-row sort): each patient's few visits
-        // are put newest first below.
-        let mut stmt = tx.prepare(&format!(
-            "SELECT patient_id, substr(visited_at, 1, 10), visited_at_ms, visit_type, satisfaction,
-                    amount_minor, nps, {text}, follow_up_by
-             FROM visit WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)"
-        ))?;
-        let mut when: Vec<Vec<i64>> = vec![Vec::new(); people.len()];
-        let mut rows = stmt.query([&only])?;
-        while let Some(r) = rows.next()? {
-            let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) else {
-                continue;
-            };
-            let Some(date) = text_ref(r, 1)?.and_then(iso_date) else {
-                continue;
-            };
-            when[i].push(r.get(2)?);
-            people[i].2.visits.push(VisitFact {
-                date,
-                visit_type: r.get(3)?,
-                satisfaction: r.get::<_, Option<i64>>(4)?.map(|s| s as u8),
-                amount_minor: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-                nps: r.get::<_, Option<i64>>(6)?.map(|n| n as u8),
-                department: r.get(7)?,
-                diagnosis: r.get(8)?,
-                treatment: r.get(9)?,
-                follow_up_by: text_ref(r, 10)?.and_then(iso_date),
-            });
-        }
-        for (person, ms) in people.iter_mut().zip(when) {
-            let visits = &mut person.2.visits;
-            if ms.windows(2).all(|w| w[0] >= w[1]) {
-                continue;
-            }
-            let mut order: Vec<usize> = (0..visits.len()).collect();
-            order.sort_by_key(|&k| std::cmp::Reverse(ms[k]));
-            let mut taken: Vec<Option<VisitFact>> = visits.drain(..).map(Some).collect();
-            visits.extend(order.into_iter().filter_map(|k| taken[k].take()));
-        }
-    }
+    load_visits(tx, &mut people, &ids, &index, only.as_deref(), visit_text)?;
+    load_loyalty(tx, &mut people, &index, only.as_deref(), detail)?;
     {
         let mut stmt = tx.prepare(
             "SELECT referred_by, count(*) FROM patient
@@ -205,6 +167,208 @@ pub(crate) fn load_facts(
     Ok(people)
 }
 
+/// Membership tiers (when the clinic runs a loyalty programme: everyone is in the base
+/// tier unless requalified higher) and, with the detail, points balances.
+fn load_loyalty(
+    tx: &Transaction<'_>,
+    people: &mut [(Uuid, String, Facts)],
+    index: &HashMap<String, usize>,
+    only: Option<&str>,
+    detail: bool,
+) -> Result<()> {
+    let settings = crate::loyalty::settings(tx)?;
+    if settings.enabled {
+        let ladder = if settings.tiers.is_empty() {
+            crate::loyalty::tiers::default_tiers()
+        } else {
+            settings.tiers
+        };
+        let base = ladder.first().map(|t| t.name.clone()).unwrap_or_default();
+        for p in people.iter_mut() {
+            p.2.membership = Some(MembershipFact {
+                tier: base.clone(),
+                ..Default::default()
+            });
+        }
+        let mut stmt = tx.prepare(
+            "SELECT patient_id, tier, since, spend_minor, visits, qualified_on FROM membership
+             WHERE (?1 IS NULL OR patient_id = ?1)",
+        )?;
+        let mut rows = stmt.query([only])?;
+        while let Some(r) = rows.next()? {
+            let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) else {
+                continue;
+            };
+            people[i].2.membership = Some(MembershipFact {
+                tier: r.get(1)?,
+                since: text_ref(r, 2)?.and_then(iso_date),
+                spend_minor: r.get(3)?,
+                visits: r.get(4)?,
+                qualified_on: text_ref(r, 5)?.and_then(iso_date),
+            });
+        }
+    }
+    if detail {
+        let mut stmt = tx.prepare(
+            "SELECT patient_id, sum(points) FROM points_entry
+             WHERE (?1 IS NULL OR patient_id = ?1) GROUP BY patient_id",
+        )?;
+        let mut rows = stmt.query([only])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) {
+                people[i].2.points = r.get(1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Up to this many patients without a digest are read one by one through the visit index;
+/// more (a first run, a large import) and the whole visit table is read once.
+const FEW_STALE: usize = 2_000;
+
+/// Each patient's visits, newest first: from the digests, the stale ones rebuilt (and
+/// written back when this transaction may write; a reader that cannot simply goes on).
+fn load_visits(
+    tx: &Transaction<'_>,
+    people: &mut [(Uuid, String, Facts)],
+    ids: &[String],
+    index: &HashMap<String, usize>,
+    only: Option<&str>,
+    visit_text: bool,
+) -> Result<()> {
+    if visit_text {
+        return scan_visits(tx, people, index, only, None, true);
+    }
+    let mut fresh = vec![false; people.len()];
+    {
+        let mut stmt = tx.prepare(
+            "SELECT patient_id, visits FROM visit_digest WHERE (?1 IS NULL OR patient_id = ?1)",
+        )?;
+        let mut rows = stmt.query([only])?;
+        while let Some(r) = rows.next()? {
+            let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) else {
+                continue;
+            };
+            if let rusqlite::types::ValueRef::Blob(b) = r.get_ref(1)? {
+                if let Some(visits) = digest::decode(b) {
+                    people[i].2.visits = visits;
+                    fresh[i] = true;
+                }
+            }
+        }
+    }
+    let stale: Vec<usize> = (0..people.len()).filter(|&i| !fresh[i]).collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    if stale.len() > FEW_STALE {
+        scan_visits(tx, people, index, only, Some(&fresh), false)?;
+    } else {
+        let mut stmt = tx.prepare_cached(
+            "SELECT substr(visited_at, 1, 10), visit_type, satisfaction, amount_minor, nps,
+                    follow_up_by
+             FROM visit WHERE patient_id = ?1 AND archived_at IS NULL
+             ORDER BY visited_at_ms DESC, rowid",
+        )?;
+        for &i in &stale {
+            let mut rows = stmt.query([&ids[i]])?;
+            while let Some(r) = rows.next()? {
+                if let Some(v) = visit_fact(r, 0, None)? {
+                    people[i].2.visits.push(v);
+                }
+            }
+        }
+    }
+    // Best effort: a read-only or busy database keeps working from the visit table.
+    let _ = (|| -> rusqlite::Result<()> {
+        let mut put =
+            tx.prepare("INSERT OR REPLACE INTO visit_digest (patient_id, visits) VALUES (?1, ?2)")?;
+        for &i in &stale {
+            put.execute(rusqlite::params![
+                ids[i],
+                digest::encode(&people[i].2.visits)
+            ])?;
+        }
+        Ok(())
+    })();
+    Ok(())
+}
+
+/// One visit's facts from the columns starting at `at`: date, type, satisfaction, amount,
+/// NPS, follow-up date; then, when `text` is given, department, diagnosis, treatment.
+fn visit_fact(r: &rusqlite::Row<'_>, at: usize, text: Option<usize>) -> Result<Option<VisitFact>> {
+    let Some(date) = text_ref(r, at)?.and_then(iso_date) else {
+        return Ok(None);
+    };
+    let mut v = VisitFact {
+        date,
+        visit_type: text_ref(r, at + 1)?
+            .and_then(VisitType::parse)
+            .unwrap_or_default(),
+        satisfaction: r.get::<_, Option<i64>>(at + 2)?.map(|s| s as u8),
+        amount_minor: r.get::<_, Option<i64>>(at + 3)?.unwrap_or(0),
+        nps: r.get::<_, Option<i64>>(at + 4)?.map(|n| n as u8),
+        follow_up_by: text_ref(r, at + 5)?.and_then(iso_date),
+        ..Default::default()
+    };
+    if let Some(t) = text {
+        v.department = r.get::<_, Option<String>>(t)?.unwrap_or_default();
+        v.diagnosis = r.get::<_, Option<String>>(t + 1)?.unwrap_or_default();
+        v.treatment = r.get::<_, Option<String>>(t + 2)?.unwrap_or_default();
+    }
+    Ok(Some(v))
+}
+
+/// The visits of every patient not marked in `skip`, in one pass over the visit table (in
+/// table order, not sorted by SQL — a million-row sort): each patient's few visits are put
+/// newest first here.
+fn scan_visits(
+    tx: &Transaction<'_>,
+    people: &mut [(Uuid, String, Facts)],
+    index: &HashMap<String, usize>,
+    only: Option<&str>,
+    skip: Option<&[bool]>,
+    text: bool,
+) -> Result<()> {
+    // Text columns cost a million strings on a large clinic: only when asked for.
+    let columns = if text {
+        ", department, diagnosis, treatment"
+    } else {
+        ""
+    };
+    let mut stmt = tx.prepare(&format!(
+        "SELECT patient_id, visited_at_ms, substr(visited_at, 1, 10), visit_type, satisfaction,
+                amount_minor, nps, follow_up_by{columns}
+         FROM visit WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)"
+    ))?;
+    let mut when: Vec<Vec<i64>> = vec![Vec::new(); people.len()];
+    let mut rows = stmt.query([only])?;
+    while let Some(r) = rows.next()? {
+        let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) else {
+            continue;
+        };
+        if skip.is_some_and(|s| s[i]) {
+            continue;
+        }
+        if let Some(v) = visit_fact(r, 2, text.then_some(8))? {
+            when[i].push(r.get(1)?);
+            people[i].2.visits.push(v);
+        }
+    }
+    for (person, ms) in people.iter_mut().zip(when) {
+        let visits = &mut person.2.visits;
+        if ms.windows(2).all(|w| w[0] >= w[1]) {
+            continue;
+        }
+        let mut order: Vec<usize> = (0..visits.len()).collect();
+        order.sort_by_key(|&k| std::cmp::Reverse(ms[k]));
+        let mut taken: Vec<Option<VisitFact>> = visits.drain(..).map(Some).collect();
+        visits.extend(order.into_iter().filter_map(|k| taken[k].take()));
+    }
+    Ok(())
+}
+
 /// A text column borrowed from the row (no copy), `None` when NULL.
 fn text_ref<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>> {
     match row.get_ref(i)? {
@@ -227,54 +391,19 @@ fn iso_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
-/// The RFM cut points across the clinic, straight from the visits (no need to load every
-/// patient to explain one). Same definitions as `dimensions::rfm`: visits dated in the
-/// window up to today (their own calendar date), active patients only. One pass over the
-/// visit table, grouped here: SQL's GROUP BY walked the patient index and fetched each
-/// visit row at random (3.9 s on the benchmark clinic).
+/// The RFM cut points across the clinic (to score one patient against the rest): from
+/// every active patient's visit digest.
 pub fn clinic_context(
     tx: &Transaction<'_>,
     rules: &SegmentRules,
     today: NaiveDate,
 ) -> Result<ClinicContext> {
-    let from = window_start(today, rules.value_tier.window_months);
-    // Per active patient: (latest date in the window, visits, money).
-    let mut per: HashMap<String, (Option<NaiveDate>, i64, i64)> = HashMap::new();
-    {
-        let mut stmt = tx.prepare("SELECT id FROM patient WHERE archived_at IS NULL")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            per.insert(r.get(0)?, (None, 0, 0));
-        }
-    }
-    let mut stmt = tx.prepare(
-        "SELECT patient_id, substr(visited_at, 1, 10), coalesce(amount_minor, 0)
-         FROM visit WHERE archived_at IS NULL",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let Some(date) = text_ref(r, 1)?.and_then(iso_date) else {
-            continue;
-        };
-        if date < from || date > today {
-            continue;
-        }
-        let Some(entry) = text_ref(r, 0)?.and_then(|pid| per.get_mut(pid)) else {
-            continue;
-        };
-        entry.0 = entry.0.max(Some(date));
-        entry.1 += 1;
-        entry.2 += r.get::<_, i64>(2)?;
-    }
-    let (mut r, mut f, mut m) = (Vec::new(), Vec::new(), Vec::new());
-    for (last, visits, money) in per.into_values() {
-        if let Some(last) = last {
-            r.push((today - last).num_days());
-            f.push(visits);
-            m.push(money);
-        }
-    }
-    Ok(ClinicContext::from_values(r, f, m))
+    let people = load_facts(tx, None, false, false)?;
+    Ok(ClinicContext::from_facts(
+        people.iter().map(|p| &p.2),
+        rules,
+        today,
+    ))
 }
 
 fn today_or(today: Option<NaiveDate>) -> NaiveDate {
@@ -296,7 +425,7 @@ impl Operation for ExplainPatient {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientLabel>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
-        let people = load_facts(tx, Some(self.patient_id), false)?;
+        let people = load_facts(tx, Some(self.patient_id), false, false)?;
         let (_, _, facts) = people
             .first()
             .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
@@ -336,8 +465,9 @@ impl Operation for CountSegments {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<DimensionCounts>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
-        let mut counts: BTreeMap<(usize, String), u64> = BTreeMap::new();
-        let people = load_facts(tx, None, false)?;
+        // Per dimension, each label met and how often (a handful each: a list beats a map).
+        let mut counts: Vec<Vec<(Cow<'static, str>, u64)>> = vec![Vec::new(); Dimension::ALL.len()];
+        let people = load_facts(tx, None, false, false)?;
         // Every patient is loaded anyway: the cut points from their facts, not a second pass.
         let clinic = ClinicContext::from_facts(people.iter().map(|p| &p.2), &rules, today);
         for (_, _, facts) in &people {
@@ -346,23 +476,31 @@ impl Operation for CountSegments {
                 let name = mine
                     .iter()
                     .find(|l| l.dimension == *dimension)
-                    .map_or("unknown", |l| l.label.as_str());
-                *counts.entry((d, name.to_string())).or_default() += 1;
+                    .map_or(Cow::Borrowed("unknown"), |l| l.label.clone());
+                match counts[d].iter_mut().find(|(l, _)| *l == name) {
+                    Some((_, n)) => *n += 1,
+                    None => counts[d].push((name, 1)),
+                }
             }
         }
+        // Without a loyalty programme nobody has a tier: the dimension is left out.
+        let tiers = people.iter().any(|p| p.2.membership.is_some());
         Ok(Dimension::ALL
             .iter()
-            .enumerate()
-            .map(|(d, dimension)| DimensionCounts {
-                dimension: *dimension,
-                counts: counts
-                    .iter()
-                    .filter(|((i, _), _)| *i == d)
-                    .map(|((_, label), n)| LabelCount {
-                        label: label.clone(),
-                        count: *n,
-                    })
-                    .collect(),
+            .zip(counts)
+            .filter(|(d, _)| tiers || **d != Dimension::MembershipTier)
+            .map(|(dimension, mut met)| {
+                met.sort();
+                DimensionCounts {
+                    dimension: *dimension,
+                    counts: met
+                        .into_iter()
+                        .map(|(label, count)| LabelCount {
+                            label: label.into_owned(),
+                            count,
+                        })
+                        .collect(),
+                }
             })
             .collect())
     }
@@ -393,7 +531,7 @@ impl Operation for SegmentMembers {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<SegmentMember>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
-        let people = load_facts(tx, None, false)?;
+        let people = load_facts(tx, None, false, false)?;
         let clinic = ClinicContext::from_facts(people.iter().map(|p| &p.2), &rules, today);
         let mut out: Vec<SegmentMember> = people
             .into_iter()

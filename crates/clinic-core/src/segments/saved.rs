@@ -62,7 +62,8 @@ fn evaluate_all(
     let thresholds = rules::load(tx)?;
     let need_labels = rules_to_run.iter().any(|r| r.uses_labels());
     let detail = rules_to_run.iter().any(|r| r.uses_detail());
-    let mut people = load_facts(tx, None, detail)?;
+    let text = rules_to_run.iter().any(|r| r.uses_visit_text());
+    let mut people = load_facts(tx, None, detail, text)?;
     let clinic = if need_labels {
         ClinicContext::from_facts(people.iter().map(|p| &p.2), &thresholds, today)
     } else {
@@ -373,7 +374,8 @@ impl Operation for PatientSavedSegments {
         let today = today_or(self.today);
         let thresholds = rules::load(tx)?;
         let detail = all.iter().any(|s| s.rule.uses_detail());
-        let people = load_facts(tx, Some(self.patient_id), detail)?;
+        let text = all.iter().any(|s| s.rule.uses_visit_text());
+        let people = load_facts(tx, Some(self.patient_id), detail, text)?;
         let (_, _, facts) = people
             .first()
             .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
