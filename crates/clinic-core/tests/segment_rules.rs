@@ -10,6 +10,7 @@ use clinic_core::segments::{
     templates, DeleteSegment, DeleteTag, EvaluateRule, Facts, ListSavedSegments,
     ListSegmentTemplates, ListTags, PatientSavedSegments, PatientTags, Rule, RuleResult,
     SaveSegment, SaveTag, SavedSegmentMembers, Subject, TagColour, TagPatients, VisitFact,
+    VisitText,
 };
 use clinic_core::visits::VisitType;
 use clinic_core::visits::{AddVisit, VisitInput};
@@ -291,7 +292,10 @@ fn facts_with(visits: &[(&str, &str)]) -> Facts {
             .map(|(date, treatment)| VisitFact {
                 date: d(date),
                 visit_type: VisitType::Return,
-                treatment: treatment.to_string(),
+                text: Some(Box::new(VisitText {
+                    treatment: treatment.to_string(),
+                    ..Default::default()
+                })),
                 ..Default::default()
             })
             .collect(),

@@ -362,7 +362,18 @@ impl Rule {
     /// every item's, for a failing one the failing items'; for OR the reverse; NOT passes
     /// its item's on.
     pub fn evaluate(&self, s: &Subject<'_>) -> (bool, Vec<RuleReason>) {
+        self.decide(s, true)
+    }
+
+    /// Whether the patient matches, without the reasons (counting a whole clinic).
+    pub fn matches(&self, s: &Subject<'_>) -> bool {
+        self.decide(s, false).0
+    }
+
+    fn decide(&self, s: &Subject<'_>, explain: bool) -> (bool, Vec<RuleReason>) {
         match self {
+            Rule::All { items } if !explain => (items.iter().all(|i| i.matches(s)), Vec::new()),
+            Rule::Any { items } if !explain => (items.iter().any(|i| i.matches(s)), Vec::new()),
             Rule::All { items } | Rule::Any { items } => {
                 let want_all = matches!(self, Rule::All { .. });
                 let results: Vec<(bool, Vec<RuleReason>)> =
@@ -381,7 +392,7 @@ impl Rule {
                 (matched, reasons)
             }
             Rule::Not { item } => {
-                let (m, reasons) = item.evaluate(s);
+                let (m, reasons) = item.decide(s, explain);
                 let reasons = reasons
                     .into_iter()
                     .map(|r| RuleReason {
@@ -391,23 +402,33 @@ impl Rule {
                     .collect();
                 (!m, reasons)
             }
-            leaf => leaf.evaluate_leaf(s),
+            leaf => leaf.evaluate_leaf(s, explain),
         }
     }
 
-    fn evaluate_leaf(&self, s: &Subject<'_>) -> (bool, Vec<RuleReason>) {
+    fn evaluate_leaf(&self, s: &Subject<'_>, explain: bool) -> (bool, Vec<RuleReason>) {
         let f = s.facts;
         let today = s.today;
+        // The facts and sentence only when asked for: deciding 100k patients needs neither.
+        macro_rules! why {
+            ($matched:expr, $kind:expr, $facts:expr, $text:expr $(,)?) => {
+                if explain {
+                    ($matched, $kind, $facts, $text)
+                } else {
+                    ($matched, $kind, Vec::new(), String::new())
+                }
+            };
+        }
         let (matched, kind, facts, text): (bool, &str, Vec<(&str, String)>, String) = match self {
             Rule::Label { dimension, label } => {
                 let mine = s.labels.iter().find(|l| l.dimension == *dimension);
-                let got = mine.map_or("unknown", |l| &*l.label).to_string();
-                (
-                    got == *label,
+                let got: &str = mine.map_or("unknown", |l| &*l.label);
+                why!(
+                    got == label.as_str(),
                     "label",
                     vec![
                         ("dimension", dimension.code().into()),
-                        ("label", got.clone()),
+                        ("label", got.to_string()),
                     ],
                     mine.map_or(format!("{}: unknown", dimension.code()), |l| l.text.clone()),
                 )
@@ -417,7 +438,7 @@ impl Rule {
                     .tags
                     .iter()
                     .any(|t| t.to_lowercase() == name.to_lowercase());
-                (
+                why!(
                     has,
                     "tag",
                     vec![("name", name.clone()), ("has", has.to_string())],
@@ -425,10 +446,10 @@ impl Rule {
                 )
             }
             Rule::Age { min, max } => match f.birth_date {
-                None => (false, "age", vec![], "age unknown".into()),
+                None => why!(false, "age", vec![], "age unknown".into()),
                 Some(b) => {
                     let age = age_on(b, today);
-                    (
+                    why!(
                         within(age, *min, *max),
                         "age",
                         vec![("age", age.to_string())],
@@ -438,7 +459,7 @@ impl Rule {
             },
             Rule::Sex { sex } => {
                 let got = f.sex.clone().unwrap_or_default();
-                (
+                why!(
                     got == *sex,
                     "sex",
                     vec![("sex", got.clone())],
@@ -447,7 +468,7 @@ impl Rule {
             }
             Rule::Smoking { status } => {
                 let got = f.smoking.clone().unwrap_or_default();
-                (
+                why!(
                     got == *status,
                     "smoking",
                     vec![("status", got.clone())],
@@ -461,7 +482,7 @@ impl Rule {
                     .filter(|c| terms.is_empty() || contains_any(c, terms))
                     .collect();
                 let list = join(&hits);
-                (
+                why!(
                     !hits.is_empty(),
                     "chronic",
                     vec![("conditions", list.clone())],
@@ -473,7 +494,7 @@ impl Rule {
                 )
             }
             Rule::DaysSinceLastVisit { min, max } => match f.visits.first() {
-                None => (
+                None => why!(
                     max.is_none(),
                     "daysSinceLastVisit",
                     vec![],
@@ -481,7 +502,7 @@ impl Rule {
                 ),
                 Some(v) => {
                     let days = (today - v.date).num_days().max(0) as u32;
-                    (
+                    why!(
                         within(days, *min, *max),
                         "daysSinceLastVisit",
                         vec![("days", days.to_string()), ("date", v.date.to_string())],
@@ -490,8 +511,8 @@ impl Rule {
                 }
             },
             Rule::LastVisit { after, before } => match f.visits.first() {
-                None => (false, "lastVisit", vec![], "no visit yet".into()),
-                Some(v) => (
+                None => why!(false, "lastVisit", vec![], "no visit yet".into()),
+                Some(v) => why!(
                     after.is_none_or(|a| v.date >= a) && before.is_none_or(|b| v.date <= b),
                     "lastVisit",
                     vec![("date", v.date.to_string())],
@@ -500,7 +521,7 @@ impl Rule {
             },
             Rule::Visits { months, min, max } => {
                 let n = in_window(&f.visits, *months, today).count() as u32;
-                (
+                why!(
                     within(n, *min, *max),
                     "visits",
                     vec![("visits", n.to_string()), ("months", months_text(*months))],
@@ -512,7 +533,7 @@ impl Rule {
                     .map(|v| v.amount_minor)
                     .sum();
                 let spent = Decimal::new(minor, 2);
-                (
+                why!(
                     min.is_none_or(|m| spent >= m) && max.is_none_or(|m| spent <= m),
                     "spent",
                     vec![
@@ -524,34 +545,34 @@ impl Rule {
             }
             Rule::Department { name, months } => {
                 let hit = in_window(&f.visits, *months, today)
-                    .find(|v| v.department.to_lowercase() == name.trim().to_lowercase());
+                    .find(|v| v.department().to_lowercase() == name.trim().to_lowercase());
                 visit_reason("department", hit, *months, name.clone(), |v| {
-                    v.department.clone()
+                    v.department().to_string()
                 })
             }
             Rule::Diagnosis { terms, months } => {
                 let hit = in_window(&f.visits, *months, today)
-                    .find(|v| contains_any(&v.diagnosis, terms));
+                    .find(|v| contains_any(v.diagnosis(), terms));
                 visit_reason("diagnosis", hit, *months, terms.join(" / "), |v| {
-                    v.diagnosis.clone()
+                    v.diagnosis().to_string()
                 })
             }
             Rule::Treatment { terms, months } => {
                 let hit = in_window(&f.visits, *months, today)
-                    .find(|v| contains_any(&v.treatment, terms));
+                    .find(|v| contains_any(v.treatment(), terms));
                 visit_reason("treatment", hit, *months, terms.join(" / "), |v| {
-                    v.treatment.clone()
+                    v.treatment().to_string()
                 })
             }
             Rule::Nps { months, min, max } => {
                 match in_window(&f.visits, *months, today).find_map(|v| v.nps.map(|n| (v, n))) {
-                    None => (
+                    None => why!(
                         false,
                         "nps",
                         vec![("months", months_text(*months))],
                         format!("no recommendation answer {}", window_text(*months)),
                     ),
-                    Some((v, n)) => (
+                    Some((v, n)) => why!(
                         within(u32::from(n), *min, *max),
                         "nps",
                         vec![("score", n.to_string()), ("date", v.date.to_string())],
@@ -559,18 +580,18 @@ impl Rule {
                     ),
                 }
             }
-            Rule::Referrals { min } => (
+            Rule::Referrals { min } => why!(
                 f.referrals >= *min,
                 "referrals",
                 vec![("referrals", f.referrals.to_string())],
                 format!("{} patient(s) referred", f.referrals),
             ),
             Rule::BirthdayWithin { days } => match f.birth_date {
-                None => (false, "birthday", vec![], "birth date unknown".into()),
+                None => why!(false, "birthday", vec![], "birth date unknown".into()),
                 Some(b) => {
                     let next = next_birthday(b, today);
                     let until = (next - today).num_days();
-                    (
+                    why!(
                         until <= i64::from(*days),
                         "birthday",
                         vec![("date", next.to_string()), ("days", until.to_string())],
@@ -586,16 +607,16 @@ impl Rule {
                     .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                     .find(|d| *d >= today)
                 {
-                    Some(next) => (
+                    Some(next) => why!(
                         next <= until,
                         "appointment",
                         vec![("date", next.to_string())],
                         format!("next appointment {next}"),
                     ),
-                    None => (false, "appointment", vec![], "no appointment booked".into()),
+                    None => why!(false, "appointment", vec![], "no appointment booked".into()),
                 }
             }
-            Rule::Points { min, max } => (
+            Rule::Points { min, max } => why!(
                 min.is_none_or(|m| f.points >= i64::from(m))
                     && max.is_none_or(|m| f.points <= i64::from(m)),
                 "points",
@@ -612,7 +633,7 @@ impl Rule {
                             .is_ok_and(|d| d >= from && d <= today)
                     })
                     .collect();
-                (
+                why!(
                     missed.len() as u32 >= *min,
                     "noShows",
                     vec![
@@ -634,6 +655,9 @@ impl Rule {
                 unreachable!("groups are evaluated by `evaluate`")
             }
         };
+        if !explain {
+            return (matched, Vec::new());
+        }
         (
             matched,
             vec![RuleReason {

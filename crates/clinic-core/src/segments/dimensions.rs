@@ -110,12 +110,31 @@ pub struct VisitFact {
     pub nps: Option<u8>,
     /// Amount in minor units (fen, cents).
     pub amount_minor: i64,
-    /// Loaded only for clinic-defined rules that look at them (empty otherwise).
+    /// "Come back by" this date (the doctor's follow-up).
+    pub follow_up_by: Option<NaiveDate>,
+    /// Loaded only for clinic-defined rules that look at it; boxed so that a million
+    /// visits without it stay small in memory.
+    pub text: Option<Box<VisitText>>,
+}
+
+/// A visit's free text, as rules about departments, diagnoses and treatments read it.
+#[derive(Debug, Clone, Default)]
+pub struct VisitText {
     pub department: String,
     pub diagnosis: String,
     pub treatment: String,
-    /// "Come back by" this date (the doctor's follow-up).
-    pub follow_up_by: Option<NaiveDate>,
+}
+
+impl VisitFact {
+    pub fn department(&self) -> &str {
+        self.text.as_deref().map_or("", |t| &t.department)
+    }
+    pub fn diagnosis(&self) -> &str {
+        self.text.as_deref().map_or("", |t| &t.diagnosis)
+    }
+    pub fn treatment(&self) -> &str {
+        self.text.as_deref().map_or("", |t| &t.treatment)
+    }
 }
 
 /// What a label needs from the whole clinic: every recency (days since the last visit),

@@ -9,12 +9,12 @@ pub mod custom;
 mod digest;
 pub mod dimensions;
 pub mod members;
+mod memo;
 pub mod rules;
 pub mod saved;
 pub mod tags;
 pub mod templates;
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -31,7 +31,7 @@ use crate::visits::VisitType;
 pub use custom::{Rule, RuleReason, Subject};
 pub use dimensions::{
     age_on, label_names, labels, rfm, window_start, ClinicContext, Dimension, Facts,
-    MembershipFact, PatientLabel, VisitFact,
+    MembershipFact, PatientLabel, VisitFact, VisitText,
 };
 pub use members::{members_of, ExportSegment, Member, ResolveSegment, SegmentRef};
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
@@ -313,9 +313,11 @@ fn visit_fact(r: &rusqlite::Row<'_>, at: usize, text: Option<usize>) -> Result<O
         ..Default::default()
     };
     if let Some(t) = text {
-        v.department = r.get::<_, Option<String>>(t)?.unwrap_or_default();
-        v.diagnosis = r.get::<_, Option<String>>(t + 1)?.unwrap_or_default();
-        v.treatment = r.get::<_, Option<String>>(t + 2)?.unwrap_or_default();
+        v.text = Some(Box::new(VisitText {
+            department: r.get::<_, Option<String>>(t)?.unwrap_or_default(),
+            diagnosis: r.get::<_, Option<String>>(t + 1)?.unwrap_or_default(),
+            treatment: r.get::<_, Option<String>>(t + 2)?.unwrap_or_default(),
+        }));
     }
     Ok(Some(v))
 }
@@ -391,19 +393,13 @@ fn iso_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
-/// The RFM cut points across the clinic (to score one patient against the rest): from
-/// every active patient's visit digest.
+/// The RFM cut points across the clinic (to score one patient against the rest).
 pub fn clinic_context(
     tx: &Transaction<'_>,
     rules: &SegmentRules,
     today: NaiveDate,
 ) -> Result<ClinicContext> {
-    let people = load_facts(tx, None, false, false)?;
-    Ok(ClinicContext::from_facts(
-        people.iter().map(|p| &p.2),
-        rules,
-        today,
-    ))
+    Ok(memo::classified(tx, rules, today)?.clinic.clone())
 }
 
 fn today_or(today: Option<NaiveDate>) -> NaiveDate {
@@ -425,12 +421,12 @@ impl Operation for ExplainPatient {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientLabel>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
-        let people = load_facts(tx, Some(self.patient_id), false, false)?;
-        let (_, _, facts) = people
-            .first()
+        let all = memo::classified(tx, &rules, today)?;
+        let &i = all
+            .position
+            .get(&self.patient_id)
             .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
-        let clinic = clinic_context(tx, &rules, today)?;
-        Ok(labels(facts, &rules, today, &clinic))
+        Ok(labels(&all.people[i].2, &rules, today, &all.clinic))
     }
 }
 
@@ -465,42 +461,22 @@ impl Operation for CountSegments {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<DimensionCounts>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
-        // Per dimension, each label met and how often (a handful each: a list beats a map).
-        let mut counts: Vec<Vec<(Cow<'static, str>, u64)>> = vec![Vec::new(); Dimension::ALL.len()];
-        let people = load_facts(tx, None, false, false)?;
-        // Every patient is loaded anyway: the cut points from their facts, not a second pass.
-        let clinic = ClinicContext::from_facts(people.iter().map(|p| &p.2), &rules, today);
-        for (_, _, facts) in &people {
-            let mine = label_names(facts, &rules, today, &clinic);
-            for (d, dimension) in Dimension::ALL.iter().enumerate() {
-                let name = mine
-                    .iter()
-                    .find(|l| l.dimension == *dimension)
-                    .map_or(Cow::Borrowed("unknown"), |l| l.label.clone());
-                match counts[d].iter_mut().find(|(l, _)| *l == name) {
-                    Some((_, n)) => *n += 1,
-                    None => counts[d].push((name, 1)),
-                }
-            }
-        }
+        let all = memo::classified(tx, &rules, today)?;
         // Without a loyalty programme nobody has a tier: the dimension is left out.
-        let tiers = people.iter().any(|p| p.2.membership.is_some());
-        Ok(Dimension::ALL
-            .iter()
-            .zip(counts)
-            .filter(|(d, _)| tiers || **d != Dimension::MembershipTier)
-            .map(|(dimension, mut met)| {
-                met.sort();
-                DimensionCounts {
-                    dimension: *dimension,
-                    counts: met
-                        .into_iter()
-                        .map(|(label, count)| LabelCount {
-                            label: label.into_owned(),
-                            count,
-                        })
-                        .collect(),
-                }
+        let tiers = all.people.iter().any(|p| p.2.membership.is_some());
+        Ok(all
+            .counts()
+            .into_iter()
+            .filter(|(d, _)| tiers || *d != Dimension::MembershipTier)
+            .map(|(dimension, met)| DimensionCounts {
+                dimension,
+                counts: met
+                    .into_iter()
+                    .map(|(label, count)| LabelCount {
+                        label: label.into_owned(),
+                        count,
+                    })
+                    .collect(),
             })
             .collect())
     }
@@ -531,24 +507,23 @@ impl Operation for SegmentMembers {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<SegmentMember>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
-        let people = load_facts(tx, None, false, false)?;
-        let clinic = ClinicContext::from_facts(people.iter().map(|p| &p.2), &rules, today);
-        let mut out: Vec<SegmentMember> = people
-            .into_iter()
-            .filter_map(|(id, name, facts)| {
-                let wanted =
-                    |l: &PatientLabel| l.dimension == self.dimension && l.label == self.label;
-                // Names first; the reason is only worked out for the members.
-                if !label_names(&facts, &rules, today, &clinic)
-                    .iter()
-                    .any(wanted)
-                {
-                    return None;
-                }
-                labels(&facts, &rules, today, &clinic)
+        let all = memo::classified(tx, &rules, today)?;
+        let wanted = |l: &PatientLabel| l.dimension == self.dimension && l.label == self.label;
+        // Names first; the reason is only worked out for the members.
+        let mut out: Vec<SegmentMember> = all
+            .people
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| all.has(*i, self.dimension, &self.label))
+            .filter_map(|(_, (id, name, facts))| {
+                labels(facts, &rules, today, &all.clinic)
                     .into_iter()
                     .find(wanted)
-                    .map(|why| SegmentMember { id, name, why })
+                    .map(|why| SegmentMember {
+                        id: *id,
+                        name: name.clone(),
+                        why,
+                    })
             })
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));

@@ -8,9 +8,10 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use super::custom::{Rule, RuleReason, Subject};
-use super::dimensions::{label_names, labels, ClinicContext};
+use super::dimensions::{label_names, labels, ClinicContext, Facts, PatientLabel};
+use super::rules::SegmentRules;
 use super::templates::{templates, SegmentTemplate};
-use super::{clinic_context, load_facts, rules, tags, today_or};
+use super::{load_facts, memo, rules, tags, today_or};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
@@ -60,64 +61,99 @@ fn evaluate_all(
     limit: Option<usize>,
 ) -> Result<Vec<RuleResult>> {
     let thresholds = rules::load(tx)?;
-    let need_labels = rules_to_run.iter().any(|r| r.uses_labels());
-    let detail = rules_to_run.iter().any(|r| r.uses_detail());
-    let text = rules_to_run.iter().any(|r| r.uses_visit_text());
-    let mut people = load_facts(tx, None, detail, text)?;
-    let clinic = if need_labels {
+    let run = Run {
+        rules_to_run,
+        thresholds: &thresholds,
+        today,
+        limit,
+    };
+    if !rules_to_run.iter().any(|r| r.uses_visit_text()) {
+        let all = memo::classified(tx, &thresholds, today)?;
+        return Ok(run.over(&all.people, Some(&all), &all.clinic));
+    }
+    // Words in the visits' text: every visit row is read (the text is not kept in memory).
+    let mut people = load_facts(tx, None, true, true)?;
+    people.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let clinic = if rules_to_run.iter().any(|r| r.uses_labels()) {
         ClinicContext::from_facts(people.iter().map(|p| &p.2), &thresholds, today)
     } else {
         Default::default()
     };
-    people.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    let mut out: Vec<RuleResult> = rules_to_run
-        .iter()
-        .map(|_| RuleResult {
-            count: 0,
-            members: Vec::new(),
-        })
-        .collect();
-    for (id, name, facts) in &people {
-        // Label names decide; their sentences are only made for a member who is listed.
-        let names = if need_labels {
-            label_names(facts, &thresholds, today, &clinic)
-        } else {
-            Vec::new()
-        };
-        let mut explained: Option<Vec<super::PatientLabel>> = None;
-        for (rule, result) in rules_to_run.iter().zip(out.iter_mut()) {
-            let subject = Subject {
-                facts,
-                labels: &names,
-                today,
-            };
-            let (matched, mut why) = rule.evaluate(&subject);
-            if !matched {
-                continue;
+    Ok(run.over(&people, None, &clinic))
+}
+
+struct Run<'a> {
+    rules_to_run: &'a [&'a Rule],
+    thresholds: &'a SegmentRules,
+    today: NaiveDate,
+    limit: Option<usize>,
+}
+
+impl Run<'_> {
+    /// Every rule over `people` (by name); `known` has their label names when already
+    /// worked out.
+    fn over(
+        &self,
+        people: &[(Uuid, String, Facts)],
+        known: Option<&memo::Classified>,
+        clinic: &ClinicContext,
+    ) -> Vec<RuleResult> {
+        let (thresholds, today) = (self.thresholds, self.today);
+        let need_labels = self.rules_to_run.iter().any(|r| r.uses_labels());
+        let mut out: Vec<RuleResult> = self
+            .rules_to_run
+            .iter()
+            .map(|_| RuleResult {
+                count: 0,
+                members: Vec::new(),
+            })
+            .collect();
+        let mut mine: Vec<PatientLabel> = Vec::new();
+        for (i, (id, name, facts)) in people.iter().enumerate() {
+            // Label names decide; their sentences are only made for a member who is listed.
+            if need_labels {
+                match known {
+                    Some(k) => k.label_names_into(i, &mut mine),
+                    None => mine = label_names(facts, thresholds, today, clinic),
+                }
             }
-            result.count += 1;
-            if limit.is_some_and(|l| result.members.len() >= l) {
-                continue;
-            }
-            if rule.uses_labels() {
-                let full =
-                    explained.get_or_insert_with(|| labels(facts, &thresholds, today, &clinic));
-                why = rule
-                    .evaluate(&Subject {
+            let mine: &[PatientLabel] = &mine;
+            let mut explained: Option<Vec<PatientLabel>> = None;
+            for (rule, result) in self.rules_to_run.iter().zip(out.iter_mut()) {
+                let subject = Subject {
+                    facts,
+                    labels: mine,
+                    today,
+                };
+                if !rule.matches(&subject) {
+                    continue;
+                }
+                result.count += 1;
+                if self.limit.is_some_and(|l| result.members.len() >= l) {
+                    continue;
+                }
+                // A listed member's reasons, with the labels' own sentences.
+                let why = if rule.uses_labels() {
+                    let full =
+                        explained.get_or_insert_with(|| labels(facts, thresholds, today, clinic));
+                    rule.evaluate(&Subject {
                         facts,
                         labels: full,
                         today,
                     })
-                    .1;
+                    .1
+                } else {
+                    rule.evaluate(&subject).1
+                };
+                result.members.push(RuleMember {
+                    id: *id,
+                    name: name.clone(),
+                    why,
+                });
             }
-            result.members.push(RuleMember {
-                id: *id,
-                name: name.clone(),
-                why,
-            });
         }
+        out
     }
-    Ok(out)
 }
 
 /// A rule checked against the clinic's tags too.
@@ -373,19 +409,19 @@ impl Operation for PatientSavedSegments {
         }
         let today = today_or(self.today);
         let thresholds = rules::load(tx)?;
-        let detail = all.iter().any(|s| s.rule.uses_detail());
-        let text = all.iter().any(|s| s.rule.uses_visit_text());
-        let people = load_facts(tx, Some(self.patient_id), detail, text)?;
-        let (_, _, facts) = people
-            .first()
-            .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
+        let clinic = memo::classified(tx, &thresholds, today)?;
+        let missing = || ClinicError::not_found("patient", &self.patient_id.to_string());
+        let &at = clinic.position.get(&self.patient_id).ok_or_else(missing)?;
+        // The visits' text is not kept in memory: read for this one patient when needed.
+        let with_text;
+        let facts = if all.iter().any(|s| s.rule.uses_visit_text()) {
+            with_text = load_facts(tx, Some(self.patient_id), true, true)?;
+            &with_text.first().ok_or_else(missing)?.2
+        } else {
+            &clinic.people[at].2
+        };
         let mine = if all.iter().any(|s| s.rule.uses_labels()) {
-            labels(
-                facts,
-                &thresholds,
-                today,
-                &clinic_context(tx, &thresholds, today)?,
-            )
+            labels(facts, &thresholds, today, &clinic.clinic)
         } else {
             Vec::new()
         };
