@@ -681,3 +681,110 @@ fn recall_postcards_for_patients_who_prefer_post() {
         .unwrap_err();
     assert_eq!(again.rule, Some(clinic_core::ValidationRule::Required));
 }
+
+#[test]
+fn a_recall_aimed_at_a_segment_reaches_its_members_once_a_stretch() {
+    use clinic_core::reminders::rules::{RecallRule, Words};
+    use clinic_core::segments::{Rule, SaveSegment, SaveTag, TagColour, TagPatients};
+    let (_t, c) = setup();
+    let member = patient(&c, "王会员", true, "sms");
+    let booked = patient(&c, "李已约", true, "sms");
+    let unwilling = patient(&c, "赵拒绝", false, "sms");
+    let outsider = patient(&c, "陈路人", true, "sms");
+    let tag = c
+        .execute(
+            &owner(),
+            SaveTag {
+                id: None,
+                name: "VIP".into(),
+                colour: TagColour::Gold,
+            },
+        )
+        .unwrap();
+    c.execute(
+        &owner(),
+        TagPatients {
+            tag_id: tag.id,
+            patients: vec![member, booked, unwilling],
+            remove: false,
+        },
+    )
+    .unwrap();
+    c.execute(
+        &owner(),
+        SaveSegment {
+            id: None,
+            name: "VIP名单".into(),
+            description: None,
+            rule: Rule::Tag { name: "VIP".into() },
+            template: None,
+        },
+    )
+    .unwrap();
+    book(&c, booked, "2026-12-21 10:00", "2026-11-20");
+    let mut rules = c.execute(&owner(), GetReminderRules).unwrap();
+    let checkup = RecallRule {
+        key: "vip-checkup".into(),
+        name: Words::new("会员体检", "會員體檢", "Members' check-up"),
+        keywords: vec![],
+        months: 6,
+        max_age: None,
+        message: Words::new(
+            "会员年度检查可以预约了。",
+            "會員年度檢查可以預約了。",
+            "your members' check-up is due.",
+        ),
+        segment: Some("VIP名单".into()),
+    };
+    rules.recalls.push(checkup.clone());
+    c.execute(&owner(), SetReminderRules(rules.clone()))
+        .unwrap();
+
+    let w = list(&c, "2026-11-30");
+    assert_eq!(kinds(&w, member), vec![(ReminderKind::Recall, 1)]);
+    let contact = w.contacts.iter().find(|x| x.patient_id == member).unwrap();
+    assert!(
+        contact.message.contains("会员年度检查"),
+        "{}",
+        contact.message
+    );
+    // Booked already (only the booking's own reminders); no consent; not in the segment.
+    for p in [booked, unwilling, outsider] {
+        assert!(!kinds(&w, p).iter().any(|k| k.0 == ReminderKind::Recall));
+    }
+    // Opening the list again writes nothing twice; once reached, not again for six
+    // months, then again while still a member.
+    assert_eq!(kinds(&list(&c, "2026-11-30"), member).len(), 1);
+    log(&c, &w, member, "reached", "2026-11-30");
+    assert!(kinds(&list(&c, "2026-12-01"), member).is_empty());
+    assert!(kinds(&list(&c, "2027-05-28"), member).is_empty());
+    assert_eq!(
+        kinds(&list(&c, "2027-05-31"), member),
+        vec![(ReminderKind::Recall, 1)]
+    );
+    // Out of the segment: the open reminder is no longer due.
+    c.execute(
+        &owner(),
+        TagPatients {
+            tag_id: tag.id,
+            patients: vec![member],
+            remove: true,
+        },
+    )
+    .unwrap();
+    assert!(kinds(&list(&c, "2027-06-01"), member).is_empty());
+
+    // A rule needs words or a segment; a deleted segment selects nobody and the list
+    // still opens.
+    let mut neither = rules.clone();
+    neither.recalls.last_mut().unwrap().segment = Some("  ".into());
+    let e = c.execute(&owner(), SetReminderRules(neither)).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("recalls"));
+    let mut gone = rules;
+    gone.recalls.last_mut().unwrap().segment = Some("已删除的分群".into());
+    c.execute(&owner(), SetReminderRules(gone)).unwrap();
+    assert!(list(&c, "2027-06-02")
+        .contacts
+        .iter()
+        .all(|x| x.patient_id != member));
+}

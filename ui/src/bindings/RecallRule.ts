@@ -12,4 +12,9 @@ keywords: Array<string>, months: number,
 /**
  * Only patients up to this age (children's fluoride).
  */
-maxAge: number | null, message: Words, };
+maxAge: number | null, message: Words, 
+/**
+ * Also every member of this segment (a saved segment's name, or `dimension:label`),
+ * at most once every `months` months while they stay in it.
+ */
+segment: string | null, };

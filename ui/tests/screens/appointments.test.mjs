@@ -178,3 +178,28 @@ test("a visit shows its return-by date and the check-in answers; the patient's a
     assert.equal((await backend()).appointments[0].patientId, people[0].id);
   });
 });
+
+test("a recall aimed at a saved segment, added in Settings and saved (en)", () =>
+  withApp(
+    {
+      patients: people,
+      segments: [{ id: 1, name: "Lapsed regulars", description: null, template: null, rule: { kind: "all", items: [{ kind: "age", min: 18, max: null }] } }],
+    },
+    { locale: "en-US" },
+    async ({ page, shot, backend }) => {
+      await byTestId(page, "nav-settings").click();
+      await byTestId(page, "rule-add-segment-recall").click();
+      const picker = byTestId(page, "rule-segment-segment-1");
+      await picker.getByText("Lapsed regulars").waitFor();
+      await byTestId(page, "rule-edit-recall-segment-1").click();
+      await byTestId(page, "rule-message-en").fill("it is time for your check-up: call us to book.");
+      await byTestId(page, "reminder-rules").scrollIntoViewIfNeeded();
+      await shot("reminder-rules-segment-en");
+      await byTestId(page, "reminder-rules-save").click();
+      await page.getByText("Saved", { exact: false }).first().waitFor();
+      const added = (await backend()).reminderRules.recalls.find((r) => r.key === "segment-1");
+      assert.equal(added.segment, "Lapsed regulars");
+      assert.deepEqual(added.keywords, []);
+      assert.equal(added.message.en, "it is time for your check-up: call us to book.");
+    },
+  ));

@@ -51,6 +51,10 @@ pub struct DueFacts {
     pub birthdays: Vec<Birthday>,
     /// Patients with an appointment still to come (a recall waits for it).
     pub booked_ahead: std::collections::HashSet<Uuid>,
+    /// The members of each recall rule's segment today, by the rule's key.
+    pub segment_members: std::collections::HashMap<String, Vec<Uuid>>,
+    /// When each member was last due under that rule (rule key, patient).
+    pub segment_last: std::collections::HashMap<(String, Uuid), NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,6 +248,35 @@ pub fn candidates(
                 1,
                 Some(r.key.clone()),
             ));
+        }
+    }
+    // A recall aimed at a segment: each member not already booked, due today, and again
+    // `months` months after the last time for as long as they stay in it (the key is the
+    // day it first fell due, so until then it is the same reminder, worked or not).
+    for r in &rules.recalls {
+        let Some(members) = facts.segment_members.get(&r.key) else {
+            continue;
+        };
+        for &patient_id in members {
+            if facts.booked_ahead.contains(&patient_id) {
+                continue;
+            }
+            let last = facts.segment_last.get(&(r.key.clone(), patient_id));
+            let due = match last {
+                Some(&l) if add_months(l, r.months) > today => l,
+                _ => next_open(schedule, today),
+            };
+            push(Candidate {
+                key: format!("recall:{}:segment:{patient_id}:{due}", r.key),
+                patient_id,
+                kind: ReminderKind::Recall,
+                step: 1,
+                rule: Some(r.key.clone()),
+                due,
+                expires: due + Duration::days(60),
+                appointment_id: None,
+                visit_id: None,
+            });
         }
     }
     if rules.birthday.enabled {

@@ -152,6 +152,10 @@ pub struct RecallRule {
     /// Only patients up to this age (children's fluoride).
     pub max_age: Option<u32>,
     pub message: Words,
+    /// Also every member of this segment (a saved segment's name, or `dimension:label`),
+    /// at most once every `months` months while they stay in it.
+    #[serde(default)]
+    pub segment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -279,6 +283,7 @@ impl Default for ReminderRules {
                     keywords: kw(&["洗牙", "洁治", "潔治", "scaling", "cleaning"]),
                     months: 6,
                     max_age: None,
+                    segment: None,
                     message: Words::new(
                         "距上次洗牙已满半年，欢迎预约洗牙检查。",
                         "距上次洗牙已滿半年，歡迎預約洗牙檢查。",
@@ -291,6 +296,7 @@ impl Default for ReminderRules {
                     keywords: kw(&["糖尿病", "diabetes"]),
                     months: 3,
                     max_age: None,
+                    segment: None,
                     message: Words::new(
                         "您的糖尿病复诊时间到了，请来电预约，并带上血糖记录。",
                         "您的糖尿病回診時間到了，請來電預約，並帶上血糖紀錄。",
@@ -303,6 +309,7 @@ impl Default for ReminderRules {
                     keywords: kw(&["涂氟", "塗氟", "fluoride"]),
                     months: 6,
                     max_age: Some(12),
+                    segment: None,
                     message: Words::new(
                         "孩子的涂氟时间到了（每半年一次），欢迎预约。",
                         "孩子的塗氟時間到了（每半年一次），歡迎預約。",
@@ -382,11 +389,18 @@ impl ReminderRules {
             }
         }
         for r in &self.recalls {
-            if r.keywords.iter().all(|k| k.trim().is_empty()) {
+            let segment = r
+                .segment
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            if let Some(s) = segment {
+                crate::segments::SegmentRef::parse(s)?;
+            } else if r.keywords.iter().all(|k| k.trim().is_empty()) {
                 return Err(ClinicError::validation(
                     "recalls",
                     ValidationRule::Required,
-                    format!("recall {:?} needs words to match", r.key),
+                    format!("recall {:?} needs words to match or a segment", r.key),
                 ));
             }
             range("recalls", r.months.into(), 1, 60)?;

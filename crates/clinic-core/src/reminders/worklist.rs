@@ -2,6 +2,7 @@
 //! into one contact per patient with one merged message, most pressing first.
 
 use super::*;
+use crate::segments::{members_of, SegmentRef};
 
 /// The facts the due-date rules need on `today`, read with windows so a large clinic is
 /// not read whole: appointments still to come, visits within the longest recall or
@@ -202,6 +203,34 @@ fn load_facts(
                     patient_id: uuid(id),
                     birth_date: b,
                 });
+            }
+        }
+    }
+    for r in &rules.recalls {
+        let Some(name) = r.segment.as_deref().filter(|s| !s.trim().is_empty()) else {
+            continue;
+        };
+        // A segment deleted since the rule was saved selects nobody; it must not stop the
+        // work list. Read as the owner: planning is the clinic's, whoever opens the list.
+        let members = SegmentRef::parse(name)
+            .and_then(|s| members_of(tx, &Actor::owner(), &s, Some(today)))
+            .map(|m| m.into_iter().map(|m| m.id).collect())
+            .unwrap_or_default();
+        facts.segment_members.insert(r.key.clone(), members);
+        let mut last = tx.prepare_cached(
+            "SELECT patient_id, max(due_date) FROM reminder
+             WHERE kind = 'recall' AND rule = ?1 AND key LIKE 'recall:' || ?1 || ':segment:%'
+             GROUP BY patient_id",
+        )?;
+        let rows = last.query_map([&r.key], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (patient, day) = row?;
+            if let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
+                facts
+                    .segment_last
+                    .insert((r.key.clone(), uuid(patient)), day);
             }
         }
     }
