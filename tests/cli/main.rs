@@ -1904,3 +1904,95 @@ fn points_from_the_command_line() {
     let all = ok(clinic(d, &["points", "expire", "--date", "2040-01-01"]));
     assert!(all.starts_with("85 points of 1 patients"), "{all}"); // 35 + the 50 referral bonus
 }
+
+#[test]
+fn every_report_by_name_as_text_json_and_csv() {
+    let tmp = initialized();
+    let d = tmp.path();
+    let id = ok(clinic(d, &["patient", "add", "--name", "陈美玲"]))
+        .trim()
+        .to_string();
+    for (day, amount) in [("2026-01-05", "120.50"), ("2026-01-20", "80.00")] {
+        ok(clinic(
+            d,
+            &[
+                "visit",
+                "add",
+                "--patient",
+                &id,
+                "--at",
+                &format!("{day}T09:30+08:00"),
+                "--department",
+                "dental",
+                "--doctor",
+                "陈医生",
+                "--type",
+                "return",
+                "--amount",
+                amount,
+            ],
+        ));
+    }
+    let range = ["--from", "2026-01-01", "--to", "2026-03-31"];
+    for name in [
+        "return-rate",
+        "new-returning",
+        "no-shows",
+        "busiest-slots",
+        "reminder-effect",
+        "churn-risk",
+        "nps",
+        "referrals",
+        "revenue",
+    ] {
+        let mut args = vec!["--json", "report", name];
+        args.extend(range);
+        let json: serde_json::Value = serde_json::from_str(&ok(clinic(d, &args))).unwrap();
+        assert_eq!(json["name"], name);
+        assert!(!json["tables"].as_array().unwrap().is_empty(), "{name}");
+    }
+    // Text for people; the filters named on it; a CSV for Excel.
+    let csv = d.join("revenue.csv");
+    let mut args = vec!["report", "revenue", "--department", "DENTAL", "--csv"];
+    args.push(csv.to_str().unwrap());
+    args.extend(range);
+    let text = ok(clinic(d, &args));
+    assert!(text.contains("department: DENTAL"), "{text}");
+    assert!(text.contains("200.50"), "{text}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(written.starts_with('\u{feff}'));
+    assert!(
+        written.contains("by-doctor,陈医生,2,200.50,100.0"),
+        "{written}"
+    );
+    // An unknown report is refused with the names it could be.
+    let bad = clinic(
+        d,
+        &[
+            "report",
+            "profit",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("return-rate"), "{}", stderr(&bad));
+    let reversed = clinic(
+        d,
+        &[
+            "report",
+            "nps",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-01-01",
+        ],
+    );
+    assert!(
+        stderr(&reversed).contains("VALIDATION"),
+        "{}",
+        stderr(&reversed)
+    );
+}

@@ -7,6 +7,7 @@ mod handouts;
 mod keys;
 mod output;
 mod points;
+mod reports;
 mod segments;
 
 use std::io::{BufRead, IsTerminal};
@@ -100,6 +101,9 @@ enum Command {
     /// Staff tags on patients: create, rename, put on or take off in bulk
     #[command(subcommand)]
     Tags(segments::TagsCommand),
+    /// The owner's reports: return-rate, new-returning, no-shows, busiest-slots,
+    /// reminder-effect, churn-risk, nps, referrals, revenue
+    Report(reports::ReportArgs),
     /// The clinic's name, address and phone, printed on every handout
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -667,6 +671,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Appointments(cmd) => appointments::run(cmd, clinic, out)?,
         Command::Reminders(cmd) => appointments::run_reminders(cmd, clinic, out)?,
         Command::Points(cmd) => points::run(cmd, clinic, out)?,
+        Command::Report(args) => reports::run(args, clinic, out)?,
         Command::Settings(SettingsCommand::Clinic {
             name,
             address,

@@ -71,6 +71,8 @@ pub enum Action {
     PointsAdjust,
     /// Posting the expiry of points whose day has come (the app does it daily).
     PointsExpire,
+    /// The owner's reports (return rates, no-shows, revenue…).
+    ReportRead,
 }
 
 impl Action {
@@ -83,6 +85,7 @@ impl Action {
                 | Action::AppointmentRead
                 | Action::ReminderRead
                 | Action::PointsRead
+                | Action::ReportRead
         )
     }
 }

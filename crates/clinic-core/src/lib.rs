@@ -18,6 +18,7 @@ pub mod keychain;
 pub mod loyalty;
 pub mod patients;
 pub mod reminders;
+pub mod reports;
 pub mod search;
 pub mod security;
 pub mod segments;

@@ -62,6 +62,15 @@ impl Classified {
         }
     }
 
+    /// Patient `i`'s label in `dimension`, if any.
+    pub fn label(&self, i: usize, dimension: Dimension) -> Option<&str> {
+        Dimension::ALL
+            .iter()
+            .position(|d| *d == dimension)
+            .and_then(|d| self.code(i, d))
+            .map(|l| &**l)
+    }
+
     /// Whether patient `i` carries `label` in `dimension`.
     pub fn has(&self, i: usize, dimension: Dimension, label: &str) -> bool {
         Dimension::ALL

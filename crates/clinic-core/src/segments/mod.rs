@@ -402,6 +402,22 @@ pub fn clinic_context(
     Ok(memo::classified(tx, rules, today)?.clinic.clone())
 }
 
+/// Every active patient's label in one dimension on `today` (patient id → label), from
+/// the kept classification: for reports that group by a label.
+pub(crate) fn label_of_everyone(
+    tx: &Transaction<'_>,
+    dimension: Dimension,
+    today: NaiveDate,
+) -> Result<HashMap<String, String>> {
+    let all = memo::classified(tx, &rules::load(tx)?, today)?;
+    Ok(all
+        .people
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((p.0.to_string(), all.label(i, dimension)?.to_string())))
+        .collect())
+}
+
 fn today_or(today: Option<NaiveDate>) -> NaiveDate {
     today.unwrap_or_else(|| chrono::Local::now().date_naive())
 }
