@@ -5,6 +5,7 @@ mod appointment_commands;
 mod commands;
 mod key_commands;
 mod loyalty_commands;
+mod report_commands;
 mod segment_commands;
 mod state;
 
@@ -87,6 +88,8 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             appointment_commands::reminder_preview,
             appointment_commands::reminders_postcards,
             appointment_commands::patient_check_ins,
+            report_commands::report_run,
+            report_commands::report_export,
             segment_commands::segments_explain,
             segment_commands::segments_counts,
             segment_commands::segments_members,

@@ -421,6 +421,27 @@ async function loyalty(b) {
   for (const want of ["积分明细", "张伟明", "Freecheck-up", "就诊"]) assert.ok(statement.includes(want), `${want} not in ${statement}`);
 }
 
+/** The owner's reports on the real app: today's visits counted, revenue charted, saved
+ *  as Excel in Downloads. */
+async function reports(b) {
+  await messagesGone(b);
+  await (await $t(b, "nav-reports")).click();
+  await (await $t(b, "report-table-overall")).waitForDisplayed({ timeout: 20000 });
+  await chooseOption(b, "report-name", "Revenue");
+  const table = await $t(b, "report-table-by-department");
+  await table.waitForDisplayed({ timeout: 20000 });
+  // The 200.00 return visit recorded for the points above is in this period's revenue.
+  await b.waitUntil(async () => (await table.getText()).includes("200.00"), { timeout: 10000, timeoutMsg: "no revenue" });
+  await (await $t(b, "report-chart")).waitForDisplayed({ timeout: 5000 });
+  await shot(b, "22-reports-en");
+  const before = fs.readdirSync(downloads).filter((f) => f.endsWith(".xlsx"));
+  await (await $t(b, "report-xlsx")).click();
+  await b.waitUntil(() => fs.readdirSync(downloads).some((f) => f.startsWith("revenue") && f.endsWith(".xlsx") && !before.includes(f)), {
+    timeout: 10000,
+    timeoutMsg: "no Excel file",
+  });
+}
+
 async function scenario() {
   // --- first run ---
   let { browser: b } = await openApp();
@@ -539,6 +560,7 @@ async function scenario() {
   await segments(b);
   await appointmentsAndWorkList(b);
   await loyalty(b);
+  await reports(b);
 
   // --- closing the window backs up first (the schedule's default), then the app goes ---
   const before = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));

@@ -1,5 +1,8 @@
 // Typed calls to the Rust commands. Every type here is generated from Rust (src/bindings).
 import { invoke } from "@tauri-apps/api/core";
+import type { Report } from "./bindings/Report";
+import type { ReportFilter } from "./bindings/ReportFilter";
+import type { ReportName } from "./bindings/ReportName";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { ClinicError } from "./bindings/ClinicError";
 import type { Patient } from "./bindings/Patient";
@@ -167,6 +170,8 @@ export const api = {
   segmentSavedMembers: (name: string) => call<RuleResult>("segment_saved_members", { name }),
   /** A segment's members as a call list in Downloads; answers the path. */
   segmentExport: (segment: SegmentRef, format: ExportFormat) => call<string>("segment_export", { segment, format }),
+  reportRun: (name: ReportName, filter: ReportFilter) => call<Report>("report_run", { name, filter }),
+  reportExport: (name: ReportName, filter: ReportFilter, format: ExportFormat) => call<string>("report_export", { name, filter, format }),
   tagsList: () => call<Tag[]>("tags_list"),
   appointmentsList: (query: AppointmentQuery) => call<Appointment[]>("appointments_list", { query }),
   appointmentBook: (input: AppointmentInput) => call<Appointment>("appointment_book", { input }),

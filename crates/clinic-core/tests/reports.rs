@@ -370,6 +370,10 @@ fn revenue_by_department_payment_type_and_points_owed() {
     let csv = r.to_csv().unwrap();
     assert!(csv.contains("by-department,dental,3,210.00,51.2"), "{csv}");
     assert!(csv.starts_with("table,group,visits,amount,share"));
+    // Excel: a worksheet per table (an XLSX is a zip: its first bytes say so).
+    let xlsx = r.to_xlsx().unwrap();
+    assert_eq!(&xlsx[..2], b"PK");
+    assert!(xlsx.len() > 4_000);
 }
 
 #[test]

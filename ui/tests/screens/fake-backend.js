@@ -729,6 +729,36 @@ export function installFakeBackend(scenario) {
   };
   commands.segment_saved_members = ({ name }) => run(s.segments.find((x) => x.name.toLowerCase() === name.toLowerCase()).rule, null);
   commands.segment_export = ({ segment, format }) => `/home/clinic/Downloads/${segment.name ?? segment.label}.${format}`;
+  // Reports: the core's shape with figures worked out elsewhere (the core's own tests
+  // check the arithmetic); here the window's charts, tables and words are under test.
+  const REPORT_TABLES = {
+    "return-rate": [
+      { key: "overall", columns: ["days", "patients", "returned", "rate"], rows: [[30, 120, 45, 37.5], [90, 110, 70, 63.6], [180, 90, 75, 83.3]] },
+      { key: "by-department", columns: ["group", "patients", "rate30", "rate90", "rate180"], rows: [["dental", 80, 41.3, 66.0, 85.1], ["ortho", 40, 30.0, 58.3, 79.4]] },
+    ],
+    "busiest-slots": [
+      { key: "slots", columns: ["weekday", "hour", "appointments", "visits"], rows: [[1, 9, 4, 6], [1, 10, 8, 9], [2, 10, 3, 2], [3, 14, 1, 0], [6, 9, 6, 7]] },
+      { key: "utilisation", columns: ["weekday", "openHours", "bookedHours", "utilisation"], rows: [[1, "28.0", "19.5", 69.6], [6, "12.0", "11.0", 91.7]] },
+    ],
+    nps: [
+      { key: "by-month", columns: ["month", "answers", "promoters", "passives", "detractors", "nps", "satisfaction"], rows: [["2026-09", 10, 6, 2, 2, 40, "4.2"], ["2026-10", 8, 2, 2, 4, -25, "3.4"], ["total", 18, 8, 4, 6, 11, "3.8"]] },
+      { key: "detractor-comments", columns: ["date", "patient", "score", "department", "doctor", "feedback"], rows: [["2026-10-12", "王丽", 3, "dental", "陈医生", "等候时间太长"]] },
+    ],
+    revenue: [
+      { key: "by-department", columns: ["group", "visits", "amount", "share"], rows: [["dental", 30, "12800.00", 80.0], ["ortho", 6, "3200.00", 20.0], ["total", 36, "16000.00", 100.0]] },
+      { key: "by-value-tier", columns: ["group", "visits", "amount", "share"], rows: [["high-value", 10, "9000.00", 56.3], ["regular", 26, "7000.00", 43.8], ["total", 36, "16000.00", 100.0]] },
+      { key: "points-liability", columns: ["points", "patients"], rows: [[1250, 14]] },
+    ],
+  };
+  s.reportsRun ??= [];
+  commands.report_run = ({ name, filter }) => {
+    needUnlocked();
+    if (filter.to < filter.from) throw err("VALIDATION", "the range ends before it starts", "to", "out_of_range");
+    s.reportsRun.push({ name, filter });
+    const tables = REPORT_TABLES[name] ?? [{ key: "summary", columns: ["newPatients", "referred", "share"], rows: [[0, 0, null]] }];
+    return { name, from: filter.from, to: filter.to, department: filter.department, doctor: filter.doctor, segment: filter.segment, definition: "…", tables };
+  };
+  commands.report_export = ({ name, filter, format }) => `/home/clinic/Downloads/${name} ${filter.from} ${filter.to}.${format}`;
   commands.tag_patients = ({ tagId, patientIds, segment, remove }) => {
     const ids = [...patientIds, ...(segment ? membersOf(segment).map((m) => m.id) : [])];
     let changed = 0;

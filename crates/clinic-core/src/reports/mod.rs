@@ -132,6 +132,56 @@ impl Report {
     }
 }
 
+impl Report {
+    /// Every table on a worksheet of its own: counts and percentages as numbers, money
+    /// as numbers with two decimals (a spreadsheet number is a double; amounts stay exact
+    /// far beyond any clinic's), names and dates as text.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let err = |e: rust_xlsxwriter::XlsxError| csv_error(e);
+        let mut book = Workbook::new();
+        let bold = Format::new().set_bold();
+        let money = Format::new().set_num_format("#,##0.00");
+        for t in &self.tables {
+            let ws = book.add_worksheet();
+            // Sheet names: at most 31 characters.
+            ws.set_name(t.key.chars().take(31).collect::<String>())
+                .map_err(err)?;
+            for (c, h) in t.columns.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, h, &bold)
+                    .map_err(err)?;
+            }
+            for (r, row) in t.rows.iter().enumerate() {
+                let r = r as u32 + 1;
+                for (c, cell) in row.iter().enumerate() {
+                    let c = c as u16;
+                    match cell {
+                        Cell::Count(n) => ws.write_number(r, c, *n as f64).map(|_| ()),
+                        Cell::Percent(p) => ws.write_number(r, c, *p).map(|_| ()),
+                        Cell::Text(s) if is_money(s) => ws
+                            .write_number_with_format(r, c, s.parse().unwrap_or(0.0), &money)
+                            .map(|_| ()),
+                        Cell::Text(s) => ws.write_string(r, c, s).map(|_| ()),
+                        Cell::Missing => Ok(()),
+                    }
+                    .map_err(err)?;
+                }
+            }
+            ws.set_freeze_panes(1, 0).map_err(err)?;
+        }
+        book.save_to_buffer().map_err(err)
+    }
+}
+
+/// "1234.50", "-3.00": money as the reports write it (two decimals, nothing else).
+fn is_money(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    matches!(digits.split_once('.'), Some((a, b))
+        if !a.is_empty() && b.len() == 2
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit()))
+}
+
 fn csv_error(e: impl std::fmt::Display) -> ClinicError {
     ClinicError::new(crate::error::ErrorCode::Storage, e.to_string())
 }

@@ -1,0 +1,55 @@
+// The reports page: a report picked, its definition in the user's language, a chart and
+// its tables with codes in words; the filters sent to the core; saved as a file.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { byTestId, patient, withApp } from "./harness.mjs";
+
+const people = [patient(1, { name: "陈美玲", age: 68, birthDate: "1958-03-02" })];
+
+test("return rate with a chart, then the busiest times as a heatmap, saved as Excel (en)", () =>
+  withApp({ patients: people }, { locale: "en-US" }, async ({ page, shot, backend }) => {
+    await byTestId(page, "nav-reports").click();
+    await byTestId(page, "report-definition").getByText("within 30, 90 or 180 days", { exact: false }).waitFor();
+    await byTestId(page, "report-chart").getByText("41.3%").waitFor();
+    await byTestId(page, "report-table-overall").getByText("63.6%").waitFor();
+    // Filters go to the core as typed.
+    await byTestId(page, "report-department").locator("input").fill("dental");
+    await byTestId(page, "report-run").click();
+    await page.waitForTimeout(200);
+    const last = (await backend()).reportsRun.at(-1);
+    assert.equal(last.name, "return-rate");
+    assert.equal(last.filter.department, "dental");
+    await shot("reports-return-rate-en");
+    await byTestId(page, "report-name").click();
+    await page.locator(".n-base-select-option", { hasText: "Busiest times" }).click();
+    await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
+    await byTestId(page, "report-heatmap").getByText("Mon").waitFor();
+    await byTestId(page, "report-table-utilisation").getByText("91.7%").waitFor();
+    await shot("reports-busiest-en");
+    await byTestId(page, "report-xlsx").click();
+    await page.getByText("busiest-slots", { exact: false }).first().waitFor();
+  }));
+
+test("NPS below zero and the detractors' words; revenue by value tier (zh-CN)", () =>
+  withApp({ patients: people }, { locale: "zh-CN" }, async ({ page, shot }) => {
+    await byTestId(page, "nav-reports").click();
+    await byTestId(page, "report-name").click();
+    await page.locator(".n-base-select-option", { hasText: "满意度与推荐值" }).click();
+    await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
+    await byTestId(page, "report-chart").getByText("-25").waitFor();
+    await byTestId(page, "report-table-detractor-comments").getByText("等候时间太长").waitFor();
+    await byTestId(page, "report-definition").getByText("贬损者 0-6", { exact: false }).waitFor();
+    await shot("reports-nps-zh-CN");
+    await byTestId(page, "report-name").click();
+    await page.locator(".n-base-select-option", { hasText: "收入" }).click();
+    await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
+    await byTestId(page, "report-table-by-value-tier").getByText("高价值").waitFor();
+    await byTestId(page, "report-table-points-liability").getByText("1250").waitFor();
+    await byTestId(page, "report-table-by-value-tier").getByText("合计").waitFor();
+    await shot("reports-revenue-zh-CN");
+    // A range that ends before it starts: refused in words.
+    await byTestId(page, "report-from").fill("2026-12-01");
+    await byTestId(page, "report-to").fill("2026-01-01");
+    await byTestId(page, "report-run").click();
+    await byTestId(page, "report-problem").waitFor();
+  }));
