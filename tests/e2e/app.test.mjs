@@ -300,12 +300,33 @@ async function segments(b) {
   await shot(b, "18-segment-saved-en");
 }
 
+/** Clicks as a person would when a closing menu or a fading message is still over the
+ *  field: Escape, a moment, and again (at most three times); says what was in the way. */
+async function clickThrough(b, el) {
+  for (let i = 0; ; i += 1) {
+    try {
+      await el.click();
+      return;
+    } catch (e) {
+      if (i >= 2 || !/intercepted/.test(String(e))) throw e;
+      const over = await b.execute((x) => {
+        const r = x.getBoundingClientRect();
+        const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        return top ? top.outerHTML.slice(0, 200) : "nothing";
+      }, el);
+      console.log(`click intercepted by ${over}; Escape and again`);
+      await b.keys("\uE00C");
+      await sleep(400);
+    }
+  }
+}
+
 /** Replaces a field's text as a person would: End, Backspace over it, then type (WebKit's
  *  WebDriver clear fires no input event, so the form would keep the old text). */
 async function retype(b, id, text) {
   const el = await $t(b, id);
   await el.waitForDisplayed({ timeout: 10000 });
-  await el.click();
+  await clickThrough(b, el);
   const old = (await el.getValue()) ?? "";
   await el.addValue("\uE010" + "\uE003".repeat(old.length + 2));
   await el.addValue(text);
@@ -430,8 +451,10 @@ async function reports(b) {
   await chooseOption(b, "report-name", "Revenue");
   const table = await $t(b, "report-table-by-department");
   await table.waitForDisplayed({ timeout: 20000 });
-  // The 200.00 return visit recorded for the points above is in this period's revenue.
-  await b.waitUntil(async () => (await table.getText()).includes("200.00"), { timeout: 10000, timeoutMsg: "no revenue" });
+  // The 200.00 return visit recorded for the points above (no doctor given) is in this
+  // period's revenue.
+  const doctors = await $t(b, "report-table-by-doctor");
+  await b.waitUntil(async () => (await doctors.getText()).includes("200.00"), { timeout: 10000, timeoutMsg: "no revenue" });
   await (await $t(b, "report-chart")).waitForDisplayed({ timeout: 5000 });
   await shot(b, "22-reports-en");
   const before = fs.readdirSync(downloads).filter((f) => f.endsWith(".xlsx"));
