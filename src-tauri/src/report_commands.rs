@@ -3,7 +3,7 @@
 
 use clinic_core::appointments::GetSchedule;
 use clinic_core::export::{self, ExportFormat};
-use clinic_core::reports::{Report, ReportFilter, ReportName, RunReport};
+use clinic_core::reports::{Dashboard, GetDashboard, Report, ReportFilter, ReportName, RunReport};
 use tauri::State;
 
 use crate::AppState;
@@ -26,6 +26,13 @@ pub async fn report_run(
     filter: ReportFilter,
 ) -> Reply<Report> {
     run(&state, name, filter)
+}
+
+/// This month so far against the same days of last month.
+#[tauri::command]
+pub async fn report_dashboard(state: State<'_, AppState>) -> Reply<Dashboard> {
+    let today = state.execute(GetSchedule)?.today(chrono::Utc::now());
+    state.execute(GetDashboard { today: Some(today) })
 }
 
 /// The report as a file in Downloads; answers its path.

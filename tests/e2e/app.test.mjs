@@ -448,6 +448,10 @@ async function reports(b) {
   await messagesGone(b);
   await (await $t(b, "nav-reports")).click();
   await (await $t(b, "report-table-overall")).waitForDisplayed({ timeout: 20000 });
+  // This month so far: today's two visits (the handout patient's and the points one).
+  const visits = await $t(b, "dashboard-visits");
+  await visits.waitForDisplayed({ timeout: 20000 });
+  assert.match(await visits.getText(), /\d/);
   await chooseOption(b, "report-name", "Revenue");
   const table = await $t(b, "report-table-by-department");
   await table.waitForDisplayed({ timeout: 20000 });

@@ -1,6 +1,7 @@
 // Typed calls to the Rust commands. Every type here is generated from Rust (src/bindings).
 import { invoke } from "@tauri-apps/api/core";
 import type { Report } from "./bindings/Report";
+import type { Dashboard } from "./bindings/Dashboard";
 import type { ReportFilter } from "./bindings/ReportFilter";
 import type { ReportName } from "./bindings/ReportName";
 import type { AppStatus } from "./bindings/AppStatus";
@@ -171,6 +172,7 @@ export const api = {
   /** A segment's members as a call list in Downloads; answers the path. */
   segmentExport: (segment: SegmentRef, format: ExportFormat) => call<string>("segment_export", { segment, format }),
   reportRun: (name: ReportName, filter: ReportFilter) => call<Report>("report_run", { name, filter }),
+  reportDashboard: () => call<Dashboard>("report_dashboard"),
   reportExport: (name: ReportName, filter: ReportFilter, format: ExportFormat) => call<string>("report_export", { name, filter, format }),
   tagsList: () => call<Tag[]>("tags_list"),
   appointmentsList: (query: AppointmentQuery) => call<Appointment[]>("appointments_list", { query }),

@@ -567,3 +567,56 @@ fn churn_risk_referrals_and_reminder_effect_tables_and_bad_ranges() {
     assert_eq!(e.code, ErrorCode::Validation);
     assert_eq!(e.field.as_deref(), Some("to"));
 }
+
+#[test]
+fn the_dashboard_sets_this_month_so_far_against_the_same_days_of_last_month() {
+    use clinic_core::reports::GetDashboard;
+    let k = clinic();
+    let dash = |day: &str| {
+        k.c.execute(
+            &Actor::owner(),
+            GetDashboard {
+                today: Some(d(day)),
+            },
+        )
+        .unwrap()
+    };
+    let feb = dash("2026-02-20");
+    assert_eq!(
+        (feb.this_from, feb.this_to, feb.last_from, feb.last_to),
+        (
+            d("2026-02-01"),
+            d("2026-02-20"),
+            d("2026-01-01"),
+            d("2026-01-20")
+        )
+    );
+    let figures: Vec<(String, String, String)> = feb
+        .figures
+        .iter()
+        .map(|f| (f.key.clone(), f.this.text(), f.last.text()))
+        .collect();
+    // 1-20 February: Carol's 60.00 visit (NPS 8, satisfied 4; first seen in December).
+    // 1-20 January: Alice twice (100.00 with 10 and 5; 50.00) and Bob (200.00, 3 and 2),
+    // both new.
+    let want = [
+        ("visits", "1", "3"),
+        ("patients", "1", "2"),
+        ("newPatients", "0", "2"),
+        ("revenue", "60.00", "350.00"),
+        ("nps", "0", "0"),
+        ("satisfaction", "4.0", "3.5"),
+        ("noShowRate", "", ""),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(figures, want);
+    // The last day of a long month is set against the last day of a short one.
+    let march = dash("2026-03-31");
+    assert_eq!(
+        (march.last_from, march.last_to),
+        (d("2026-02-01"), d("2026-02-28"))
+    );
+}

@@ -633,6 +633,17 @@ const en = {
     },
   },
   reports: {
+    dashboard: {
+      "period": "This month so far ({from} – {to}) against the same days of last month ({lastFrom} – {lastTo})",
+      "last": "last month {value}",
+      "visits": "Visits",
+      "patients": "Patients seen",
+      "newPatients": "New patients",
+      "revenue": "Revenue",
+      "nps": "NPS",
+      "satisfaction": "Satisfaction",
+      "noShowRate": "No-show rate",
+    },
     "title": "Reports",
     "from": "From",
     "to": "to",

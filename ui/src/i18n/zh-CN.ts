@@ -633,6 +633,17 @@ const zhCN: Messages = {
     },
   },
   reports: {
+    dashboard: {
+      "period": "本月至今（{from} – {to}）对比上月同期（{lastFrom} – {lastTo}）",
+      "last": "上月 {value}",
+      "visits": "就诊",
+      "patients": "就诊患者",
+      "newPatients": "新患者",
+      "revenue": "收入",
+      "nps": "NPS",
+      "satisfaction": "满意度",
+      "noShowRate": "爽约率",
+    },
     "title": "报表",
     "from": "从",
     "to": "至",

@@ -633,6 +633,17 @@ const zhTW: Messages = {
     },
   },
   reports: {
+    dashboard: {
+      "period": "本月至今（{from} – {to}）對比上月同期（{lastFrom} – {lastTo}）",
+      "last": "上月 {value}",
+      "visits": "就診",
+      "patients": "就診病患",
+      "newPatients": "新病患",
+      "revenue": "營收",
+      "nps": "NPS",
+      "satisfaction": "滿意度",
+      "noShowRate": "未到診率",
+    },
     "title": "報表",
     "from": "從",
     "to": "至",

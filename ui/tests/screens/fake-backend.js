@@ -758,6 +758,18 @@ export function installFakeBackend(scenario) {
     const tables = REPORT_TABLES[name] ?? [{ key: "summary", columns: ["newPatients", "referred", "share"], rows: [[0, 0, null]] }];
     return { name, from: filter.from, to: filter.to, department: filter.department, doctor: filter.doctor, segment: filter.segment, definition: "…", tables };
   };
+  commands.report_dashboard = () => ({
+    thisFrom: "2026-11-01", thisTo: "2026-11-24", lastFrom: "2026-10-01", lastTo: "2026-10-24",
+    figures: [
+      { key: "visits", this: 132, last: 120 },
+      { key: "patients", this: 101, last: 95 },
+      { key: "newPatients", this: 14, last: 17 },
+      { key: "revenue", this: "48210.50", last: "45002.00" },
+      { key: "nps", this: 38, last: 41 },
+      { key: "satisfaction", this: "4.4", last: "4.3" },
+      { key: "noShowRate", this: 6.2, last: 8.9 },
+    ],
+  });
   commands.report_export = ({ name, filter, format }) => `/home/clinic/Downloads/${name} ${filter.from} ${filter.to}.${format}`;
   commands.tag_patients = ({ tagId, patientIds, segment, remove }) => {
     const ids = [...patientIds, ...(segment ? membersOf(segment).map((m) => m.id) : [])];

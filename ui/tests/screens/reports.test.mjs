@@ -9,6 +9,11 @@ const people = [patient(1, { name: "陈美玲", age: 68, birthDate: "1958-03-02"
 test("return rate with a chart, then the busiest times as a heatmap, saved as Excel (en)", () =>
   withApp({ patients: people }, { locale: "en-US" }, async ({ page, shot, backend }) => {
     await byTestId(page, "nav-reports").click();
+    // This month so far against the same days of last month; fewer no-shows is better.
+    await byTestId(page, "dashboard-revenue").getByText("48210.50").waitFor();
+    await byTestId(page, "dashboard-revenue").getByText("last month 45002.00").waitFor();
+    assert.equal(await byTestId(page, "dashboard-noShowRate").locator(".last").getAttribute("class"), "last up");
+    assert.equal(await byTestId(page, "dashboard-newPatients").locator(".last").getAttribute("class"), "last down");
     await byTestId(page, "report-definition").getByText("within 30, 90 or 180 days", { exact: false }).waitFor();
     await byTestId(page, "report-chart").getByText("41.3%").waitFor();
     await byTestId(page, "report-table-overall").getByText("63.6%").waitFor();

@@ -12,19 +12,19 @@ use crate::access::Actor;
 use crate::clinic::Operation;
 use crate::error::Result;
 
-struct Booking {
+pub(super) struct Booking {
     weekday: u32,
     hour: u32,
     minutes: i64,
     doctor: String,
-    status: String,
+    pub status: String,
     /// Days from booking to the appointment's day.
     lead: i64,
 }
 
 /// The appointments whose local day falls in the range (the doctor and segment filters
 /// apply; moved ones — `rescheduled` — are left out: their replacement counts).
-fn bookings(tx: &Transaction<'_>, scope: &Scope) -> Result<Vec<Booking>> {
+pub(super) fn bookings(tx: &Transaction<'_>, scope: &Scope) -> Result<Vec<Booking>> {
     let schedule = crate::appointments::schedule::load(tx)?;
     let tz = schedule.tz();
     let (lo, _) = schedule.day_bounds(scope.from);

@@ -7,7 +7,10 @@
 //! appointment's local date in the clinic's zone; `from` and `to` are both included.
 
 mod appointments;
+mod dashboard;
 mod visits;
+
+pub use dashboard::{Dashboard, DashboardFigure, GetDashboard};
 
 use std::collections::HashSet;
 
@@ -212,6 +215,18 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
+    /// The whole clinic over a range (no filters).
+    pub fn plain(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Scope {
+        Scope {
+            from,
+            to,
+            department: None,
+            doctor: None,
+            members: None,
+            today,
+        }
+    }
+
     pub fn patient(&self, id: &str) -> bool {
         self.members.as_ref().is_none_or(|m| m.contains(id))
     }

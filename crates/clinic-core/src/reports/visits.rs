@@ -331,15 +331,18 @@ pub(super) fn nps(tx: &Transaction<'_>, scope: &Scope) -> Result<(&'static str, 
     ))
 }
 
-/// NPS as a whole number: % promoters − % detractors, rounded half away from zero.
 fn score(e: &[u64; 6]) -> Cell {
-    if e[0] == 0 {
+    nps_score(e[0], e[1], e[3])
+}
+
+/// NPS as a whole number: % promoters − % detractors, rounded half away from zero.
+pub(super) fn nps_score(answers: u64, promoters: u64, detractors: u64) -> Cell {
+    if answers == 0 {
         return Cell::Missing;
     }
-    let diff = e[1] as i64 - e[3] as i64;
-    let n = e[0] as i64;
-    let x = (200 * diff + n * diff.signum()) / (2 * n);
-    Cell::Count(x)
+    let diff = promoters as i64 - detractors as i64;
+    let n = answers as i64;
+    Cell::Count((200 * diff + n * diff.signum()) / (2 * n))
 }
 
 fn names(tx: &Transaction<'_>) -> Result<HashMap<String, String>> {
