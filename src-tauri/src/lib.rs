@@ -90,6 +90,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             appointment_commands::patient_check_ins,
             report_commands::report_run,
             report_commands::report_dashboard,
+            report_commands::report_pdf,
             report_commands::report_export,
             segment_commands::segments_explain,
             segment_commands::segments_counts,

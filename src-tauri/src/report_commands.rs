@@ -3,7 +3,12 @@
 
 use clinic_core::appointments::GetSchedule;
 use clinic_core::export::{self, ExportFormat};
-use clinic_core::reports::{Dashboard, GetDashboard, Report, ReportFilter, ReportName, RunReport};
+use clinic_core::handouts::pdf::Paper;
+use clinic_core::patients::Language;
+use clinic_core::reports::{
+    Dashboard, GetDashboard, PrintReport, Report, ReportDocument, ReportFilter, ReportName,
+    RunReport,
+};
 use tauri::State;
 
 use crate::AppState;
@@ -26,6 +31,25 @@ pub async fn report_run(
     filter: ReportFilter,
 ) -> Reply<Report> {
     run(&state, name, filter)
+}
+
+/// The report worded by the window, printed to a PDF in Downloads; answers its path.
+#[tauri::command]
+pub async fn report_pdf(
+    state: State<'_, AppState>,
+    name: ReportName,
+    document: ReportDocument,
+    language: Language,
+) -> Reply<String> {
+    let bytes = state.execute(PrintReport {
+        document,
+        language,
+        paper: Paper::A4,
+    })?;
+    let day = chrono::Local::now().date_naive();
+    let path = export::path_in_downloads(&format!("{} {day}.pdf", name.code()))?;
+    export::save(&path, &bytes)?;
+    Ok(path.display().to_string())
 }
 
 /// This month so far against the same days of last month.

@@ -1959,6 +1959,12 @@ fn every_report_by_name_as_text_json_and_csv() {
     let text = ok(clinic(d, &args));
     assert!(text.contains("department: DENTAL"), "{text}");
     assert!(text.contains("200.50"), "{text}");
+    let pdf = d.join("nps.pdf");
+    let mut args = vec!["report", "nps", "--pdf"];
+    args.push(pdf.to_str().unwrap());
+    args.extend(range);
+    ok(clinic(d, &args));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
     let written = std::fs::read_to_string(&csv).unwrap();
     assert!(written.starts_with('\u{feff}'));
     assert!(

@@ -2,6 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { Report } from "./bindings/Report";
 import type { Dashboard } from "./bindings/Dashboard";
+import type { ReportDocument } from "./bindings/ReportDocument";
 import type { ReportFilter } from "./bindings/ReportFilter";
 import type { ReportName } from "./bindings/ReportName";
 import type { AppStatus } from "./bindings/AppStatus";
@@ -173,6 +174,7 @@ export const api = {
   segmentExport: (segment: SegmentRef, format: ExportFormat) => call<string>("segment_export", { segment, format }),
   reportRun: (name: ReportName, filter: ReportFilter) => call<Report>("report_run", { name, filter }),
   reportDashboard: () => call<Dashboard>("report_dashboard"),
+  reportPdf: (name: ReportName, document: ReportDocument, language: string) => call<string>("report_pdf", { name, document, language }),
   reportExport: (name: ReportName, filter: ReportFilter, format: ExportFormat) => call<string>("report_export", { name, filter, format }),
   tagsList: () => call<Tag[]>("tags_list"),
   appointmentsList: (query: AppointmentQuery) => call<Appointment[]>("appointments_list", { query }),

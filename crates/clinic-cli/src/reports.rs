@@ -1,11 +1,16 @@
 //! `clinic report NAME --from D --to D [--department X] [--doctor Y] [--segment S]`: any
-//! of the owner's reports as text tables, JSON (`--json`) or CSV (`--csv FILE`).
+//! of the owner's reports as text tables, JSON (`--json`), CSV (`--csv FILE`) or PDF
+//! (`--pdf FILE`).
 
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::Args;
-use clinic_core::reports::{Cell, Report, ReportFilter, ReportName, RunReport};
+use clinic_core::handouts::pdf::Paper;
+use clinic_core::patients::Language;
+use clinic_core::reports::{
+    Cell, PrintReport, Report, ReportDocument, ReportFilter, ReportName, RunReport,
+};
 use clinic_core::{Actor, Clinic, ClinicError, Result, ValidationRule};
 
 use crate::output::Output;
@@ -31,6 +36,9 @@ pub struct ReportArgs {
     /// Also write every table to this CSV file (UTF-8)
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Also print it to this PDF file (A4, the core's English words)
+    #[arg(long)]
+    pdf: Option<PathBuf>,
 }
 
 pub fn run(args: ReportArgs, clinic: &Clinic, out: &Output) -> Result<()> {
@@ -58,6 +66,17 @@ pub fn run(args: ReportArgs, clinic: &Clinic, out: &Output) -> Result<()> {
     if let Some(path) = &args.csv {
         // A BOM so that Excel opens the Chinese text as UTF-8.
         std::fs::write(path, format!("\u{feff}{}", report.to_csv()?))?;
+    }
+    if let Some(path) = &args.pdf {
+        let bytes = clinic.execute(
+            &Actor::owner(),
+            PrintReport {
+                document: ReportDocument::plain(&report),
+                language: Language::En,
+                paper: Paper::A4,
+            },
+        )?;
+        std::fs::write(path, bytes)?;
     }
     if out.json {
         out.print_json(&report);

@@ -620,3 +620,62 @@ fn the_dashboard_sets_this_month_so_far_against_the_same_days_of_last_month() {
         (d("2026-02-01"), d("2026-02-28"))
     );
 }
+
+#[test]
+fn a_report_on_paper_in_the_users_words_and_in_the_cores() {
+    use clinic_core::handouts::pdf::Paper;
+    use clinic_core::patients::Language;
+    use clinic_core::reports::{PrintReport, PrintedTable, ReportDocument};
+    let k = clinic();
+    let r = run(
+        &k.c,
+        ReportName::Revenue,
+        "2026-01-01",
+        "2026-03-31",
+        |_| {},
+    );
+    let words = ReportDocument {
+        title: "收入".into(),
+        subtitle: "2026-01-01 – 2026-03-31".into(),
+        definition: "期间内就诊记录的金额。".into(),
+        tables: vec![PrintedTable {
+            title: "按科室".into(),
+            header: vec!["分组".into(), "就诊".into(), "金额".into(), "占比".into()],
+            rows: rows(&r, "by-department"),
+        }],
+    };
+    let read = |pdf: Vec<u8>| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.pdf");
+        std::fs::write(&file, pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils)");
+        String::from_utf8(out.stdout).unwrap().replace(' ', "")
+    };
+    let print = |document: ReportDocument, language| {
+        k.c.execute(
+            &Actor::owner(),
+            PrintReport {
+                document,
+                language,
+                paper: Paper::A4,
+            },
+        )
+    };
+    let text = read(print(words.clone(), Language::ZhCn).unwrap());
+    for want in ["收入", "按科室", "占比", "dental", "210.00", "48.8"] {
+        assert!(text.contains(want), "{want} not in {text}");
+    }
+    let text = read(print(ReportDocument::plain(&r), Language::En).unwrap());
+    assert!(
+        text.contains("by-payment-type") && text.contains("410.00"),
+        "{text}"
+    );
+    let mut wide = words;
+    wide.tables[0].header = (0..13).map(|i| i.to_string()).collect();
+    let e = print(wide, Language::ZhCn).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("tables"));
+}

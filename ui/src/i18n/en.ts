@@ -633,6 +633,7 @@ const en = {
     },
   },
   reports: {
+    segmentShort: "Segment",
     dashboard: {
       "period": "This month so far ({from} – {to}) against the same days of last month ({lastFrom} – {lastTo})",
       "last": "last month {value}",

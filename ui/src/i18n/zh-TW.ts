@@ -633,6 +633,7 @@ const zhTW: Messages = {
     },
   },
   reports: {
+    segmentShort: "分群",
     dashboard: {
       "period": "本月至今（{from} – {to}）對比上月同期（{lastFrom} – {lastTo}）",
       "last": "上月 {value}",

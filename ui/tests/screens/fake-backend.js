@@ -770,6 +770,10 @@ export function installFakeBackend(scenario) {
       { key: "noShowRate", this: 6.2, last: 8.9 },
     ],
   });
+  commands.report_pdf = ({ name, document, language }) => {
+    s.printedReport = { name, document, language };
+    return `/home/clinic/Downloads/${name}.pdf`;
+  };
   commands.report_export = ({ name, filter, format }) => `/home/clinic/Downloads/${name} ${filter.from} ${filter.to}.${format}`;
   commands.tag_patients = ({ tagId, patientIds, segment, remove }) => {
     const ids = [...patientIds, ...(segment ? membersOf(segment).map((m) => m.id) : [])];

@@ -35,8 +35,8 @@ test("return rate with a chart, then the busiest times as a heatmap, saved as Ex
     await page.getByText("busiest-slots", { exact: false }).first().waitFor();
   }));
 
-test("NPS below zero and the detractors' words; revenue by value tier (zh-CN)", () =>
-  withApp({ patients: people }, { locale: "zh-CN" }, async ({ page, shot }) => {
+test("NPS below zero and the detractors' words; revenue by value tier, printed (zh-CN)", () =>
+  withApp({ patients: people }, { locale: "zh-CN" }, async ({ page, shot, backend }) => {
     await byTestId(page, "nav-reports").click();
     await byTestId(page, "report-name").click();
     await page.locator(".n-base-select-option", { hasText: "满意度与推荐值" }).click();
@@ -52,6 +52,14 @@ test("NPS below zero and the detractors' words; revenue by value tier (zh-CN)", 
     await byTestId(page, "report-table-points-liability").getByText("1250").waitFor();
     await byTestId(page, "report-table-by-value-tier").getByText("合计").waitFor();
     await shot("reports-revenue-zh-CN");
+    // On paper in the user's words: the core gets the page's text, not codes.
+    await byTestId(page, "report-pdf").click();
+    await page.getByText("revenue.pdf", { exact: false }).first().waitFor();
+    const printed = (await backend()).printedReport;
+    assert.equal(printed.language, "zh-CN");
+    assert.equal(printed.document.title, "收入");
+    const tiers = printed.document.tables.find((x) => x.title === "按价值分层");
+    assert.deepEqual(tiers.rows[0], ["高价值", "10", "9000.00", "56.3%"]);
     // A range that ends before it starts: refused in words.
     await byTestId(page, "report-from").fill("2026-12-01");
     await byTestId(page, "report-to").fill("2026-01-01");

@@ -8,9 +8,11 @@
 
 mod appointments;
 mod dashboard;
+mod print;
 mod visits;
 
 pub use dashboard::{Dashboard, DashboardFigure, GetDashboard};
+pub use print::{PrintReport, PrintedTable, ReportDocument};
 
 use std::collections::HashSet;
 
