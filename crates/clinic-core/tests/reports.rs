@@ -517,6 +517,18 @@ fn churn_risk_referrals_and_reminder_effect_tables_and_bad_ranges() {
     // New in the period: A and B; B referred by A.
     assert_eq!(rows(&refs, "summary"), s(&[&["2", "1", "50.0"]]));
     assert_eq!(rows(&refs, "top-referrers")[0][1], "Alice");
+    // Bob, whom Alice brought, brings Fay, who brings Gus: Alice's tree is three people.
+    let fay = patient(&k.c, "Fay", "self-pay", "patient", Some(k.b));
+    patient(&k.c, "Gus", "self-pay", "patient", Some(fay));
+    let refs = run(
+        &k.c,
+        ReportName::Referrals,
+        "2026-01-01",
+        "2026-03-31",
+        |_| {},
+    );
+    let alice = &rows(&refs, "top-referrers")[0];
+    assert_eq!(alice[1..], ["Alice", "1", "1", "3"]);
     let churn = run(
         &k.c,
         ReportName::ChurnRisk,
@@ -678,4 +690,98 @@ fn a_report_on_paper_in_the_users_words_and_in_the_cores() {
     wide.tables[0].header = (0..13).map(|i| i.to_string()).collect();
     let e = print(wide, Language::ZhCn).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("tables"));
+}
+
+/// Three reports on a generated clinic against plain SQL written straight from the tables.
+#[test]
+fn revenue_new_patients_and_nps_agree_with_plain_sql_on_a_generated_clinic() {
+    use clinic_core::synth::{GenerateClinic, Region};
+    let (tmp, c, key) = common::clinic_and_key();
+    c.execute(
+        &Actor::owner(),
+        GenerateClinic {
+            patients: 1_500,
+            mean_visits: 8,
+            seed: 5,
+            region: Region::Mixed,
+            until: d("2026-11-23"),
+        },
+    )
+    .unwrap();
+    let conn = common::raw(tmp.path(), &key);
+    let sql = |q: &str| -> Vec<Vec<String>> {
+        let mut stmt = conn.prepare(q).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        rusqlite::types::ValueRef::Integer(x) => x.to_string(),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
+                        _ => String::new(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let (from, to) = ("2026-01-01", "2026-06-30");
+    let revenue = run(&c, ReportName::Revenue, from, to, |_| {});
+    let mut ours: Vec<Vec<String>> = rows(&revenue, "by-department")
+        .into_iter()
+        .filter(|r| r[0] != "total")
+        .map(|r| r[..3].to_vec())
+        .collect();
+    ours.sort();
+    let theirs: Vec<Vec<String>> = sql(
+        "SELECT trim(department), count(*), printf('%d.%02d', sum(coalesce(amount_minor, 0)) / 100,
+                sum(coalesce(amount_minor, 0)) % 100)
+         FROM visit WHERE archived_at IS NULL
+           AND substr(visited_at, 1, 10) BETWEEN '2026-01-01' AND '2026-06-30'
+         GROUP BY 1 ORDER BY 1",
+    );
+    assert!(theirs.len() > 3);
+    assert_eq!(ours, theirs);
+
+    // New patients per month: patients whose first visit ever falls in that month.
+    let new = run(&c, ReportName::NewReturning, from, to, |_| {});
+    let ours: Vec<Vec<String>> = rows(&new, "by-month")
+        .into_iter()
+        .map(|r| r[..2].to_vec())
+        .collect();
+    let theirs = sql(
+        "SELECT m, count(*) FROM (SELECT patient_id, substr(min(substr(visited_at, 1, 10)), 1, 7) AS m
+                                  FROM visit WHERE archived_at IS NULL GROUP BY patient_id)
+         WHERE m BETWEEN '2026-01' AND '2026-06' GROUP BY m ORDER BY m",
+    );
+    let theirs: Vec<Vec<String>> = (1..=6)
+        .map(|m| {
+            let month = format!("2026-{m:02}");
+            let n = theirs
+                .iter()
+                .find(|r| r[0] == month)
+                .map_or("0".to_string(), |r| r[1].clone());
+            vec![month, n]
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+
+    // NPS answers, promoters, passives and detractors per month.
+    let nps = run(&c, ReportName::Nps, from, to, |_| {});
+    let ours: Vec<Vec<String>> = rows(&nps, "by-month")
+        .into_iter()
+        .filter(|r| r[0] != "total" && r[1] != "0")
+        .map(|r| r[..5].to_vec())
+        .collect();
+    let theirs = sql(
+        "SELECT substr(visited_at, 1, 7), count(*), sum(nps >= 9), sum(nps BETWEEN 7 AND 8),
+                sum(nps <= 6)
+         FROM visit WHERE archived_at IS NULL AND nps IS NOT NULL
+           AND substr(visited_at, 1, 10) BETWEEN '2026-01-01' AND '2026-06-30'
+         GROUP BY 1 ORDER BY 1",
+    );
+    assert!(!theirs.is_empty());
+    assert_eq!(ours, theirs);
 }

@@ -752,6 +752,7 @@ const en = {
       "newPatients": "New patients",
       "referred": "Referred",
       "allTime": "All time",
+      "treeSize": "Tree size",
     },
     "weekday": {
       "1": "Mon",

@@ -752,6 +752,7 @@ const zhCN: Messages = {
       "newPatients": "新患者",
       "referred": "被推荐",
       "allTime": "累计",
+      "treeSize": "推荐树人数",
     },
     "weekday": {
       "1": "周一",

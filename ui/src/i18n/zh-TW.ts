@@ -752,6 +752,7 @@ const zhTW: Messages = {
       "newPatients": "新病患",
       "referred": "被介紹",
       "allTime": "累計",
+      "treeSize": "介紹樹人數",
     },
     "weekday": {
       "1": "週一",

@@ -28,7 +28,10 @@ test("return rate with a chart, then the busiest times as a heatmap, saved as Ex
     await byTestId(page, "report-name").click();
     await page.locator(".n-base-select-option", { hasText: "Busiest times" }).click();
     await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
-    await byTestId(page, "report-heatmap").getByText("Mon").waitFor();
+    // Two maps: Monday 10:00 has 8 appointments and 9 visits.
+    await byTestId(page, "report-heatmap-appointments").getByText("Mon").waitFor();
+    assert.equal(await byTestId(page, "report-heatmap-appointments").locator('td[title="8"]').count(), 1);
+    assert.equal(await byTestId(page, "report-heatmap-visits").locator('td[title="9"]').count(), 1);
     await byTestId(page, "report-table-utilisation").getByText("91.7%").waitFor();
     await shot("reports-busiest-en");
     await byTestId(page, "report-xlsx").click();

@@ -505,6 +505,30 @@ pub(super) fn churn_risk(
     ))
 }
 
+/// Who referred whom (every patient, archived too): the size of anyone's referral tree
+/// — everyone below them, each counted once even if the records loop.
+fn tree_sizes(tx: &Transaction<'_>) -> Result<impl Fn(&str) -> usize> {
+    let mut children: HashMap<String, Vec<String>> = HashMap::new();
+    let mut stmt =
+        tx.prepare("SELECT id, referred_by FROM patient WHERE referred_by IS NOT NULL")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        children.entry(r.get(1)?).or_default().push(r.get(0)?);
+    }
+    Ok(move |root: &str| {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut stack: Vec<&str> = vec![root];
+        while let Some(p) = stack.pop() {
+            for c in children.get(p).into_iter().flatten() {
+                if c != root && seen.insert(c) {
+                    stack.push(c);
+                }
+            }
+        }
+        seen.len()
+    })
+}
+
 pub(super) fn referrals(
     tx: &Transaction<'_>,
     scope: &Scope,
@@ -530,19 +554,23 @@ pub(super) fn referrals(
     }
     let mut top = ReportTable::new(
         "top-referrers",
-        &["patientId", "patient", "newPatients", "allTime"],
+        &["patientId", "patient", "newPatients", "allTime", "treeSize"],
     );
+    let sizes = tree_sizes(tx)?;
     for p in r.top_referrers {
+        let tree = sizes(&p.patient_id);
         top.rows.push(vec![
             Cell::Text(p.patient_id),
             Cell::Text(p.name),
             Cell::Count(p.new_patients as i64),
             Cell::Count(p.all_time as i64),
+            Cell::Count(tree as i64),
         ]);
     }
     Ok((
         "New patients: their first visit fell in the period; referred: by a patient. Top \
-         referrers by new patients referred in the period (then all time). The \
+         referrers by new patients referred in the period (then all time); tree size: \
+         everyone they brought in, directly or through the people they referred. The \
          department, doctor and segment filters do not apply.",
         vec![summary, channels, top],
     ))
