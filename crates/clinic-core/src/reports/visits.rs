@@ -2,6 +2,7 @@
 //! revenue; and from the classification: churn risk; from loyalty: referrals.
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use chrono::{Days, NaiveDate};
 use rusqlite::Transaction;
@@ -18,8 +19,9 @@ pub(super) struct VisitRow {
     pub date: NaiveDate,
     /// The hour as entered (the visit's own clock).
     pub hour: u32,
-    pub department: String,
-    pub doctor: Option<String>,
+    /// Shared: a clinic has a dozen departments and doctors over a million visits.
+    pub department: Rc<str>,
+    pub doctor: Option<Rc<str>>,
     pub amount: i64,
     pub nps: Option<u8>,
     pub satisfaction: Option<u8>,
@@ -39,6 +41,7 @@ pub(super) fn load(tx: &Transaction<'_>, feedback: bool) -> Result<(Vec<String>,
     ))?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
+    let mut names: HashMap<String, Rc<str>> = HashMap::new();
     while let Some(r) = rows.next()? {
         let at: String = r.get(1)?;
         let Some(date) = at.get(..10).and_then(|d| d.parse().ok()) else {
@@ -58,8 +61,13 @@ pub(super) fn load(tx: &Transaction<'_>, feedback: bool) -> Result<(Vec<String>,
             patient,
             date,
             hour,
-            department: r.get(2)?,
-            doctor: r.get(3)?,
+            department: shared(&mut names, r.get_ref(2)?.as_str().unwrap_or("")),
+            doctor: match r.get_ref(3)? {
+                rusqlite::types::ValueRef::Text(t) => {
+                    Some(shared(&mut names, std::str::from_utf8(t).unwrap_or("")))
+                }
+                _ => None,
+            },
             amount: r.get(4)?,
             nps: r.get::<_, Option<i64>>(5)?.map(|n| n as u8),
             satisfaction: r.get::<_, Option<i64>>(6)?.map(|n| n as u8),
@@ -67,6 +75,16 @@ pub(super) fn load(tx: &Transaction<'_>, feedback: bool) -> Result<(Vec<String>,
         });
     }
     Ok((ids, out))
+}
+
+/// One copy of each name.
+fn shared(names: &mut HashMap<String, Rc<str>>, name: &str) -> Rc<str> {
+    if let Some(n) = names.get(name) {
+        return Rc::clone(n);
+    }
+    let n: Rc<str> = Rc::from(name);
+    names.insert(name.to_string(), Rc::clone(&n));
+    n
 }
 
 impl VisitRow {
@@ -126,7 +144,7 @@ pub(super) fn return_rate(
             let back = dates[p].iter().any(|&d| d > v.date && d <= until);
             let keys = [
                 v.department.trim().to_string(),
-                v.doctor.clone().unwrap_or_default().trim().to_string(),
+                v.doctor.as_deref().unwrap_or_default().trim().to_string(),
                 month_of(v.date),
             ];
             for t in std::iter::once(&mut overall).chain(
@@ -318,8 +336,8 @@ pub(super) fn nps(tx: &Transaction<'_>, scope: &Scope) -> Result<(&'static str, 
             Cell::Text(v.date.to_string()),
             Cell::Text(names.get(&ids[v.patient]).cloned().unwrap_or_default()),
             Cell::Count(i64::from(v.nps.unwrap_or(0))),
-            Cell::Text(v.department.clone()),
-            Cell::Text(v.doctor.clone().unwrap_or_default()),
+            Cell::Text(v.department.to_string()),
+            Cell::Text(v.doctor.as_deref().unwrap_or_default().to_string()),
             Cell::Text(v.feedback.clone().unwrap_or_default()),
         ]);
     }
@@ -374,7 +392,7 @@ pub(super) fn revenue(
         let id = &ids[v.patient];
         let keys = [
             v.department.trim().to_string(),
-            v.doctor.clone().unwrap_or_default().trim().to_string(),
+            v.doctor.as_deref().unwrap_or_default().trim().to_string(),
             payment.get(id).cloned().unwrap_or_else(|| "unknown".into()),
             tiers.get(id).cloned().unwrap_or_else(|| "unknown".into()),
         ];
