@@ -4,16 +4,18 @@
 //! writes down everything due), opening it again, booking one appointment, logging one
 //! outcome, and the effect report over a month.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clinic_core::appointments::{AppointmentInput, BookAppointment, ListAppointments};
 use clinic_core::patients::ListPatients;
 use clinic_core::reminders::{
     ContactInput, DueReminders, GetReminderRules, LogContact, ReminderEffect, SetReminderRules,
 };
-use clinic_core::synth::{GenerateClinic, Region};
-use clinic_core::{Actor, Clinic, KdfParams};
+use clinic_core::Actor;
+use support::benchmark_clinic;
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();
@@ -22,32 +24,10 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 }
 
 fn main() {
-    let patients: u32 = std::env::var("BENCH_PATIENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let fast = KdfParams {
-        m_cost: 1024,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let (clinic, _) = Clinic::initialize_with(tmp.path(), "benchmark", fast).expect("init");
+    let (_tmp, clinic, generated) = benchmark_clinic();
     let owner = Actor::owner();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+    let today = support::today();
     let now: DateTime<Utc> = "2026-11-23T01:00:00Z".parse().expect("instant");
-    let generated = clinic
-        .execute(
-            &owner,
-            GenerateClinic {
-                patients,
-                mean_visits: 10,
-                seed: 1,
-                region: Region::Mixed,
-                until: today,
-            },
-        )
-        .expect("generate");
     // The generator records no consent: measure the list as if every patient had given it.
     let mut rules = clinic.execute(&owner, GetReminderRules).expect("rules");
     rules.require_consent = false;

@@ -6,57 +6,22 @@
 //! patient explained, a rule's live count, and every shipped template saved and counted
 //! in one pass. Targets (issue #6): full recompute < 1 s, counts per segment < 100 ms.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use clinic_core::segments::{
     templates, CountSegments, Dimension, EvaluateRule, ExplainPatient, ListSavedSegments,
     SaveSegment, SegmentMembers,
 };
-use clinic_core::synth::{GenerateClinic, Region};
 use clinic_core::visits::{AddVisit, VisitInput};
-use clinic_core::{Actor, Clinic, KdfParams};
-
-const PASS: &str = "benchmark passphrase";
-
-fn median(f: &mut dyn FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..3)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[1]
-}
+use clinic_core::Actor;
+use support::{benchmark_clinic, median};
 
 fn main() {
-    let patients: u32 = std::env::var("BENCH_PATIENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let fast = KdfParams {
-        m_cost: 1024,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let (clinic, _) = Clinic::initialize_with(tmp.path(), PASS, fast).expect("init");
+    let (_tmp, clinic, generated) = benchmark_clinic();
     let owner = Actor::owner();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-    let generated = clinic
-        .execute(
-            &owner,
-            GenerateClinic {
-                patients,
-                mean_visits: 10,
-                seed: 1,
-                region: Region::Mixed,
-                until: today,
-            },
-        )
-        .expect("generate");
+    let today = support::today();
     println!(
         "Segments benchmark: {} patients, {} visits (median of 3)\n",
         generated.patients, generated.visits

@@ -29,7 +29,7 @@ pub use library::{
     builtin, topics, GetTemplate, ListEditedTemplates, PreviewTemplate, ResetTemplate,
     SaveTemplate, TemplateKey, TemplatePreview, TemplateText, Topic,
 };
-use pdf::{PageFrame, Paper};
+use pdf::Paper;
 pub use recommend::{age_group, Reason, RecommendHandouts, Recommendation};
 
 /// One topic printed for one patient. Language and reading level default to the
@@ -182,6 +182,23 @@ impl Branding {
             logo,
         })
     }
+
+    /// The head and foot of every page: the clinic's name, logo, address and phone; the
+    /// patient's (or the period's) line top right; the document's title.
+    pub(crate) fn frame(&self, patient_line: String, title: String) -> pdf::PageFrame {
+        let clinic = &self.profile;
+        pdf::PageFrame {
+            clinic_name: clinic.name.clone(),
+            clinic_contact: [clinic.address.as_str(), clinic.phone.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · "),
+            patient_line,
+            logo: self.logo.clone(),
+            title,
+        }
+    }
 }
 
 /// The patient's next appointment still in the book, as "2026-12-02 10:00 林医生"; none
@@ -270,18 +287,7 @@ fn prepare(
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    let contact = [clinic.address.as_str(), clinic.phone.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let frame = PageFrame {
-        clinic_name: clinic.name.clone(),
-        clinic_contact: contact,
-        patient_line,
-        logo: brand.logo.clone(),
-        title: format!("{} · {}", parsed.title, patient.name),
-    };
+    let frame = brand.frame(patient_line, format!("{} · {}", parsed.title, patient.name));
     let laid = pdf::lay_out(&parsed, language, plain, paper, &frame);
     tx.execute(
         "INSERT INTO handout_given (id, patient_id, topic, language, plain, given_at, given_by)

@@ -8,7 +8,7 @@ use super::{GetPoints, PointsEntry, PointsSource, VoucherState};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::Result;
-use crate::handouts::pdf::{self, PageFrame, Paper};
+use crate::handouts::pdf::{self, Paper};
 use crate::handouts::template::{Block, Template};
 use crate::handouts::Branding;
 use crate::patients::{self, Language};
@@ -276,23 +276,14 @@ impl Operation for PrintPointsStatement {
                     .collect(),
             });
         }
-        let brand = Branding::load(tx)?;
-        let clinic = &brand.profile;
         let template = Template {
             title: format!("{} · {}", w.title, patient.name),
             blocks,
         };
-        let frame = PageFrame {
-            clinic_name: clinic.name.clone(),
-            clinic_contact: [clinic.address.as_str(), clinic.phone.as_str()]
-                .into_iter()
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · "),
-            patient_line: format!("{} · {}", patient.name, s.on),
-            logo: brand.logo.clone(),
-            title: template.title.clone(),
-        };
+        let frame = Branding::load(tx)?.frame(
+            format!("{} · {}", patient.name, s.on),
+            template.title.clone(),
+        );
         Ok(pdf::render(&template, language, false, self.paper, &frame))
     }
 }

@@ -3,7 +3,7 @@
 //! same addresses on a sheet of labels; each contact logged as sent.
 
 use super::*;
-use crate::handouts::pdf::{self, PageFrame, Paper};
+use crate::handouts::pdf::{self, Paper};
 use crate::handouts::template::{Block, Template};
 use crate::patients::Language;
 
@@ -40,15 +40,7 @@ impl Operation for PrintPostcards {
             now: self.now,
         }
         .run(tx, by)?;
-        let clinic = crate::settings::load(tx)?;
-        let logo = crate::settings::load_logo(tx)?
-            .and_then(|b| crate::settings::decode_logo(&b).ok())
-            .map(std::sync::Arc::new);
-        let contact = [clinic.address.as_str(), clinic.phone.as_str()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let brand = crate::handouts::Branding::load(tx)?;
         let mut laid = vec![];
         let mut sent = vec![];
         let mut labels = vec![];
@@ -71,13 +63,10 @@ impl Operation for PrintPostcards {
                     Block::Paragraph(c.message.clone()),
                 ],
             };
-            let frame = PageFrame {
-                clinic_name: clinic.name.clone(),
-                clinic_contact: contact.clone(),
-                patient_line: list.date.to_string(),
-                logo: logo.clone(),
-                title: format!("{} · {}", heading(language), c.name),
-            };
+            let frame = brand.frame(
+                list.date.to_string(),
+                format!("{} · {}", heading(language), c.name),
+            );
             laid.push(pdf::lay_out(&template, language, true, Paper::A5, &frame));
             sent.push(c);
         }
@@ -93,7 +82,7 @@ impl Operation for PrintPostcards {
         // fills in any character it lacks).
         let label_language =
             Language::parse(&super::rules::load(tx)?.default_language).unwrap_or(Language::ZhCn);
-        let labels = pdf::address_labels(&labels, label_language, &clinic.name);
+        let labels = pdf::address_labels(&labels, label_language, &brand.profile.name);
         for c in &sent {
             super::outcomes::log_sent(tx, by, c, ContactChannel::Post, self.now)?;
         }

@@ -10,7 +10,7 @@ use super::{Cell, Report};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
-use crate::handouts::pdf::{self, PageFrame, Paper};
+use crate::handouts::pdf::{self, Paper};
 use crate::handouts::template::{Block, Template};
 use crate::handouts::Branding;
 use crate::patients::Language;
@@ -116,23 +116,11 @@ impl Operation for PrintReport {
                 });
             }
         }
-        let brand = Branding::load(tx)?;
-        let clinic = &brand.profile;
         let template = Template {
             title: d.title.clone(),
             blocks,
         };
-        let frame = PageFrame {
-            clinic_name: clinic.name.clone(),
-            clinic_contact: [clinic.address.as_str(), clinic.phone.as_str()]
-                .into_iter()
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · "),
-            patient_line: d.subtitle.clone(),
-            logo: brand.logo.clone(),
-            title: d.title.clone(),
-        };
+        let frame = Branding::load(tx)?.frame(d.subtitle.clone(), d.title.clone());
         Ok(pdf::render(
             &template,
             self.language,

@@ -227,12 +227,7 @@ pub(super) fn new_returning(
             .push(vec![Cell::Text(m), Cell::Count(n), Cell::Count(r)]);
     }
     // Where the new patients came from (as recorded on their profile).
-    let mut channel_of: HashMap<String, String> = HashMap::new();
-    let mut stmt = tx.prepare("SELECT id, coalesce(referral_channel, 'unknown') FROM patient")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        channel_of.insert(r.get(0)?, r.get(1)?);
-    }
+    let channel_of = patient_column(tx, "coalesce(referral_channel, 'unknown')")?;
     let mut channels: BTreeMap<String, u64> = BTreeMap::new();
     for p in &new_in_range {
         let c = channel_of
@@ -318,7 +313,7 @@ pub(super) fn nps(tx: &Transaction<'_>, scope: &Scope) -> Result<(&'static str, 
         months.rows.push(row(m.clone(), e));
     }
     months.rows.push(row("total".into(), &all));
-    let names = names(tx)?;
+    let names = patient_column(tx, "name")?;
     comments.sort_by_key(|v| std::cmp::Reverse(v.date));
     let mut said = ReportTable::new(
         "detractor-comments",
@@ -363,9 +358,10 @@ pub(super) fn nps_score(answers: u64, promoters: u64, detractors: u64) -> Cell {
     Cell::Count((200 * diff + n * diff.signum()) / (2 * n))
 }
 
-fn names(tx: &Transaction<'_>) -> Result<HashMap<String, String>> {
+/// One text column (or expression) of every patient, archived too, by id.
+fn patient_column(tx: &Transaction<'_>, column: &str) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
-    let mut stmt = tx.prepare("SELECT id, name FROM patient")?;
+    let mut stmt = tx.prepare(&format!("SELECT id, {column} FROM patient"))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         out.insert(r.get(0)?, r.get(1)?);
@@ -378,12 +374,7 @@ pub(super) fn revenue(
     scope: &Scope,
 ) -> Result<(&'static str, Vec<ReportTable>)> {
     let (ids, visits) = load(tx, false)?;
-    let mut payment: HashMap<String, String> = HashMap::new();
-    let mut stmt = tx.prepare("SELECT id, coalesce(payment_type, 'unknown') FROM patient")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        payment.insert(r.get(0)?, r.get(1)?);
-    }
+    let payment = patient_column(tx, "coalesce(payment_type, 'unknown')")?;
     let tiers = crate::segments::label_of_everyone(tx, Dimension::ValueTier, scope.today)?;
     // department, doctor, payment type, value tier → (visits, amount)
     let mut groups: [BTreeMap<String, (i64, i64)>; 4] = Default::default();

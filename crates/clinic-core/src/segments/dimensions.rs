@@ -163,8 +163,8 @@ pub fn rfm(facts: &Facts, rules: &SegmentRules, today: NaiveDate) -> Option<(i64
 }
 
 impl ClinicContext {
-    /// From every patient's facts (the SQL in `segments::clinic_context` must agree with
-    /// this; a test holds them together).
+    /// From every patient's facts (a test holds them equal to figures worked out
+    /// patient by patient through the public API).
     pub fn from_facts<'a>(
         all: impl Iterator<Item = &'a Facts>,
         rules: &SegmentRules,
