@@ -69,3 +69,16 @@ test("NPS below zero and the detractors' words; revenue by value tier, printed (
     await byTestId(page, "report-run").click();
     await byTestId(page, "report-problem").waitFor();
   }));
+
+test("the dashboard and the busiest times in Traditional Chinese (zh-TW)", () =>
+  withApp({ patients: people }, { locale: "zh-TW" }, async ({ page, shot }) => {
+    await byTestId(page, "nav-reports").click();
+    await byTestId(page, "dashboard-noShowRate").getByText("未到診率").waitFor();
+    await byTestId(page, "report-dashboard").getByText("對比上月同期", { exact: false }).waitFor();
+    await byTestId(page, "report-name").click();
+    await page.locator(".n-base-select-option", { hasText: "繁忙時段" }).click();
+    await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
+    await byTestId(page, "report-heatmap-visits").getByText("週一").waitFor();
+    await byTestId(page, "report-table-utilisation").getByText("使用率").first().waitFor();
+    await shot("reports-busiest-zh-TW");
+  }));
