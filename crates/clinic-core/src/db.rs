@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_loyalty.sql"),
     include_str!("../migrations/0019_membership.sql"),
     include_str!("../migrations/0020_visit_digest.sql"),
+    include_str!("../migrations/0021_visit_change.sql"),
 ];
 
 /// How long a write waits for another connection (the CLI, a backup's reader) to let go.

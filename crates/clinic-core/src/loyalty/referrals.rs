@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use rusqlite::{params, Transaction};
+use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -175,52 +175,52 @@ impl Operation for Referrals {
                 "the period ends before it starts",
             ));
         }
-        // Each patient's first visit day (the text's first ten characters are its local day).
-        let mut stmt = tx.prepare(
-            "WITH first AS (
-                 SELECT patient_id, min(substr(visited_at, 1, 10)) AS day FROM visit
-                 WHERE archived_at IS NULL GROUP BY patient_id)
-             SELECT p.id, p.referral_channel, p.referred_by
-             FROM first f JOIN patient p ON p.id = f.patient_id
-             WHERE p.archived_at IS NULL AND f.day >= ?1 AND f.day <= ?2",
-        )?;
-        let rows = stmt
-            .query_map(params![self.from.to_string(), self.to.to_string()], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // Each patient's first visit day (the day of its text, the visit's own clock), from
+        // the visits kept in memory for whole-clinic questions.
+        let kept = crate::visits::kept::kept_visits(tx)?;
+        let rows: Vec<_> = kept
+            .patients
+            .iter()
+            .filter(|p| !p.archived)
+            .filter(|p| {
+                p.visits
+                    .first()
+                    .is_some_and(|v| v.date >= self.from && v.date <= self.to)
+            })
+            .collect();
         let mut channels: BTreeMap<String, u64> = BTreeMap::new();
-        let mut by_referrer: HashMap<String, u64> = HashMap::new();
+        let mut by_referrer: HashMap<&str, u64> = HashMap::new();
         let mut referred = 0u64;
-        for (_, channel, by) in &rows {
-            let channel = match (by, channel) {
-                (Some(_), _) => "patient".to_string(),
-                (None, Some(c)) => c.clone(),
-                (None, None) => "unknown".to_string(),
+        for p in &rows {
+            let channel = match (&p.referred_by, kept.channel(p)) {
+                (Some(_), _) => "patient",
+                (None, Some(c)) => c,
+                (None, None) => "unknown",
             };
-            if let Some(by) = by {
+            if let Some(by) = &p.referred_by {
                 referred += 1;
-                *by_referrer.entry(by.clone()).or_default() += 1;
+                *by_referrer.entry(by).or_default() += 1;
             }
-            *channels.entry(channel).or_default() += 1;
+            *channels.entry(channel.to_string()).or_default() += 1;
+        }
+        // Everyone each referrer brought in, archived patients too.
+        let mut all_time: HashMap<&str, u64> = HashMap::new();
+        for p in &kept.patients {
+            if let Some(by) = &p.referred_by {
+                *all_time.entry(by).or_default() += 1;
+            }
         }
         let mut top: Vec<Referrer> = Vec::new();
         for (id, n) in by_referrer {
-            let (name, all_time): (String, i64) = tx.query_row(
-                "SELECT name, (SELECT count(*) FROM patient c WHERE c.referred_by = p.id)
-                 FROM patient p WHERE p.id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let name = kept
+                .position(id)
+                .map(|i| kept.patients[i].name.clone())
+                .unwrap_or_default();
             top.push(Referrer {
-                patient_id: id,
+                patient_id: id.to_string(),
                 name,
                 new_patients: n,
-                all_time: all_time.max(0) as u64,
+                all_time: all_time.get(id).copied().unwrap_or(0),
             });
         }
         top.sort_by(|a, b| {

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Timelike};
 use rusqlite::Transaction;
 
-use super::visits::load;
 use super::{Cell, ReportTable, Scope};
 use crate::access::Actor;
 use crate::clinic::Operation;
 use crate::error::Result;
+use crate::visits::kept::kept_visits;
 
 pub(super) struct Booking {
     weekday: u32,
@@ -165,18 +165,13 @@ pub(super) fn busiest_slots(
         slots.entry((b.weekday, b.hour)).or_default().0 += 1;
         *booked_minutes.entry(b.weekday).or_default() += b.minutes;
     }
-    let (ids, visits) = load(tx, false)?;
-    for v in &visits {
-        if scope.within(v.date)
-            && scope.department(&v.department)
-            && scope.doctor(v.doctor.as_deref())
-            && scope.patient(&ids[v.patient])
-        {
-            slots
-                .entry((v.date.weekday().number_from_monday(), v.hour))
-                .or_default()
-                .1 += 1;
-        }
+    let kept = kept_visits(tx)?;
+    let within = scope.on(&kept);
+    for (_, v) in kept.visits().filter(|(p, v)| within.counts(*p, v)) {
+        slots
+            .entry((v.date.weekday().number_from_monday(), u32::from(v.hour)))
+            .or_default()
+            .1 += 1;
     }
     let mut heat = ReportTable::new("slots", &["weekday", "hour", "appointments", "visits"]);
     for ((w, h), (a, v)) in slots {

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::appointments::bookings;
-use super::visits::load;
 use super::{Cell, Scope};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::Result;
+use crate::visits::kept::kept_visits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -75,33 +75,36 @@ impl Operation for GetDashboard {
             .with_day(today.day())
             .unwrap_or(last_end)
             .min(last_end);
-        let (ids, visits) = load(tx, false)?;
-        // Each patient's first visit ever: new when it falls in the window.
-        let mut first = vec![NaiveDate::MAX; ids.len()];
-        for v in &visits {
-            first[v.patient] = first[v.patient].min(v.date);
-        }
+        let kept = kept_visits(tx)?;
         let windows = [(this_from, today), (last_from, last_to)];
         let mut tallies = [Tally::default(), Tally::default()];
-        for v in &visits {
-            for ((from, to), t) in windows.iter().zip(tallies.iter_mut()) {
-                if v.date < *from || v.date > *to {
-                    continue;
-                }
-                t.visits += 1;
-                t.patients.insert(v.patient);
-                if first[v.patient] >= *from {
-                    t.new.insert(v.patient);
-                }
-                t.money += v.amount;
-                if let Some(n) = v.nps {
-                    t.answers += 1;
-                    t.promoters += u64::from(n >= 9);
-                    t.detractors += u64::from(n <= 6);
-                }
-                if let Some(s) = v.satisfaction {
-                    t.score_sum += u64::from(s);
-                    t.scores += 1;
+        for (p, patient) in kept.patients.iter().enumerate() {
+            // The patient's first visit ever: new when it falls in the window.
+            let Some(first) = patient.visits.first().map(|v| v.date) else {
+                continue;
+            };
+            // Kept earliest first: only the last two months' visits are looked at.
+            let recent = patient.visits.partition_point(|v| v.date < last_from);
+            for v in &patient.visits[recent..] {
+                for ((from, to), t) in windows.iter().zip(tallies.iter_mut()) {
+                    if v.date < *from || v.date > *to {
+                        continue;
+                    }
+                    t.visits += 1;
+                    t.patients.insert(p);
+                    if first >= *from {
+                        t.new.insert(p);
+                    }
+                    t.money += v.amount;
+                    if let Some(n) = v.nps() {
+                        t.answers += 1;
+                        t.promoters += u64::from(n >= 9);
+                        t.detractors += u64::from(n <= 6);
+                    }
+                    if let Some(s) = v.satisfaction() {
+                        t.score_sum += u64::from(s);
+                        t.scores += 1;
+                    }
                 }
             }
         }

@@ -26,6 +26,7 @@ use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
 use crate::patients::profile::code_enum;
 use crate::segments::{members_of, SegmentRef};
+use crate::visits::kept::{KeptVisit, KeptVisits};
 
 code_enum!(
     /// The reports, by the names the CLI takes.
@@ -256,6 +257,59 @@ impl Scope {
                 .unwrap_or(NaiveDate::MAX);
         }
         out
+    }
+}
+
+/// The filter matched against the kept visits once: which names are the department and
+/// doctor asked for, which patients are in the segment — so that each of a million visits
+/// is judged by looking up numbers, not by comparing text.
+pub(crate) struct Within<'a> {
+    pub scope: &'a Scope,
+    departments: Option<Vec<bool>>,
+    doctors: Option<Vec<bool>>,
+    members: Option<Vec<bool>>,
+}
+
+impl Scope {
+    pub fn on<'a>(&'a self, kept: &KeptVisits) -> Within<'a> {
+        let names = |keep: &dyn Fn(&str) -> bool| -> Vec<bool> {
+            kept.names().map(|(_, n)| keep(n)).collect()
+        };
+        Within {
+            scope: self,
+            departments: self
+                .department
+                .as_ref()
+                .map(|_| names(&|n| self.department(n))),
+            doctors: self
+                .doctor
+                .as_ref()
+                .map(|_| names(&|n| self.doctor(Some(n)))),
+            members: self.members.as_ref().map(|m| {
+                kept.patients
+                    .iter()
+                    .map(|p| m.contains(p.id.as_str()))
+                    .collect()
+            }),
+        }
+    }
+}
+
+impl Within<'_> {
+    /// Patient `p` is in the segment (when one is asked for).
+    pub fn patient(&self, p: usize) -> bool {
+        self.members.as_ref().is_none_or(|m| m[p])
+    }
+    /// Visit `v` of patient `p` is in the period and passes every filter.
+    pub fn counts(&self, p: usize, v: &KeptVisit) -> bool {
+        let named = |want: &Option<Vec<bool>>, code: Option<u32>| {
+            want.as_ref()
+                .is_none_or(|w| code.is_some_and(|c| w[c as usize]))
+        };
+        self.scope.within(v.date)
+            && named(&self.departments, Some(v.department_code()))
+            && named(&self.doctors, v.doctor_code())
+            && self.patient(p)
     }
 }
 

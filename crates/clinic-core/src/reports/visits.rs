@@ -2,111 +2,19 @@
 //! revenue; and from the classification: churn risk; from loyalty: referrals.
 
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
 
-use chrono::{Days, NaiveDate};
+use chrono::Days;
 use rusqlite::Transaction;
 
 use super::{month_of, Cell, ReportTable, Scope};
 use crate::access::Actor;
 use crate::clinic::Operation;
 use crate::error::Result;
-use crate::segments::{Dimension, PatientLabel, SegmentMembers};
+use crate::segments::Dimension;
+use crate::visits::kept::{kept_visits, KeptVisit};
 
-/// One active visit as the reports read it.
-pub(super) struct VisitRow {
-    pub patient: usize,
-    pub date: NaiveDate,
-    /// The hour as entered (the visit's own clock).
-    pub hour: u32,
-    /// Shared: a clinic has a dozen departments and doctors over a million visits.
-    pub department: Rc<str>,
-    pub doctor: Option<Rc<str>>,
-    pub amount: i64,
-    pub nps: Option<u8>,
-    pub satisfaction: Option<u8>,
-    pub feedback: Option<String>,
-}
-
-/// Every active visit (one pass over the table, in table order), with the patients' ids
-/// by index; `feedback` only when asked for.
-pub(super) fn load(tx: &Transaction<'_>, feedback: bool) -> Result<(Vec<String>, Vec<VisitRow>)> {
-    let mut ids: Vec<String> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let text = if feedback { "feedback" } else { "NULL" };
-    let mut stmt = tx.prepare(&format!(
-        "SELECT patient_id, visited_at, department, doctor, coalesce(amount_minor, 0), nps,
-                satisfaction, {text}
-         FROM visit WHERE archived_at IS NULL"
-    ))?;
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    let mut names: HashMap<String, Rc<str>> = HashMap::new();
-    while let Some(r) = rows.next()? {
-        let at: String = r.get(1)?;
-        let Some(date) = at.get(..10).and_then(|d| d.parse().ok()) else {
-            continue;
-        };
-        let hour = at.get(11..13).and_then(|h| h.parse().ok()).unwrap_or(0);
-        let pid: String = r.get(0)?;
-        let patient = match index.get(&pid) {
-            Some(&i) => i,
-            None => {
-                index.insert(pid.clone(), ids.len());
-                ids.push(pid);
-                ids.len() - 1
-            }
-        };
-        out.push(VisitRow {
-            patient,
-            date,
-            hour,
-            department: shared(&mut names, r.get_ref(2)?.as_str().unwrap_or("")),
-            doctor: match r.get_ref(3)? {
-                rusqlite::types::ValueRef::Text(t) => {
-                    Some(shared(&mut names, std::str::from_utf8(t).unwrap_or("")))
-                }
-                _ => None,
-            },
-            amount: r.get(4)?,
-            nps: r.get::<_, Option<i64>>(5)?.map(|n| n as u8),
-            satisfaction: r.get::<_, Option<i64>>(6)?.map(|n| n as u8),
-            feedback: r.get(7)?,
-        });
-    }
-    Ok((ids, out))
-}
-
-/// One copy of each name.
-fn shared(names: &mut HashMap<String, Rc<str>>, name: &str) -> Rc<str> {
-    if let Some(n) = names.get(name) {
-        return Rc::clone(n);
-    }
-    let n: Rc<str> = Rc::from(name);
-    names.insert(name.to_string(), Rc::clone(&n));
-    n
-}
-
-impl VisitRow {
-    fn counts(&self, scope: &Scope, ids: &[String]) -> bool {
-        scope.within(self.date)
-            && scope.department(&self.department)
-            && scope.doctor(self.doctor.as_deref())
-            && scope.patient(&ids[self.patient])
-    }
-}
-
-/// Each patient's visit dates, earliest first.
-fn dates_by_patient(n: usize, visits: &[VisitRow]) -> Vec<Vec<NaiveDate>> {
-    let mut by: Vec<Vec<NaiveDate>> = vec![Vec::new(); n];
-    for v in visits {
-        by[v.patient].push(v.date);
-    }
-    for d in &mut by {
-        d.sort_unstable();
-    }
-    by
-}
+/// No doctor, payment type or value tier: the reports' "unknown" (no doctor: blank).
+const UNKNOWN: u32 = u32::MAX;
 
 const WINDOWS: [u64; 3] = [30, 90, 180];
 
@@ -116,23 +24,16 @@ pub(super) fn return_rate(
     tx: &Transaction<'_>,
     scope: &Scope,
 ) -> Result<(&'static str, Vec<ReportTable>)> {
-    let (ids, visits) = load(tx, false)?;
-    let dates = dates_by_patient(ids.len(), &visits);
-    // Each patient's first visit in the range that the filters take: the index visit.
-    let mut first: HashMap<usize, &VisitRow> = HashMap::new();
-    for v in visits.iter().filter(|v| v.counts(scope, &ids)) {
-        first
-            .entry(v.patient)
-            .and_modify(|f| {
-                if v.date < f.date {
-                    *f = v;
-                }
-            })
-            .or_insert(v);
-    }
+    let kept = kept_visits(tx)?;
+    let within = scope.on(&kept);
     let mut overall: Tally = Default::default();
     let mut groups: [BTreeMap<String, Tally>; 3] = Default::default();
-    for (&p, v) in &first {
+    for (p, patient) in kept.patients.iter().enumerate() {
+        // The patient's first visit in the range that the filters take: the index visit
+        // (their visits are kept earliest first).
+        let Some(v) = patient.visits.iter().find(|v| within.counts(p, v)) else {
+            continue;
+        };
         for (w, &days) in WINDOWS.iter().enumerate() {
             let Some(until) = v.date.checked_add_days(Days::new(days)) else {
                 continue;
@@ -141,18 +42,18 @@ pub(super) fn return_rate(
             if until > scope.today {
                 continue;
             }
-            let back = dates[p].iter().any(|&d| d > v.date && d <= until);
+            let back = patient
+                .visits
+                .iter()
+                .any(|d| d.date > v.date && d.date <= until);
             let keys = [
-                v.department.trim().to_string(),
-                v.doctor.as_deref().unwrap_or_default().trim().to_string(),
-                month_of(v.date),
+                kept.department(v).trim(),
+                kept.doctor(v).unwrap_or_default().trim(),
+                &month_of(v.date),
             ];
-            for t in std::iter::once(&mut overall).chain(
-                groups
-                    .iter_mut()
-                    .zip(&keys)
-                    .map(|(g, k)| g.entry(k.clone()).or_default()),
-            ) {
+            for t in std::iter::once(&mut overall)
+                .chain(groups.iter_mut().zip(keys).map(|(g, k)| tally_of(g, k)))
+            {
                 t[w].0 += 1;
                 t[w].1 += u64::from(back);
             }
@@ -193,86 +94,93 @@ pub(super) fn return_rate(
     ))
 }
 
+/// The entry for `key`, made without allocating when it is already there.
+fn tally_of<'a, T: Default>(g: &'a mut BTreeMap<String, T>, key: &str) -> &'a mut T {
+    if !g.contains_key(key) {
+        g.insert(key.to_string(), T::default());
+    }
+    g.get_mut(key).expect("just inserted")
+}
+
 pub(super) fn new_returning(
     tx: &Transaction<'_>,
     scope: &Scope,
 ) -> Result<(&'static str, Vec<ReportTable>)> {
-    let (ids, visits) = load(tx, false)?;
-    let dates = dates_by_patient(ids.len(), &visits);
+    let kept = kept_visits(tx)?;
+    let within = scope.on(&kept);
     // Per month, each patient once: new when their first visit ever is in that month.
-    let mut seen: HashMap<(String, usize), bool> = HashMap::new();
-    let mut new_in_range: Vec<usize> = Vec::new();
-    for v in visits.iter().filter(|v| v.counts(scope, &ids)) {
-        let first_ever = dates[v.patient][0];
-        let month = month_of(v.date);
-        let is_new = month_of(first_ever) == month;
-        if seen.insert((month, v.patient), is_new).is_none() && is_new {
-            new_in_range.push(v.patient);
-        }
-    }
     let mut per: BTreeMap<String, (i64, i64)> =
         scope.months().into_iter().map(|m| (m, (0, 0))).collect();
-    for ((month, _), is_new) in seen {
-        let e = per.entry(month).or_default();
-        if is_new {
-            e.0 += 1;
-        } else {
-            e.1 += 1;
+    let mut channels: BTreeMap<String, u64> = BTreeMap::new();
+    let mut new_in_range = 0u64;
+    let mut months: Vec<String> = Vec::new();
+    for (p, patient) in kept.patients.iter().enumerate() {
+        let Some(first_ever) = patient.visits.first() else {
+            continue;
+        };
+        let first_month = month_of(first_ever.date);
+        months.clear();
+        for v in patient.visits.iter().filter(|v| within.counts(p, v)) {
+            let month = month_of(v.date);
+            if months.last() != Some(&month) {
+                months.push(month);
+            }
+        }
+        for month in &months {
+            let e = tally_of(&mut per, month);
+            if *month == first_month {
+                e.0 += 1;
+                // Where the new patients came from (as recorded on their profile).
+                new_in_range += 1;
+                *tally_of(&mut channels, kept.channel(patient).unwrap_or("unknown")) += 1;
+            } else {
+                e.1 += 1;
+            }
         }
     }
-    let mut months = ReportTable::new("by-month", &["month", "new", "returning"]);
+    let mut by_month = ReportTable::new("by-month", &["month", "new", "returning"]);
     for (m, (n, r)) in per {
-        months
+        by_month
             .rows
             .push(vec![Cell::Text(m), Cell::Count(n), Cell::Count(r)]);
     }
-    // Where the new patients came from (as recorded on their profile).
-    let channel_of = patient_column(tx, "coalesce(referral_channel, 'unknown')")?;
-    let mut channels: BTreeMap<String, u64> = BTreeMap::new();
-    for p in &new_in_range {
-        let c = channel_of
-            .get(&ids[*p])
-            .cloned()
-            .unwrap_or_else(|| "unknown".into());
-        *channels.entry(c).or_default() += 1;
-    }
-    let total = new_in_range.len() as u64;
     let mut sources = ReportTable::new("first-visit-source", &["channel", "patients", "share"]);
     for (c, n) in channels {
         sources.rows.push(vec![
             Cell::Text(c),
             Cell::Count(n as i64),
-            Cell::percent(n, total),
+            Cell::percent(n, new_in_range),
         ]);
     }
     Ok((
         "Each month, each patient with a visit counted once: new when their first visit \
          ever falls in that month, returning otherwise. Sources: how the period's new \
          patients found the clinic, as recorded on their profile.",
-        vec![months, sources],
+        vec![by_month, sources],
     ))
 }
 
 pub(super) fn nps(tx: &Transaction<'_>, scope: &Scope) -> Result<(&'static str, Vec<ReportTable>)> {
-    let (ids, visits) = load(tx, true)?;
+    let kept = kept_visits(tx)?;
+    let within = scope.on(&kept);
     // answers, promoters, passives, detractors, satisfaction sum, satisfaction answers
     let mut per: BTreeMap<String, [u64; 6]> =
         scope.months().into_iter().map(|m| (m, [0; 6])).collect();
-    let mut comments: Vec<&VisitRow> = Vec::new();
-    for v in visits.iter().filter(|v| v.counts(scope, &ids)) {
-        let e = per.entry(month_of(v.date)).or_default();
-        if let Some(n) = v.nps {
+    let mut comments: Vec<(usize, &KeptVisit, &str)> = Vec::new();
+    for (p, v) in kept.visits().filter(|(p, v)| within.counts(*p, v)) {
+        let e = tally_of(&mut per, &month_of(v.date));
+        if let Some(n) = v.nps() {
             e[0] += 1;
             e[match n {
                 9.. => 1,
                 7..=8 => 2,
                 _ => 3,
             }] += 1;
-            if n <= 6 && v.feedback.as_deref().is_some_and(|f| !f.trim().is_empty()) {
-                comments.push(v);
+            if let Some(said) = kept.comment(&kept.patients[p], v).filter(|_| n <= 6) {
+                comments.push((p, v, said));
             }
         }
-        if let Some(s) = v.satisfaction {
+        if let Some(s) = v.satisfaction() {
             e[4] += u64::from(s);
             e[5] += 1;
         }
@@ -313,8 +221,7 @@ pub(super) fn nps(tx: &Transaction<'_>, scope: &Scope) -> Result<(&'static str, 
         months.rows.push(row(m.clone(), e));
     }
     months.rows.push(row("total".into(), &all));
-    let names = patient_column(tx, "name")?;
-    comments.sort_by_key(|v| std::cmp::Reverse(v.date));
+    comments.sort_by_key(|c| std::cmp::Reverse(c.1.date));
     let mut said = ReportTable::new(
         "detractor-comments",
         &[
@@ -326,14 +233,14 @@ pub(super) fn nps(tx: &Transaction<'_>, scope: &Scope) -> Result<(&'static str, 
             "feedback",
         ],
     );
-    for v in comments {
+    for (p, v, feedback) in comments {
         said.rows.push(vec![
             Cell::Text(v.date.to_string()),
-            Cell::Text(names.get(&ids[v.patient]).cloned().unwrap_or_default()),
-            Cell::Count(i64::from(v.nps.unwrap_or(0))),
-            Cell::Text(v.department.to_string()),
-            Cell::Text(v.doctor.as_deref().unwrap_or_default().to_string()),
-            Cell::Text(v.feedback.clone().unwrap_or_default()),
+            Cell::Text(kept.patients[p].name.clone()),
+            Cell::Count(i64::from(v.nps().unwrap_or(0))),
+            Cell::Text(kept.department(v).to_string()),
+            Cell::Text(kept.doctor(v).unwrap_or_default().to_string()),
+            Cell::Text(feedback.to_string()),
         ]);
     }
     Ok((
@@ -358,42 +265,58 @@ pub(super) fn nps_score(answers: u64, promoters: u64, detractors: u64) -> Cell {
     Cell::Count((200 * diff + n * diff.signum()) / (2 * n))
 }
 
-/// One text column (or expression) of every patient, archived too, by id.
-fn patient_column(tx: &Transaction<'_>, column: &str) -> Result<HashMap<String, String>> {
-    let mut out = HashMap::new();
-    let mut stmt = tx.prepare(&format!("SELECT id, {column} FROM patient"))?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        out.insert(r.get(0)?, r.get(1)?);
-    }
-    Ok(out)
-}
-
 pub(super) fn revenue(
     tx: &Transaction<'_>,
     scope: &Scope,
 ) -> Result<(&'static str, Vec<ReportTable>)> {
-    let (ids, visits) = load(tx, false)?;
-    let payment = patient_column(tx, "coalesce(payment_type, 'unknown')")?;
-    let tiers = crate::segments::label_of_everyone(tx, Dimension::ValueTier, scope.today)?;
-    // department, doctor, payment type, value tier → (visits, amount)
-    let mut groups: [BTreeMap<String, (i64, i64)>; 4] = Default::default();
+    let kept = kept_visits(tx)?;
+    let within = scope.on(&kept);
+    let (tier_names, tier_of) =
+        crate::segments::label_of_everyone(tx, Dimension::ValueTier, scope.today)?;
+    let tiers: Vec<u32> = kept
+        .patients
+        .iter()
+        .map(|p| {
+            uuid::Uuid::parse_str(&p.id)
+                .ok()
+                .and_then(|id| tier_of.get(&id).copied())
+                .unwrap_or(UNKNOWN)
+        })
+        .collect();
+    // Tallied by the names' numbers first (department, doctor, payment type, value
+    // tier), then put into words once.
+    let mut by_code: [HashMap<u32, (i64, i64)>; 4] = Default::default();
     let mut total = (0i64, 0i64);
-    for v in visits.iter().filter(|v| v.counts(scope, &ids)) {
-        let id = &ids[v.patient];
-        let keys = [
-            v.department.trim().to_string(),
-            v.doctor.as_deref().unwrap_or_default().trim().to_string(),
-            payment.get(id).cloned().unwrap_or_else(|| "unknown".into()),
-            tiers.get(id).cloned().unwrap_or_else(|| "unknown".into()),
+    for (p, v) in kept.visits().filter(|(p, v)| within.counts(*p, v)) {
+        let codes = [
+            v.department_code(),
+            v.doctor_code().unwrap_or(UNKNOWN),
+            kept.payment_code(&kept.patients[p]).unwrap_or(UNKNOWN),
+            tiers[p],
         ];
-        for (g, k) in groups.iter_mut().zip(keys) {
-            let e = g.entry(k).or_default();
+        for (g, c) in by_code.iter_mut().zip(codes) {
+            let e = g.entry(c).or_default();
             e.0 += 1;
             e.1 += v.amount;
         }
         total.0 += 1;
         total.1 += v.amount;
+    }
+    let word = |g: usize, c: u32| -> &str {
+        match (g, c) {
+            (1, UNKNOWN) => "",
+            (_, UNKNOWN) => "unknown",
+            (3, c) => tier_names.get(c as usize).map_or("unknown", |t| t.as_str()),
+            (_, c) => kept.name(c).trim(),
+        }
+    };
+    let mut groups: [BTreeMap<String, (i64, i64)>; 4] = Default::default();
+    for (g, (tallies, named)) in by_code.iter().zip(groups.iter_mut()).enumerate() {
+        for (&c, &(n, amount)) in tallies {
+            let e = tally_of(named, word(g, c));
+            e.0 += n;
+            e.1 += amount;
+        }
     }
     let mut tables = Vec::new();
     for (key, g) in [
@@ -446,46 +369,31 @@ pub(super) fn churn_risk(
     tx: &Transaction<'_>,
     scope: &Scope,
 ) -> Result<(&'static str, Vec<ReportTable>)> {
-    let at_risk = SegmentMembers {
-        dimension: Dimension::Lifecycle,
-        label: "at-risk".into(),
-        today: Some(scope.today),
-    }
-    .run(tx, &Actor::owner())?;
-    let explain = |id| {
-        crate::segments::ExplainPatient {
-            patient_id: id,
-            today: Some(scope.today),
-        }
-        .run(tx, &Actor::owner())
+    let rank = |d: Dimension, l: &Option<String>| {
+        d.labels()
+            .iter()
+            .position(|x| Some(*x) == l.as_deref())
+            .unwrap_or(9)
     };
-    let rank = |d: Dimension, l: &str| d.labels().iter().position(|x| *x == l).unwrap_or(9);
     let mut rows = Vec::new();
-    for m in at_risk {
+    for m in crate::segments::at_risk_everyone(tx, scope.today)? {
         if !scope.patient(&m.id.to_string()) {
             continue;
         }
-        let labels = explain(m.id)?;
-        let of =
-            |d: Dimension| -> Option<&PatientLabel> { labels.iter().find(|l| l.dimension == d) };
-        let tier = of(Dimension::ValueTier).map_or(String::new(), |l| l.label.to_string());
-        let risk = of(Dimension::RiskLevel).map_or(String::new(), |l| l.label.to_string());
-        let fact = |k: &str| m.why.facts.get(k).cloned().unwrap_or_default();
-        let days: i64 = fact("days").parse().unwrap_or(0);
-        let usual: i64 = fact("usual").parse().unwrap_or(0);
+        let overdue = m.days_since - m.usual_days;
         rows.push((
-            rank(Dimension::ValueTier, &tier),
-            rank(Dimension::RiskLevel, &risk),
-            -(days - usual),
+            rank(Dimension::ValueTier, &m.value_tier),
+            rank(Dimension::RiskLevel, &m.risk_level),
+            -overdue,
             vec![
                 Cell::Text(m.id.to_string()),
                 Cell::Text(m.name),
-                Cell::Text(tier),
-                Cell::Text(risk),
-                Cell::Text(fact("lastVisit")),
-                Cell::Count(usual),
-                Cell::Count(days),
-                Cell::Count(days - usual),
+                Cell::Text(m.value_tier.unwrap_or_default()),
+                Cell::Text(m.risk_level.unwrap_or_default()),
+                Cell::Text(m.last_visit.to_string()),
+                Cell::Count(m.usual_days),
+                Cell::Count(m.days_since),
+                Cell::Count(overdue),
             ],
         ));
     }

@@ -525,7 +525,7 @@ fn tenths_text(t: u32) -> String {
 }
 
 /// The median number of days between consecutive visits (visits newest first).
-fn usual_interval(visits: &[VisitFact]) -> Option<i64> {
+pub(super) fn usual_interval(visits: &[VisitFact]) -> Option<i64> {
     let mut gaps: Vec<i64> = visits
         .windows(2)
         .map(|w| (w[0].date - w[1].date).num_days())

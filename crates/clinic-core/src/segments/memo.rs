@@ -125,10 +125,16 @@ struct Key {
 /// One clinic's classification at a time (the app has one clinic open).
 static LAST: Mutex<Option<(Key, Arc<Classified>)>> = Mutex::new(None);
 
-fn key(tx: &Transaction<'_>, rules: &SegmentRules, today: NaiveDate) -> Result<Key> {
+/// A random number for this connection, the same until it is closed: what is kept in
+/// memory for one open file is never taken for another's (a reopened or restored file).
+pub(crate) fn connection_tag(tx: &Transaction<'_>) -> Result<i64> {
     tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS connection_tag AS SELECT random() AS id")?;
+    Ok(tx.query_row("SELECT id FROM temp.connection_tag", [], |r| r.get(0))?)
+}
+
+fn key(tx: &Transaction<'_>, rules: &SegmentRules, today: NaiveDate) -> Result<Key> {
     Ok(Key {
-        connection: tx.query_row("SELECT id FROM temp.connection_tag", [], |r| r.get(0))?,
+        connection: connection_tag(tx)?,
         data_version: tx.query_row("PRAGMA data_version", [], |r| r.get(0))?,
         changes: tx.total_changes(),
         today,

@@ -9,7 +9,7 @@ pub mod custom;
 mod digest;
 pub mod dimensions;
 pub mod members;
-mod memo;
+pub(crate) mod memo;
 pub mod rules;
 pub mod saved;
 pub mod tags;
@@ -402,19 +402,65 @@ pub fn clinic_context(
     Ok(memo::classified(tx, rules, today)?.clinic.clone())
 }
 
-/// Every active patient's label in one dimension on `today` (patient id → label), from
-/// the kept classification: for reports that group by a label.
+/// Every active patient's label in one dimension on `today`, from the kept
+/// classification, for reports that group by a label: the labels met, and each patient's
+/// (by id) as an index into them.
 pub(crate) fn label_of_everyone(
     tx: &Transaction<'_>,
     dimension: Dimension,
     today: NaiveDate,
-) -> Result<HashMap<String, String>> {
+) -> Result<(Vec<String>, HashMap<Uuid, u32>)> {
+    let all = memo::classified(tx, &rules::load(tx)?, today)?;
+    let mut names: Vec<String> = Vec::new();
+    let mut of = HashMap::with_capacity(all.people.len());
+    for (i, p) in all.people.iter().enumerate() {
+        let Some(label) = all.label(i, dimension) else {
+            continue;
+        };
+        let code = match names.iter().position(|n| n == label) {
+            Some(c) => c,
+            None => {
+                names.push(label.to_string());
+                names.len() - 1
+            }
+        };
+        of.insert(p.0, code as u32);
+    }
+    Ok((names, of))
+}
+
+/// A patient the lifecycle calls at risk, with what the churn call list shows.
+pub(crate) struct AtRisk {
+    pub id: Uuid,
+    pub name: String,
+    pub value_tier: Option<String>,
+    pub risk_level: Option<String>,
+    pub last_visit: NaiveDate,
+    pub days_since: i64,
+    /// The median gap between their visits, in days.
+    pub usual_days: i64,
+}
+
+/// Everyone at risk on `today`, from the kept classification (no sentences written).
+pub(crate) fn at_risk_everyone(tx: &Transaction<'_>, today: NaiveDate) -> Result<Vec<AtRisk>> {
     let all = memo::classified(tx, &rules::load(tx)?, today)?;
     Ok(all
         .people
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| Some((p.0.to_string(), all.label(i, dimension)?.to_string())))
+        .filter(|(i, _)| all.has(*i, Dimension::Lifecycle, "at-risk"))
+        .filter_map(|(i, (id, name, facts))| {
+            let last = facts.visits.first()?.date;
+            Some(AtRisk {
+                id: *id,
+                name: name.clone(),
+                value_tier: all.label(i, Dimension::ValueTier).map(str::to_string),
+                risk_level: all.label(i, Dimension::RiskLevel).map(str::to_string),
+                last_visit: last,
+                days_since: (today - last).num_days(),
+                usual_days: dimensions::usual_interval(&facts.visits)?,
+            })
+        })
         .collect())
 }
 

@@ -13,6 +13,8 @@ use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
 use crate::patients::{self, now_text, uuid_at};
 use crate::validate;
 
+pub(crate) mod kept;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 #[ts(export)]

@@ -1,0 +1,547 @@
+//! Every active visit of the clinic kept in memory, compact, for the whole-clinic questions
+//! (the owner's reports, the dashboard, referral shares): asking them again reads memory,
+//! not ~1M visit rows through SQLCipher.
+//!
+//! Kept fresh patient by patient: triggers append the patient of every visit change (and
+//! of every change to the patient details the reports group by) to `visit_change`
+//! (migration 0021); before each use the patients named there since the last look are read
+//! again, through the patient index. Everything is read again when the log no longer
+//! reaches back that far, when many patients changed (an import), or on another
+//! connection (a reopened or restored file).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use rusqlite::types::ValueRef;
+use rusqlite::{Row, Transaction};
+
+use crate::error::Result;
+use crate::segments::memo::connection_tag;
+
+/// No doctor, no NPS answer, no satisfaction score, no comment.
+const NONE: u32 = u32::MAX;
+const NO_SCORE: u8 = u8::MAX;
+const NO_COMMENT: u16 = u16::MAX;
+
+/// Past this many changed patients one pass over the table is quicker than one by one.
+const RELOAD_ALL_OVER: usize = 3000;
+
+/// One active visit, 32 bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct KeptVisit {
+    pub date: NaiveDate,
+    pub amount: i64,
+    department: u32,
+    doctor: u32,
+    /// The hour as entered (the visit's own clock).
+    pub hour: u8,
+    nps: u8,
+    satisfaction: u8,
+    comment: u16,
+}
+
+impl KeptVisit {
+    pub fn nps(&self) -> Option<u8> {
+        (self.nps != NO_SCORE).then_some(self.nps)
+    }
+    pub fn satisfaction(&self) -> Option<u8> {
+        (self.satisfaction != NO_SCORE).then_some(self.satisfaction)
+    }
+    pub fn department_code(&self) -> u32 {
+        self.department
+    }
+    /// `None` when no doctor was entered.
+    pub fn doctor_code(&self) -> Option<u32> {
+        (self.doctor != NONE).then_some(self.doctor)
+    }
+}
+
+/// A patient (archived too) with their active visits, earliest first.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeptPatient {
+    pub id: String,
+    pub name: String,
+    pub archived: bool,
+    payment: u32,
+    channel: u32,
+    pub referred_by: Option<String>,
+    pub visits: Vec<KeptVisit>,
+    /// Feedback given with an NPS answer of 0-6 (what the NPS report lists), by `comment`.
+    comments: Vec<Box<str>>,
+}
+
+/// The clinic's visits by patient. Departments, doctors, payment types and channels are
+/// each stored once (`names`) and referred to by number.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeptVisits {
+    pub patients: Vec<KeptPatient>,
+    position: HashMap<String, usize>,
+    names: Vec<Box<str>>,
+    codes: HashMap<Box<str>, u32>,
+}
+
+impl KeptVisits {
+    pub fn name(&self, code: u32) -> &str {
+        self.names.get(code as usize).map_or("", |n| n)
+    }
+    pub fn department(&self, v: &KeptVisit) -> &str {
+        self.name(v.department)
+    }
+    pub fn doctor(&self, v: &KeptVisit) -> Option<&str> {
+        v.doctor_code().map(|c| self.name(c))
+    }
+    /// The payment type (`self-pay`, …) as its number among the names, `None` when not
+    /// recorded.
+    pub fn payment_code(&self, p: &KeptPatient) -> Option<u32> {
+        (p.payment != NONE).then_some(p.payment)
+    }
+    /// How the patient found the clinic, `None` when not recorded.
+    pub fn channel(&self, p: &KeptPatient) -> Option<&str> {
+        (p.channel != NONE).then(|| self.name(p.channel))
+    }
+    pub fn comment<'a>(&self, p: &'a KeptPatient, v: &KeptVisit) -> Option<&'a str> {
+        p.comments.get(usize::from(v.comment)).map(|c| &**c)
+    }
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.position.get(id).copied()
+    }
+    /// Each name's number, for filters that compare names once rather than per visit.
+    pub fn names(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.names.iter().enumerate().map(|(i, n)| (i as u32, &**n))
+    }
+    /// Every active visit with its patient's position.
+    pub fn visits(&self) -> impl Iterator<Item = (usize, &KeptVisit)> {
+        self.patients
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.visits.iter().map(move |v| (i, v)))
+    }
+
+    fn code(&mut self, name: &str) -> u32 {
+        if let Some(&c) = self.codes.get(name) {
+            return c;
+        }
+        let c = self.names.len() as u32;
+        self.names.push(name.into());
+        self.codes.insert(name.into(), c);
+        c
+    }
+
+    fn optional_code(&mut self, v: ValueRef<'_>) -> u32 {
+        match v {
+            ValueRef::Text(t) => self.code(std::str::from_utf8(t).unwrap_or("")),
+            _ => NONE,
+        }
+    }
+
+    fn patient_at(&mut self, id: &str) -> usize {
+        if let Some(&i) = self.position.get(id) {
+            return i;
+        }
+        self.patients.push(KeptPatient {
+            id: id.to_string(),
+            payment: NONE,
+            channel: NONE,
+            ..Default::default()
+        });
+        self.position
+            .insert(id.to_string(), self.patients.len() - 1);
+        self.patients.len() - 1
+    }
+
+    /// A `VISIT_COLUMNS` row onto patient `p` (rows that are not a visit are skipped).
+    fn add_visit(&mut self, p: usize, r: &Row<'_>) -> Result<()> {
+        let ValueRef::Text(at) = r.get_ref(0)? else {
+            return Ok(());
+        };
+        let at = std::str::from_utf8(at).unwrap_or("");
+        let Some(date) = at.get(..10).and_then(|d| d.parse().ok()) else {
+            return Ok(());
+        };
+        let department = self.code(r.get_ref(1)?.as_str().unwrap_or(""));
+        let doctor = self.optional_code(r.get_ref(2)?);
+        let score = |v: Option<i64>| v.and_then(|n| u8::try_from(n).ok()).unwrap_or(NO_SCORE);
+        let feedback: Option<String> = r.get(6)?;
+        let patient = &mut self.patients[p];
+        let comment = match feedback.filter(|f| !f.trim().is_empty()) {
+            Some(f) if patient.comments.len() < usize::from(NO_COMMENT) => {
+                patient.comments.push(f.into());
+                (patient.comments.len() - 1) as u16
+            }
+            _ => NO_COMMENT,
+        };
+        patient.visits.push(KeptVisit {
+            date,
+            amount: r.get(3)?,
+            department,
+            doctor,
+            hour: at.get(11..13).and_then(|h| h.parse().ok()).unwrap_or(0),
+            nps: score(r.get(4)?),
+            satisfaction: score(r.get(5)?),
+            comment,
+        });
+        Ok(())
+    }
+
+    /// A `PATIENT_COLUMNS` row (after the id).
+    fn set_patient(&mut self, p: usize, r: &Row<'_>) -> Result<()> {
+        let payment = self.optional_code(r.get_ref(2)?);
+        let channel = self.optional_code(r.get_ref(3)?);
+        let patient = &mut self.patients[p];
+        patient.name = r.get(1)?;
+        patient.payment = payment;
+        patient.channel = channel;
+        patient.referred_by = r.get(4)?;
+        patient.archived = r.get(5)?;
+        Ok(())
+    }
+
+    fn read_all(tx: &Transaction<'_>) -> Result<KeptVisits> {
+        let mut kept = KeptVisits::default();
+        let mut stmt = tx.prepare(&format!("SELECT {PATIENT_COLUMNS} FROM patient"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let p = kept.patient_at(r.get_ref(0)?.as_str().unwrap_or(""));
+            kept.set_patient(p, r)?;
+        }
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {VISIT_COLUMNS}, patient_id FROM visit WHERE archived_at IS NULL"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let p = kept.patient_at(r.get_ref(7)?.as_str().unwrap_or(""));
+            kept.add_visit(p, r)?;
+        }
+        for p in &mut kept.patients {
+            p.visits.sort_by_key(|v| v.date);
+        }
+        Ok(kept)
+    }
+
+    /// Patient `id` read again (gone from the file: no visits, no details).
+    fn read_patient(&mut self, tx: &Transaction<'_>, id: &str) -> Result<()> {
+        let p = self.patient_at(id);
+        self.patients[p] = KeptPatient {
+            id: id.to_string(),
+            payment: NONE,
+            channel: NONE,
+            ..Default::default()
+        };
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {PATIENT_COLUMNS} FROM patient WHERE id = ?1"
+        ))?;
+        let mut rows = stmt.query([id])?;
+        if let Some(r) = rows.next()? {
+            self.set_patient(p, r)?;
+        }
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {VISIT_COLUMNS} FROM visit WHERE patient_id = ?1 AND archived_at IS NULL"
+        ))?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            self.add_visit(p, r)?;
+        }
+        self.patients[p].visits.sort_by_key(|v| v.date);
+        Ok(())
+    }
+}
+
+const PATIENT_COLUMNS: &str =
+    "id, name, payment_type, referral_channel, referred_by, archived_at IS NOT NULL";
+/// Feedback only where the NPS report shows it: with a detractor's answer.
+const VISIT_COLUMNS: &str = "visited_at, department, doctor, coalesce(amount_minor, 0), nps, \
+     satisfaction, CASE WHEN nps <= 6 THEN feedback END";
+
+struct Kept {
+    connection: i64,
+    /// The last `visit_change` entry taken into account.
+    seen: i64,
+    visits: Arc<KeptVisits>,
+}
+
+/// One clinic at a time (the app has one clinic open).
+static KEPT: Mutex<Option<Kept>> = Mutex::new(None);
+
+/// The clinic's visits as they are in `tx`.
+pub(crate) fn kept_visits(tx: &Transaction<'_>) -> Result<Arc<KeptVisits>> {
+    Ok(refresh(tx)?.0)
+}
+
+/// How the kept visits were brought up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freshened {
+    AsKept,
+    Patients(usize),
+    ReadAll,
+}
+
+fn refresh(tx: &Transaction<'_>) -> Result<(Arc<KeptVisits>, Freshened)> {
+    let connection = connection_tag(tx)?;
+    // Inside a write that may yet roll back, the log's numbers may be handed out again:
+    // read afresh and keep nothing.
+    if tx.transaction_state(Some("main"))? == rusqlite::TransactionState::Write {
+        return Ok((Arc::new(KeptVisits::read_all(tx)?), Freshened::ReadAll));
+    }
+    let (oldest, newest): (i64, i64) = tx.query_row(
+        "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM visit_change",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut last = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = last.as_mut().filter(|k| k.connection == connection) {
+        if k.seen == newest {
+            return Ok((Arc::clone(&k.visits), Freshened::AsKept));
+        }
+        // The log still reaches back to just after what was seen (it is trimmed from the
+        // oldest end, and numbers only grow).
+        if k.seen < newest && oldest <= k.seen + 1 {
+            let mut stmt =
+                tx.prepare("SELECT DISTINCT patient_id FROM visit_change WHERE seq > ?1 LIMIT ?2")?;
+            let changed = stmt
+                .query_map([k.seen, RELOAD_ALL_OVER as i64 + 1], |r| {
+                    r.get::<_, String>(0)
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if changed.len() <= RELOAD_ALL_OVER {
+                // In place when no report holds the old one (reports run one at a time).
+                let visits = Arc::make_mut(&mut k.visits);
+                for id in &changed {
+                    visits.read_patient(tx, id)?;
+                }
+                k.seen = newest;
+                return Ok((Arc::clone(&k.visits), Freshened::Patients(changed.len())));
+            }
+        }
+    }
+    // Freed before the new one is read, so that two never sit in memory at once.
+    *last = None;
+    let visits = Arc::new(KeptVisits::read_all(tx)?);
+    *last = Some(Kept {
+        connection,
+        seen: newest,
+        visits: Arc::clone(&visits),
+    });
+    Ok((visits, Freshened::ReadAll))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The only test in the library that keeps visits, so nothing else replaces them
+    //! between its steps (integration tests run in processes of their own).
+    use super::*;
+    use crate::patients::{CreatePatient, PatientInput};
+    use crate::synth::{GenerateClinic, Region};
+    use crate::visits::{AddVisit, VisitInput};
+    use crate::{Actor, Clinic, KdfParams};
+
+    /// Everything kept, in a form that does not depend on the order it was read in.
+    fn canonical(k: &KeptVisits) -> Vec<String> {
+        let mut out: Vec<String> = k
+            .patients
+            .iter()
+            // A patient deleted from the file stays as an empty entry.
+            .filter(|p| !(p.visits.is_empty() && p.name.is_empty()))
+            .map(|p| {
+                let mut visits: Vec<String> = p
+                    .visits
+                    .iter()
+                    .map(|v| {
+                        format!(
+                            "{} {} {:?} {:?} {} {:?} {:?} {:?}",
+                            v.date,
+                            v.amount,
+                            k.department(v),
+                            k.doctor(v),
+                            v.hour,
+                            v.nps(),
+                            v.satisfaction(),
+                            k.comment(p, v)
+                        )
+                    })
+                    .collect();
+                visits.sort();
+                format!(
+                    "{} {} {} {:?} {:?} {:?} {visits:?}",
+                    p.id,
+                    p.name,
+                    p.archived,
+                    k.payment_code(p).map(|c| k.name(c)),
+                    k.channel(p),
+                    p.referred_by
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Brings the kept visits up to date, checks them against a fresh read of the whole
+    /// file, and says how they were brought up to date.
+    fn check(c: &Clinic) -> Freshened {
+        let mut conn = c.connection();
+        let tx = conn.transaction().unwrap();
+        let (kept, how) = refresh(&tx).unwrap();
+        let fresh = KeptVisits::read_all(&tx).unwrap();
+        assert_eq!(canonical(&kept), canonical(&fresh), "after {how:?}");
+        tx.commit().unwrap();
+        how
+    }
+
+    fn sql(c: &Clinic, sql: &str) {
+        c.connection().execute_batch(sql).unwrap();
+    }
+
+    fn visit(c: &Clinic, patient: &str, at: &str) {
+        c.execute(
+            &Actor::owner(),
+            AddVisit(VisitInput {
+                patient_id: patient.into(),
+                at: at.into(),
+                department: "Dental".into(),
+                doctor: Some("Dr. Lin".into()),
+                visit_type: "return".into(),
+                amount: Some("120.50".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_kept_visits_always_equal_the_file() {
+        let fast = KdfParams {
+            m_cost: 1024,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let (c, key) = Clinic::initialize_with(tmp.path(), "correct horse battery", fast).unwrap();
+        let owner = Actor::owner();
+        c.execute(
+            &owner,
+            GenerateClinic {
+                patients: 300,
+                mean_visits: 3,
+                seed: 11,
+                region: Region::Mixed,
+                until: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            },
+        )
+        .unwrap();
+        let ids: Vec<String> = {
+            let conn = c.connection();
+            let mut stmt = conn.prepare("SELECT id FROM patient ORDER BY id").unwrap();
+            let ids = stmt.query_map([], |r| r.get(0)).unwrap();
+            ids.collect::<rusqlite::Result<_>>().unwrap()
+        };
+        assert_eq!(check(&c), Freshened::ReadAll);
+        assert_eq!(check(&c), Freshened::AsKept);
+
+        // One visit through the form.
+        visit(&c, &ids[0], "2026-11-20T09:30+08:00");
+        assert_eq!(check(&c), Freshened::Patients(1));
+
+        // Straight in SQL (an import, a merge, an erasure): the triggers still tell.
+        sql(
+            &c,
+            "UPDATE visit SET amount_minor = coalesce(amount_minor, 0) + 1 WHERE rowid % 50 = 0;
+             UPDATE visit SET nps = 3, feedback = 'waited an hour' WHERE rowid % 30 = 1;
+             UPDATE visit SET archived_at = '2026-11-21T00:00:00Z' WHERE rowid % 70 = 2;
+             UPDATE visit SET department = 'Orthodontics', doctor = NULL WHERE rowid % 40 = 3;",
+        );
+        assert!(matches!(check(&c), Freshened::Patients(n) if n > 5));
+        sql(
+            &c,
+            &format!(
+                "UPDATE visit SET patient_id = '{a}' WHERE patient_id = '{b}';
+                 DELETE FROM visit WHERE patient_id = '{d}';
+                 UPDATE patient SET payment_type = 'commercial-insurance', name = 'Renamed',
+                     referral_channel = 'online' WHERE id = '{e}';
+                 UPDATE patient SET referred_by = '{a}', archived_at = '2026-11-22' WHERE id = '{f}';",
+                a = ids[1],
+                b = ids[2],
+                d = ids[3],
+                e = ids[4],
+                f = ids[5],
+            ),
+        );
+        assert!(matches!(check(&c), Freshened::Patients(5)));
+        // A patient deleted altogether.
+        let gone = c
+            .execute(
+                &owner,
+                CreatePatient::new(PatientInput {
+                    name: "Short stay".into(),
+                    ..Default::default()
+                }),
+            )
+            .unwrap()
+            .id
+            .to_string();
+        visit(&c, &gone, "2026-11-21T10:00+08:00");
+        sql(
+            &c,
+            &format!("DELETE FROM visit WHERE patient_id = '{gone}'; DELETE FROM patient WHERE id = '{gone}';"),
+        );
+        assert!(matches!(check(&c), Freshened::Patients(1)));
+
+        // Another connection (the CLI) writes: this one sees it.
+        let other = Clinic::open_with_key(tmp.path(), &key).unwrap();
+        visit(&other, &ids[6], "2026-11-22T16:45+08:00");
+        drop(other);
+        assert_eq!(check(&c), Freshened::Patients(1));
+
+        // A write that rolls back leaves nothing behind, even if the visits were asked for
+        // inside it.
+        {
+            let mut conn = c.connection();
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .unwrap();
+            tx.execute(
+                "UPDATE visit SET amount_minor = 999999 WHERE patient_id = ?1",
+                [&ids[7]],
+            )
+            .unwrap();
+            let (inside, how) = refresh(&tx).unwrap();
+            assert_eq!(how, Freshened::ReadAll);
+            assert!(inside
+                .patients
+                .iter()
+                .any(|p| p.visits.iter().any(|v| v.amount == 999999)));
+            tx.rollback().unwrap();
+        }
+        assert_eq!(check(&c), Freshened::AsKept);
+
+        // Many patients changed (an import): one pass over the table instead.
+        sql(
+            &c,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3500)
+             INSERT INTO visit_change (patient_id) SELECT 'nobody-' || i FROM n;",
+        );
+        assert_eq!(check(&c), Freshened::ReadAll);
+        // The log trimmed past what was seen: everything again.
+        visit(&c, &ids[8], "2026-11-23T08:00+08:00");
+        sql(
+            &c,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 21000)
+             INSERT INTO visit_change (patient_id) SELECT 'nobody' FROM n;",
+        );
+        let oldest: i64 = c
+            .connection()
+            .query_row("SELECT min(seq) FROM visit_change", [], |r| r.get(0))
+            .unwrap();
+        assert!(
+            oldest > 3600,
+            "the log keeps only its last 20,000 or so: {oldest}"
+        );
+        assert_eq!(check(&c), Freshened::ReadAll);
+        assert_eq!(check(&c), Freshened::AsKept);
+
+        // A reopened file is another connection: read again.
+        drop(c);
+        let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
+        assert_eq!(check(&c), Freshened::ReadAll);
+    }
+}
