@@ -2002,3 +2002,135 @@ fn every_report_by_name_as_text_json_and_csv() {
         stderr(&reversed)
     );
 }
+
+/// `clinic` with extra environment (the staff password, the new member's password).
+fn clinic_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clinic"));
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("CLINIC_KEYCHAIN", "off")
+        .env("CLINIC_PASSPHRASE", PASS)
+        .env_remove("CLINIC_DATA_DIR")
+        .env_remove("CLINIC_STAFF")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn staff_accounts_act_with_their_own_permissions_and_the_audit_log_holds() {
+    let tmp = initialized();
+    let dir = tmp.path();
+    let new = |name: &str, role: &str, password: &str| {
+        ok(clinic_env(
+            dir,
+            &["staff", "add", name, "--role", role],
+            &[("CLINIC_NEW_STAFF_PASSWORD", password)],
+        ))
+    };
+    // The first account must be the owner's.
+    let first = clinic_env(
+        dir,
+        &["staff", "add", "Dr Chen", "--role", "doctor"],
+        &[("CLINIC_NEW_STAFF_PASSWORD", "stethoscope")],
+    );
+    assert_eq!(first.status.code(), Some(3), "{}", stderr(&first));
+    assert!(new("Wang", "owner", "owner-passphrase").contains("Added Wang (owner)"));
+    new("Dr Chen", "doctor", "stethoscope");
+    new("Lin", "front-desk", "2468");
+    ok(clinic(
+        dir,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "林美玲",
+            "--phone",
+            "0912345678",
+        ],
+    ));
+    let listed = ok(clinic(dir, &["staff", "list"]));
+    assert!(listed.contains("Lin\tfront-desk\tactive"), "{listed}");
+
+    // As the front desk: reports and the audit log are refused (exit 8), patients are not.
+    let desk = [("CLINIC_STAFF_PASSWORD", "2468")];
+    let as_desk = |args: &[&str]| {
+        let mut all = vec!["--staff", "Lin"];
+        all.extend_from_slice(args);
+        clinic_env(dir, &all, &desk)
+    };
+    ok(as_desk(&["patient", "list"]));
+    for args in [
+        &[
+            "report",
+            "revenue",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+        ][..],
+        &["audit", "list"],
+        &[
+            "export",
+            "patients",
+            "--format",
+            "csv",
+            "--out",
+            "/tmp/never-written.csv",
+        ],
+    ] {
+        let refused = as_desk(args);
+        assert_eq!(
+            refused.status.code(),
+            Some(8),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
+        assert!(stderr(&refused).contains("PERMISSION_DENIED"));
+    }
+    // A wrong password: exit 18, and nothing done.
+    let wrong = clinic_env(
+        dir,
+        &["--staff", "Lin", "patient", "list"],
+        &[("CLINIC_STAFF_PASSWORD", "1111")],
+    );
+    assert_eq!(wrong.status.code(), Some(18), "{}", stderr(&wrong));
+    // The doctor may read the reports.
+    ok(clinic_env(
+        dir,
+        &[
+            "--staff",
+            "Dr Chen",
+            "report",
+            "nps",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+        ],
+        &[("CLINIC_STAFF_PASSWORD", "stethoscope")],
+    ));
+
+    // The owner reads the log: who, what, refusals included, and its chain holds.
+    let log = ok(clinic(dir, &["audit", "list", "--staff", "Lin", "--json"]));
+    let entries: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"sign-in"), "{actions:?}");
+    assert!(actions.contains(&"sign-in-failed"), "{actions:?}");
+    assert!(actions.contains(&"denied:report-read"), "{actions:?}");
+    assert!(actions.contains(&"denied:audit-read"), "{actions:?}");
+    let verified = ok(clinic(dir, &["audit", "verify"]));
+    assert!(verified.contains("intact"), "{verified}");
+
+    // Switched off: Lin can no longer act.
+    ok(clinic(dir, &["staff", "disable", "Lin"]));
+    assert_eq!(as_desk(&["patient", "list"]).status.code(), Some(18));
+}

@@ -13,7 +13,7 @@ use clinic_core::patients::parse_id;
 use clinic_core::reminders::{
     ContactInput, DueReminders, ExportReminderBatch, LogContact, PrintPostcards, ReminderEffect,
 };
-use clinic_core::{Actor, Clinic, ClinicError, Result, ValidationRule};
+use clinic_core::{Clinic, ClinicError, Result, ValidationRule};
 
 use crate::output::Output;
 
@@ -159,7 +159,7 @@ fn print_appointment(a: &Appointment) {
 }
 
 pub fn run(cmd: AppointmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
-    let actor = Actor::owner();
+    let actor = crate::actor();
     let show = |a: &Appointment| {
         if out.json {
             out.print_json(a);
@@ -300,7 +300,7 @@ pub fn run(cmd: AppointmentsCommand, clinic: &Clinic, out: &Output) -> Result<()
 }
 
 pub fn run_reminders(cmd: RemindersCommand, clinic: &Clinic, out: &Output) -> Result<()> {
-    let actor = Actor::owner();
+    let actor = crate::actor();
     match cmd {
         RemindersCommand::Due { date } => {
             let list = clinic.execute(&actor, DueReminders { date, now: None })?;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use clinic_core::keychain::KeyCache;
-use clinic_core::{Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
+use clinic_core::{Clinic, ClinicError, ErrorCode, Result, ValidationRule};
 
 use crate::output::Output;
 use crate::read_passphrase;
@@ -104,7 +104,7 @@ pub fn run_without_clinic(
 
 /// The subcommands that need the clinic open.
 pub fn run(cmd: BackupCommand, clinic: &Clinic, out: &Output) -> Result<()> {
-    let actor = Actor::owner();
+    let actor = crate::actor();
     match cmd {
         BackupCommand::Create { to, keep_all } => {
             use clinic_core::backup::{GetBackupFolder, SetBackupFolder};

@@ -118,7 +118,7 @@ pub enum TemplateCommand {
 }
 
 pub fn run(cmd: HandoutCommand, clinic: &Clinic, out: &Output) -> Result<()> {
-    let actor = Actor::owner();
+    let actor = crate::actor();
     match cmd {
         HandoutCommand::Topics => out.topics(&clinic_core::handouts::topics()?),
         HandoutCommand::Recommend { patient } => {

@@ -9,6 +9,7 @@ mod output;
 mod points;
 mod reports;
 mod segments;
+mod staff;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -40,6 +41,12 @@ struct Cli {
     /// Machine-readable JSON on stdout (and errors as JSON on stderr)
     #[arg(long, global = true)]
     json: bool,
+    /// Act as this staff member, with their permissions (password from
+    /// CLINIC_STAFF_PASSWORD or stdin); without it, whoever unlocks is the owner. Given
+    /// before the command (`clinic --staff Lin patient list`): `audit list --staff` is a
+    /// filter
+    #[arg(long, env = "CLINIC_STAFF")]
+    staff: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -104,6 +111,12 @@ enum Command {
     /// The owner's reports: return-rate, new-returning, no-shows, busiest-slots,
     /// reminder-effect, churn-risk, nps, referrals, revenue
     Report(reports::ReportArgs),
+    /// Staff accounts and roles
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
+    /// The audit log: who did what, when
+    #[command(subcommand)]
+    Audit(staff::AuditCommand),
     /// The clinic's name, address and phone, printed on every handout
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -419,15 +432,22 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Conflict => 15,
         ErrorCode::InsufficientPoints => 16,
         ErrorCode::PointsOff => 17,
+        ErrorCode::SignInFailed => 18,
+        ErrorCode::TooManyAttempts => 19,
+        ErrorCode::AuditBroken => 20,
         ErrorCode::Io | ErrorCode::Storage => 1,
     }
 }
 
-/// CLINIC_PASSPHRASE, else one line of stdin (without echo on a terminal).
-pub(crate) fn read_passphrase(prompt: &str) -> Option<String> {
-    if let Ok(p) = std::env::var("CLINIC_PASSPHRASE") {
-        return Some(p);
-    }
+/// Who the CLI acts as: the staff member signed in with `--staff`, else the owner.
+static ACTOR: std::sync::OnceLock<Actor> = std::sync::OnceLock::new();
+
+pub(crate) fn actor() -> Actor {
+    ACTOR.get().cloned().unwrap_or_else(Actor::owner)
+}
+
+/// One line of stdin (without echo on a terminal).
+pub(crate) fn read_line(prompt: &str) -> Option<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         return rpassword::prompt_password(prompt).ok();
@@ -438,9 +458,16 @@ pub(crate) fn read_passphrase(prompt: &str) -> Option<String> {
     (!line.is_empty()).then_some(line)
 }
 
+/// CLINIC_PASSPHRASE, else one line of stdin (without echo on a terminal).
+pub(crate) fn read_passphrase(prompt: &str) -> Option<String> {
+    if let Ok(p) = std::env::var("CLINIC_PASSPHRASE") {
+        return Some(p);
+    }
+    read_line(prompt)
+}
+
 fn run(cli: Cli, out: &Output) -> Result<()> {
     let dir = cli.data_dir.unwrap_or_else(clinic_core::default_data_dir);
-    let actor = Actor::owner();
     let cache = keychain::from_env();
     if let Command::Init { recovery_kit, lang } = &cli.command {
         let passphrase = read_passphrase("New passphrase: ").ok_or_else(|| {
@@ -502,6 +529,15 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         }
     }
     let clinic = &Clinic::unlock(&dir, cache.as_ref(), || read_passphrase("Passphrase: "))?;
+    if let Some(name) = &cli.staff {
+        let password = std::env::var("CLINIC_STAFF_PASSWORD")
+            .ok()
+            .or_else(|| read_line("Staff password: "))
+            .unwrap_or_default();
+        let signed_in = clinic.sign_in(name, &password)?;
+        let _ = ACTOR.set(signed_in);
+    }
+    let actor = actor();
     match cli.command {
         Command::Backup(cmd) => backups::run(cmd, clinic, out)?,
         Command::Segments(cmd) => segments::run(cmd, clinic, out)?,
@@ -672,6 +708,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Reminders(cmd) => appointments::run_reminders(cmd, clinic, out)?,
         Command::Points(cmd) => points::run(cmd, clinic, out)?,
         Command::Report(args) => reports::run(args, clinic, out)?,
+        Command::Staff(cmd) => staff::run(cmd, clinic, out)?,
+        Command::Audit(cmd) => staff::run_audit(cmd, clinic, out)?,
         Command::Settings(SettingsCommand::Clinic {
             name,
             address,

@@ -148,7 +148,7 @@ fn today(clinic: &Clinic, actor: &Actor) -> Result<NaiveDate> {
 }
 
 pub fn run(cmd: PointsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
-    let actor = Actor::owner();
+    let actor = crate::actor();
     let on = today(clinic, &actor)?;
     let statement = |patient: String| {
         clinic.execute(

@@ -11,7 +11,7 @@ use clinic_core::patients::Language;
 use clinic_core::reports::{
     Cell, PrintReport, Report, ReportDocument, ReportFilter, ReportName, RunReport,
 };
-use clinic_core::{Actor, Clinic, ClinicError, Result, ValidationRule};
+use clinic_core::{Clinic, ClinicError, Result, ValidationRule};
 
 use crate::output::Output;
 
@@ -50,7 +50,7 @@ pub fn run(args: ReportArgs, clinic: &Clinic, out: &Output) -> Result<()> {
         )
     })?;
     let report = clinic.execute(
-        &Actor::owner(),
+        &crate::actor(),
         RunReport {
             name,
             filter: ReportFilter {
@@ -69,7 +69,7 @@ pub fn run(args: ReportArgs, clinic: &Clinic, out: &Output) -> Result<()> {
     }
     if let Some(path) = &args.pdf {
         let bytes = clinic.execute(
-            &Actor::owner(),
+            &crate::actor(),
             PrintReport {
                 document: ReportDocument::plain(&report),
                 language: Language::En,

@@ -12,7 +12,7 @@ use clinic_core::segments::{
     ListSegmentTemplates, ListTags, PatientSavedSegments, ResolveSegment, Rule, RuleReason,
     SaveSegment, SaveTag, SegmentIdByName, SegmentRef, TagColour, TagPatients,
 };
-use clinic_core::{Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
+use clinic_core::{Clinic, ClinicError, ErrorCode, Result, ValidationRule};
 use uuid::Uuid;
 
 use crate::output::Output;
@@ -102,7 +102,7 @@ pub enum TagsCommand {
 pub(crate) fn member_ids(clinic: &Clinic, name: &str) -> Result<Vec<Uuid>> {
     Ok(clinic
         .execute(
-            &Actor::owner(),
+            &crate::actor(),
             ResolveSegment {
                 segment: SegmentRef::parse(name)?,
                 today: None,
@@ -135,11 +135,11 @@ fn read_rule(path: &PathBuf) -> Result<Rule> {
 
 /// A saved segment's id by name, without counting any segment.
 fn saved_id(clinic: &Clinic, name: &str) -> Result<Option<i64>> {
-    clinic.execute(&Actor::owner(), SegmentIdByName(name.to_string()))
+    clinic.execute(&crate::actor(), SegmentIdByName(name.to_string()))
 }
 
 pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
-    let actor = Actor::owner();
+    let actor = crate::actor();
     match cmd {
         SegmentsCommand::List => {
             let counts = clinic.execute(&actor, CountSegments { today: None })?;
@@ -309,7 +309,7 @@ fn colour(text: &str) -> Result<TagColour> {
 }
 
 pub fn run_tags(cmd: TagsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
-    let actor = Actor::owner();
+    let actor = crate::actor();
     let find = |name: &str| -> Result<clinic_core::segments::Tag> {
         clinic
             .execute(&actor, ListTags)?
@@ -389,7 +389,7 @@ fn tag_patients(
         ids.extend(member_ids(clinic, segment)?);
     }
     let changed = clinic.execute(
-        &Actor::owner(),
+        &crate::actor(),
         TagPatients {
             tag_id: tag.id,
             patients: ids,

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::access::{authorize, Action, Actor};
+use crate::access::{audit, authorize, Action, Actor};
 use crate::db;
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::key::{validate_passphrase, DbKey, KdfParams, KeyFile};
@@ -29,6 +29,28 @@ pub trait Operation {
     type Output;
     fn action(&self) -> Action;
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Self::Output>;
+    /// The patient whose record this reads or changes, for the audit log.
+    fn patient(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Whether `execute` writes an audit entry: every change (sign-ins and staff changes
+/// write their own, with more to say), and every read of one patient's record.
+fn audited(action: Action, about_a_patient: bool) -> bool {
+    match action {
+        Action::SignIn | Action::StaffWrite => false,
+        a if a.is_write() => true,
+        Action::PatientRead | Action::VisitRead => about_a_patient,
+        _ => false,
+    }
+}
+
+/// The operation's type name without its path (`UpdatePatient`), for the audit detail.
+fn operation_name<O>() -> &'static str {
+    let full = std::any::type_name::<O>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
@@ -250,18 +272,46 @@ impl Clinic {
     /// The one door: permission check, then the operation in one transaction (all or nothing).
     pub fn execute<O: Operation>(&self, actor: &Actor, op: O) -> Result<O::Output> {
         let action = op.action();
-        authorize(actor, action)?;
+        let patient = op.patient();
+        let detail = serde_json::json!({ "op": operation_name::<O>() }).to_string();
         let mut conn = lock(&self.conn);
-        // IMMEDIATE takes the write lock up front, so a write never fails half-way on SQLITE_BUSY.
-        let behavior = if action.is_write() {
+        if let Err(refused) = authorize(actor, action) {
+            // The refusal is recorded, in a transaction of its own (nothing else happened).
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let what = format!("denied:{}", audit::action_code(action));
+            audit::append(&tx, actor, &what, patient.as_deref(), &detail)?;
+            tx.commit()?;
+            return Err(refused);
+        }
+        let audit = audited(action, patient.is_some());
+        // IMMEDIATE takes the write lock up front, so a write (the audit entry of a read
+        // too) never fails half-way on SQLITE_BUSY.
+        let behavior = if action.is_write() || audit {
             TransactionBehavior::Immediate
         } else {
             TransactionBehavior::Deferred
         };
         let tx = conn.transaction_with_behavior(behavior)?;
         let output = op.run(&tx, actor)?;
+        if audit {
+            let what = audit::action_code(action);
+            audit::append(&tx, actor, &what, patient.as_deref(), &detail)?;
+        }
         tx.commit()?;
         Ok(output)
+    }
+
+    /// A staff member signs in: their `Actor`, or why not (a wrong password still counts
+    /// towards the back-off, so its bookkeeping is committed first).
+    pub fn sign_in(&self, name: &str, password: &str) -> Result<Actor> {
+        self.execute(
+            &Actor::owner(),
+            crate::access::staff::SignIn {
+                name: name.into(),
+                password: password.into(),
+                now: None,
+            },
+        )?
     }
 }
 

@@ -63,6 +63,14 @@ pub enum ErrorCode {
     InsufficientPoints,
     /// The points programme is switched off (Settings → Loyalty); nothing was spent.
     PointsOff,
+    /// No active staff account with this name and password (the message does not say
+    /// which was wrong).
+    SignInFailed,
+    /// Too many wrong passwords for this account: wait (the message says how long).
+    TooManyAttempts,
+    /// The audit log's chain of hashes does not hold: an entry was changed or removed
+    /// (`message` says where).
+    AuditBroken,
 }
 
 impl ErrorCode {
@@ -93,6 +101,9 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::InsufficientPoints => "INSUFFICIENT_POINTS",
             ErrorCode::PointsOff => "POINTS_OFF",
+            ErrorCode::SignInFailed => "SIGN_IN_FAILED",
+            ErrorCode::TooManyAttempts => "TOO_MANY_ATTEMPTS",
+            ErrorCode::AuditBroken => "AUDIT_BROKEN",
         }
     }
 }

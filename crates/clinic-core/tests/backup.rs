@@ -189,10 +189,7 @@ fn a_missing_folder_is_said_plainly_and_front_desk_may_not_back_up() {
     let e = c.backup_to(&Actor::owner(), gone).unwrap_err();
     assert_eq!(e.code, ErrorCode::FolderMissing);
     assert!(e.message.contains("USB"), "{e}");
-    let desk = Actor {
-        name: "前台".into(),
-        role: clinic_core::access::Role::FrontDesk,
-    };
+    let desk = Actor::with_role("前台", clinic_core::access::Role::FrontDesk);
     let usb = tempfile::tempdir().unwrap();
     let e = c.backup_to(&desk, usb.path()).unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionDenied);

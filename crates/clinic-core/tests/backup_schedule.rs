@@ -168,10 +168,7 @@ fn the_schedule_is_a_checked_setting_with_safe_defaults() {
         .unwrap();
     assert_eq!(saved.daily_at.as_deref(), Some("09:05"));
     assert_eq!(c.execute(&owner, GetBackupStatus).unwrap().schedule, saved);
-    let front_desk = Actor {
-        name: "desk".into(),
-        role: clinic_core::Role::FrontDesk,
-    };
+    let front_desk = Actor::with_role("desk", clinic_core::Role::FrontDesk);
     let denied = c
         .execute(&front_desk, SetBackupSchedule(BackupSchedule::default()))
         .unwrap_err();

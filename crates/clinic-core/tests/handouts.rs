@@ -796,10 +796,7 @@ fn the_clinics_logo_is_printed_in_the_header_and_a_bad_image_is_refused() {
 }
 
 fn desk() -> Actor {
-    Actor {
-        name: "前台小林".into(),
-        role: clinic_core::access::Role::FrontDesk,
-    }
+    Actor::with_role("前台小林", clinic_core::access::Role::FrontDesk)
 }
 
 #[test]

@@ -152,10 +152,7 @@ fn a_kit_that_cannot_be_saved_changes_nothing_and_a_wrong_secret_makes_none() {
     assert_eq!(wrong.unwrap_err().code, ErrorCode::WrongPassphrase);
     assert_eq!(key_bytes(tmp.path()), before);
     for role in [Role::Doctor, Role::FrontDesk] {
-        let staff = Actor {
-            name: "staff".into(),
-            role,
-        };
+        let staff = Actor::with_role("staff", role);
         let denied = c.new_recovery_kit(&staff, PASS, Language::En, Paper::A4, |_| Ok(()));
         assert_eq!(denied.unwrap_err().code, ErrorCode::PermissionDenied);
         let denied = c.rotate_key(&staff, PASS, &|_| {});

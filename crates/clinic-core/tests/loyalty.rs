@@ -442,10 +442,7 @@ fn a_redemption_is_a_voucher_and_cancelling_it_gives_everything_back() {
     assert!(delete.unwrap_err().to_string().contains("never deleted"));
     // Front desk redeems but does not adjust; a doctor neither adjusts.
     for role in [clinic_core::Role::FrontDesk, clinic_core::Role::Doctor] {
-        let staff = Actor {
-            name: "staff".into(),
-            role,
-        };
+        let staff = Actor::with_role("staff", role);
         let e = c
             .execute(
                 &staff,

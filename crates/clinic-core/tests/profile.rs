@@ -273,10 +273,7 @@ fn list_entries_are_validated_with_the_entry_named() {
 fn consent_is_a_history_and_the_latest_word_holds() {
     let (_tmp, c) = clinic();
     let p = create(&c, named("王芳", None));
-    let clerk = Actor {
-        name: "小李".into(),
-        role: clinic_core::access::Role::FrontDesk,
-    };
+    let clerk = Actor::with_role("小李", clinic_core::access::Role::FrontDesk);
     let consent = |purpose: &str, given: bool| RecordConsent {
         patient_id: p.id,
         purpose: purpose.into(),
@@ -542,10 +539,7 @@ fn merging_moves_everything_to_the_survivor_and_keeps_the_other_record() {
     visit(&c, &other, "2026-02-05T09:00:00+08:00");
     visit(&c, &other, "2026-03-05T09:00:00+08:00");
 
-    let front_desk = Actor {
-        name: "desk".into(),
-        role: clinic_core::access::Role::FrontDesk,
-    };
+    let front_desk = Actor::with_role("desk", clinic_core::access::Role::FrontDesk);
     let e = c
         .execute(
             &front_desk,

@@ -514,10 +514,7 @@ fn visit_validation_errors_are_typed_and_write_nothing() {
 #[test]
 fn the_door_checks_permissions() {
     let (_tmp, c) = clinic();
-    let desk = Actor {
-        name: "前台小李".into(),
-        role: Role::FrontDesk,
-    };
+    let desk = Actor::with_role("前台小李", Role::FrontDesk);
     let p = c.execute(&desk, CreatePatient::new(zhang())).unwrap();
     let err = c
         .execute(

@@ -605,6 +605,9 @@ impl Operation for UpdatePatient {
     fn action(&self) -> Action {
         Action::PatientWrite
     }
+    fn patient(&self) -> Option<String> {
+        Some(self.id.to_string())
+    }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
         let r = self.input.validate()?;
         load(tx, self.id)?;
@@ -625,6 +628,9 @@ impl Operation for ArchivePatient {
     fn action(&self) -> Action {
         Action::PatientArchive
     }
+    fn patient(&self) -> Option<String> {
+        Some(self.id.to_string())
+    }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
         load(tx, self.id)?;
         let now = now_text();
@@ -643,6 +649,9 @@ impl Operation for GetPatient {
     type Output = Patient;
     fn action(&self) -> Action {
         Action::PatientRead
+    }
+    fn patient(&self) -> Option<String> {
+        Some(self.0.to_string())
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
         load(tx, self.0)

@@ -267,6 +267,9 @@ impl Operation for AddVisit {
     fn action(&self) -> Action {
         Action::VisitWrite
     }
+    fn patient(&self) -> Option<String> {
+        Some(self.0.patient_id.trim().to_string())
+    }
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Visit> {
         let r = self.0.validate()?;
         require_active_patient(tx, r.patient_id)?;
@@ -392,6 +395,9 @@ impl Operation for ListVisits {
     type Output = Vec<Visit>;
     fn action(&self) -> Action {
         Action::VisitRead
+    }
+    fn patient(&self) -> Option<String> {
+        Some(self.patient_id.to_string())
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<Visit>> {
         patients::load(tx, self.patient_id)?;

@@ -1,0 +1,381 @@
+//! Staff, roles and the audit log (#10): the permission matrix (every action × every
+//! role, written out here by hand rather than derived from the code under test), staff
+//! accounts and signing in with its back-off, and the audit chain catching an edited,
+//! removed or cut-off entry.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use clinic_core::access::audit::{ListAudit, VerifyAudit};
+use clinic_core::access::staff::{AddStaff, DefineRole, DisableStaff, ListStaff, SignIn};
+use clinic_core::access::{authorize, Permission};
+use clinic_core::patients::{CreatePatient, GetPatient, PatientInput};
+use clinic_core::reports::{ReportFilter, ReportName, RunReport};
+use clinic_core::{Action, Actor, Clinic, ErrorCode, Role};
+
+/// Whether each role may: owner, doctor, front desk, and a custom "reception lead" with
+/// view-reports and adjust-points.
+const MATRIX: &[(Action, [bool; 4])] = &[
+    (Action::PatientRead, [true, true, true, true]),
+    (Action::PatientWrite, [true, true, true, false]),
+    (Action::PatientArchive, [true, true, false, false]),
+    (Action::PatientMerge, [true, true, false, false]),
+    (Action::PatientImport, [true, true, true, false]),
+    (Action::PatientExport, [true, true, false, false]),
+    (Action::VisitRead, [true, true, false, false]),
+    (Action::VisitWrite, [true, true, true, false]),
+    (Action::HandoutPrint, [true, true, true, true]),
+    (Action::AppointmentRead, [true, true, true, true]),
+    (Action::AppointmentWrite, [true, true, true, true]),
+    (Action::ReminderRead, [true, true, true, true]),
+    (Action::ReminderWrite, [true, true, true, true]),
+    (Action::SettingsRead, [true, true, true, true]),
+    (Action::SettingsWrite, [true, true, false, false]),
+    (Action::Backup, [true, false, false, false]),
+    (Action::KeyManagement, [true, false, false, false]),
+    (Action::PointsRead, [true, true, true, true]),
+    (Action::PointsRedeem, [true, true, true, true]),
+    (Action::PointsAdjust, [true, false, false, true]),
+    (Action::PointsExpire, [true, true, true, true]),
+    (Action::ReportRead, [true, true, false, true]),
+    (Action::SignIn, [true, true, true, true]),
+    (Action::StaffRead, [true, false, false, false]),
+    (Action::StaffWrite, [true, false, false, false]),
+    (Action::AuditRead, [true, false, false, false]),
+    (Action::PrivacyErase, [true, false, false, false]),
+];
+
+fn actors() -> [Actor; 4] {
+    [
+        Actor::with_role("王老板", Role::Owner),
+        Actor::with_role("陳醫師", Role::Doctor),
+        Actor::with_role("前台小林", Role::FrontDesk),
+        Actor::custom(
+            "lead",
+            "reception lead",
+            vec![Permission::ViewReports, Permission::AdjustPoints],
+        ),
+    ]
+}
+
+#[test]
+fn every_action_against_every_role() {
+    assert_eq!(
+        MATRIX.len(),
+        Action::ALL.len(),
+        "the matrix names every action"
+    );
+    for action in Action::ALL {
+        let (_, expected) = MATRIX
+            .iter()
+            .find(|(a, _)| a == action)
+            .unwrap_or_else(|| panic!("{action:?} missing from the matrix"));
+        for (actor, may) in actors().iter().zip(expected) {
+            let got = authorize(actor, *action);
+            assert_eq!(got.is_ok(), *may, "{} {:?}", actor.role_name, action);
+            if let Err(e) = got {
+                assert_eq!(e.code, ErrorCode::PermissionDenied);
+            }
+        }
+    }
+}
+
+/// `None` when the account was added, else the error's code.
+fn add(c: &Clinic, by: &Actor, name: &str, role: &str, password: &str) -> Option<ErrorCode> {
+    c.execute(
+        by,
+        AddStaff {
+            name: name.into(),
+            role: role.into(),
+            password: password.into(),
+        },
+    )
+    .err()
+    .map(|e| e.code)
+}
+
+#[test]
+fn staff_accounts_sign_in_back_off_and_switch_off() {
+    let (_tmp, c) = common::clinic();
+    let owner = Actor::owner();
+    // The first account is the owner's.
+    let e = c
+        .execute(
+            &owner,
+            AddStaff {
+                name: "陳醫師".into(),
+                role: "doctor".into(),
+                password: "stethoscope".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("role"));
+    assert_eq!(add(&c, &owner, "王老板", "owner", "owner-passphrase"), None);
+    assert_eq!(add(&c, &owner, "陳醫師", "doctor", "stethoscope"), None);
+    assert_eq!(add(&c, &owner, "小林", "front-desk", "2468"), None, "a PIN");
+    assert_eq!(
+        add(&c, &owner, "小林", "doctor", "whatever1"),
+        Some(ErrorCode::Duplicate)
+    );
+    let short = c
+        .execute(
+            &owner,
+            AddStaff {
+                name: "Amy".into(),
+                role: "front-desk".into(),
+                password: "abc".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(short.field.as_deref(), Some("password"));
+    assert_eq!(
+        add(&c, &owner, "Amy", "nurse", "long enough"),
+        Some(ErrorCode::Validation),
+        "no such role"
+    );
+    // Only who may manage staff adds staff.
+    let doctor = c.sign_in("陳醫師", "stethoscope").unwrap();
+    assert_eq!(doctor.role, Role::Doctor);
+    assert!(doctor.may(Permission::ViewClinical));
+    assert_eq!(
+        add(&c, &doctor, "Eve", "owner", "takeover!!"),
+        Some(ErrorCode::PermissionDenied)
+    );
+
+    // A custom role.
+    c.execute(
+        &owner,
+        DefineRole {
+            name: "Reception lead".into(),
+            permissions: vec![Permission::ViewReports, Permission::EditPatients],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        add(&c, &owner, "Mia", "reception lead", "reports-please"),
+        None
+    );
+    let mia = c.sign_in("mia", "reports-please").unwrap();
+    assert_eq!(mia.role, Role::Custom);
+    assert!(mia.may(Permission::ViewReports) && !mia.may(Permission::Export));
+
+    // Wrong passwords: three free, then a wait that doubles; the right one after it.
+    let t0 = Utc::now();
+    let attempt = |password: &str, at| {
+        c.execute(
+            &owner,
+            SignIn {
+                name: "小林".into(),
+                password: password.into(),
+                now: Some(at),
+            },
+        )
+        .unwrap()
+    };
+    for i in 0..3 {
+        let e = attempt("1111", t0 + Duration::seconds(i)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::SignInFailed);
+    }
+    // The fourth wrong one starts a 30 s wait; even the right PIN waits.
+    assert_eq!(
+        attempt("1111", t0 + Duration::seconds(4)).unwrap_err().code,
+        ErrorCode::SignInFailed
+    );
+    let e = attempt("2468", t0 + Duration::seconds(10)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::TooManyAttempts);
+    assert!(e.message.contains("24 s"), "{}", e.message);
+    // The fifth wrong one (after the wait) doubles it.
+    assert_eq!(
+        attempt("1111", t0 + Duration::seconds(40))
+            .unwrap_err()
+            .code,
+        ErrorCode::SignInFailed
+    );
+    assert_eq!(
+        attempt("2468", t0 + Duration::seconds(90))
+            .unwrap_err()
+            .code,
+        ErrorCode::TooManyAttempts
+    );
+    let desk = attempt("2468", t0 + Duration::seconds(101)).unwrap();
+    assert_eq!(desk.role, Role::FrontDesk);
+    // The count starts again after a good one.
+    assert_eq!(
+        attempt("1111", t0 + Duration::seconds(102))
+            .unwrap_err()
+            .code,
+        ErrorCode::SignInFailed
+    );
+    assert!(attempt("2468", t0 + Duration::seconds(103)).is_ok());
+    // No such person: the same answer as a wrong password.
+    assert_eq!(
+        c.sign_in("nobody", "2468").unwrap_err().code,
+        ErrorCode::SignInFailed
+    );
+
+    // Switched off: cannot sign in; the last owner cannot be switched off.
+    c.execute(
+        &owner,
+        DisableStaff {
+            name: "小林".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        c.sign_in("小林", "2468").unwrap_err().code,
+        ErrorCode::SignInFailed
+    );
+    assert_eq!(
+        c.execute(
+            &owner,
+            DisableStaff {
+                name: "王老板".into()
+            }
+        )
+        .unwrap_err()
+        .code,
+        ErrorCode::InUse
+    );
+    let staff = c.execute(&owner, ListStaff).unwrap();
+    let names: Vec<(&str, bool)> = staff.iter().map(|m| (m.name.as_str(), m.active)).collect();
+    assert_eq!(
+        names,
+        [
+            ("Mia", true),
+            ("王老板", true),
+            ("陳醫師", true),
+            ("小林", false)
+        ]
+    );
+    assert!(staff
+        .iter()
+        .find(|m| m.name == "陳醫師")
+        .unwrap()
+        .last_sign_in_at
+        .is_some());
+}
+
+#[test]
+fn every_change_read_and_refusal_is_in_a_chain_that_shows_tampering() {
+    let (tmp, c, key) = common::clinic_and_key();
+    let owner = Actor::owner();
+    let p = c
+        .execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: "林美玲".into(),
+                phone: Some("0912345678".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    let doctor = Actor::with_role("陳醫師", Role::Doctor);
+    c.execute(&doctor, GetPatient(p.id)).unwrap();
+    let desk = Actor::with_role("小林", Role::FrontDesk);
+    let refused = c
+        .execute(
+            &desk,
+            RunReport {
+                name: ReportName::Revenue,
+                filter: ReportFilter {
+                    from: "2026-01-01".parse().unwrap(),
+                    to: "2026-01-31".parse().unwrap(),
+                    ..Default::default()
+                },
+                today: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::PermissionDenied);
+    assert_eq!(
+        c.execute(&desk, ListAudit::default()).unwrap_err().code,
+        ErrorCode::PermissionDenied,
+        "the front desk cannot open the audit log"
+    );
+
+    let log = c.execute(&owner, ListAudit::default()).unwrap();
+    let seen: Vec<(String, String, Option<String>)> = log
+        .iter()
+        .rev()
+        .map(|e| (e.staff.clone(), e.action.clone(), e.patient_id.clone()))
+        .collect();
+    let pid = Some(p.id.to_string());
+    assert_eq!(
+        seen,
+        [
+            ("owner".into(), "patient-write".into(), None),
+            ("陳醫師".into(), "patient-read".into(), pid.clone()),
+            ("小林".into(), "denied:report-read".into(), None),
+            ("小林".into(), "denied:audit-read".into(), None),
+        ]
+    );
+    assert!(log[3].detail.contains("CreatePatient"), "{}", log[3].detail);
+    // Filters.
+    let about = c
+        .execute(
+            &owner,
+            ListAudit {
+                patient_id: pid.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(about.len(), 1);
+    let denied = c
+        .execute(
+            &owner,
+            ListAudit {
+                action: Some("denied".into()),
+                staff: Some("小林".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(denied.len(), 2);
+
+    let verdict = c.execute(&owner, VerifyAudit).unwrap();
+    assert!(verdict.intact, "{verdict:?}");
+    assert_eq!(verdict.entries, 4);
+
+    // Someone with the key edits the file behind the app's back.
+    let conn = common::raw(tmp.path(), &key);
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_append_only_update; DROP TRIGGER audit_log_append_only_delete;",
+    )
+    .unwrap();
+    let verify = || c.execute(&owner, VerifyAudit).unwrap();
+    conn.execute_batch("UPDATE audit_log SET staff = 'owner' WHERE seq = 2")
+        .unwrap();
+    let v = verify();
+    assert!(!v.intact);
+    assert_eq!(v.first_broken, Some(2));
+    conn.execute_batch("UPDATE audit_log SET staff = '陳醫師' WHERE seq = 2")
+        .unwrap();
+    assert!(verify().intact, "put back exactly, the chain holds again");
+    conn.execute_batch("DELETE FROM audit_log WHERE seq = 3")
+        .unwrap();
+    let v = verify();
+    assert_eq!(v.first_broken, Some(3), "{v:?}");
+    assert!(v.problem.unwrap().contains("missing"));
+
+    // A cut-off tail: the last entries removed.
+    let (tmp2, c2, key2) = common::clinic_and_key();
+    common::add_patient(&c2, "A", "0911111111");
+    common::add_patient(&c2, "B", "0922222222");
+    assert!(c2.execute(&owner, VerifyAudit).unwrap().intact);
+    let conn2 = common::raw(tmp2.path(), &key2);
+    conn2
+        .execute_batch(
+            "DROP TRIGGER audit_log_append_only_delete; DELETE FROM audit_log WHERE seq = 2;",
+        )
+        .unwrap();
+    let v = c2.execute(&owner, VerifyAudit).unwrap();
+    assert!(!v.intact);
+    assert_eq!(v.first_broken, Some(2));
+    // And the application itself can neither edit nor remove an entry.
+    let conn3 = common::raw(tmp2.path(), &key2);
+    let e = conn3
+        .execute_batch("UPDATE audit_log SET detail = '{}' WHERE seq = 1")
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+}
