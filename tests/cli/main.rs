@@ -2134,3 +2134,54 @@ fn staff_accounts_act_with_their_own_permissions_and_the_audit_log_holds() {
     ok(clinic(dir, &["staff", "disable", "Lin"]));
     assert_eq!(as_desk(&["patient", "list"]).status.code(), Some(18));
 }
+
+#[test]
+fn privacy_export_and_erasure_from_the_command_line() {
+    let tmp = initialized();
+    let dir = tmp.path();
+    let id = ok(clinic(
+        dir,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "林美玲",
+            "--phone",
+            "0912345678",
+        ],
+    ));
+    let id = id.trim().to_string();
+    let out = tmp.path().join("access");
+    let done = ok(clinic(
+        dir,
+        &[
+            "privacy",
+            "export",
+            "--patient",
+            &id,
+            "--out",
+            out.to_str().unwrap(),
+            "--lang",
+            "zh-TW",
+        ],
+    ));
+    assert!(done.contains("sections"), "{done}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join(format!("patient-{id}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["name"], "林美玲");
+    assert_eq!(json["sections"][0]["table"], "patient");
+    let pdf = std::fs::read(out.join(format!("patient-{id}.pdf"))).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+
+    let erased = ok(clinic(dir, &["privacy", "erase", "--patient", &id]));
+    assert!(erased.starts_with("Restricted"), "{erased}");
+    let bad = clinic(dir, &["privacy", "erase", "--patient", "not-an-id"]);
+    assert_eq!(bad.status.code(), Some(3));
+    let log = ok(clinic(dir, &["audit", "list", "--patient", &id]));
+    assert!(
+        log.contains("privacy-erase") && log.contains("patient-export"),
+        "{log}"
+    );
+}

@@ -7,6 +7,7 @@ mod handouts;
 mod keys;
 mod output;
 mod points;
+mod privacy;
 mod reports;
 mod segments;
 mod staff;
@@ -117,6 +118,9 @@ enum Command {
     /// The audit log: who did what, when
     #[command(subcommand)]
     Audit(staff::AuditCommand),
+    /// A patient's rights: access export, erasure
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
     /// The clinic's name, address and phone, printed on every handout
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -710,6 +714,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Report(args) => reports::run(args, clinic, out)?,
         Command::Staff(cmd) => staff::run(cmd, clinic, out)?,
         Command::Audit(cmd) => staff::run_audit(cmd, clinic, out)?,
+        Command::Privacy(cmd) => privacy::run(cmd, clinic, out)?,
         Command::Settings(SettingsCommand::Clinic {
             name,
             address,

@@ -17,6 +17,7 @@ pub mod key;
 pub mod keychain;
 pub mod loyalty;
 pub mod patients;
+pub mod privacy;
 pub mod reminders;
 pub mod reports;
 pub mod search;

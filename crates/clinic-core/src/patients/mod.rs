@@ -633,6 +633,9 @@ impl Operation for ArchivePatient {
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
         load(tx, self.id)?;
+        if !self.archived {
+            crate::privacy::refuse_if_restricted(tx, &self.id.to_string())?;
+        }
         let now = now_text();
         let archived_at = self.archived.then(|| now.clone());
         tx.execute(
