@@ -22,7 +22,7 @@ const MATRIX: &[(Action, [bool; 4])] = &[
     (Action::PatientMerge, [true, true, false, false]),
     (Action::PatientImport, [true, true, true, false]),
     (Action::PatientExport, [true, true, false, false]),
-    (Action::VisitRead, [true, true, false, false]),
+    (Action::VisitRead, [true, true, true, true]),
     (Action::VisitWrite, [true, true, true, false]),
     (Action::HandoutPrint, [true, true, true, true]),
     (Action::AppointmentRead, [true, true, true, true]),
@@ -378,4 +378,97 @@ fn every_change_read_and_refusal_is_in_a_chain_that_shows_tampering() {
         .execute_batch("UPDATE audit_log SET detail = '{}' WHERE seq = 1")
         .unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
+}
+
+#[test]
+fn the_front_desk_never_receives_clinical_notes_or_by_setting_full_phone_numbers() {
+    use clinic_core::patients::profile::{AllergyInput, ConditionInput};
+    use clinic_core::patients::{SearchPatients, UpdatePatient};
+    use clinic_core::privacy::{PrivacySettings, SavePrivacySettings};
+    use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
+
+    let (_tmp, c) = common::clinic();
+    let owner = Actor::owner();
+    let p = c
+        .execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: "林美玲".into(),
+                phone: Some("0912345678".into()),
+                conditions: vec![ConditionInput {
+                    name: "diabetes".into(),
+                    chronic: true,
+                    ..Default::default()
+                }],
+                allergies: vec![AllergyInput {
+                    substance: "penicillin".into(),
+                    severity: Some("severe".into()),
+                    ..Default::default()
+                }],
+                notes: Some("anxious about needles".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    c.execute(
+        &owner,
+        AddVisit(VisitInput {
+            patient_id: p.id.to_string(),
+            at: "2026-11-20T09:30+08:00".into(),
+            department: "Dental".into(),
+            visit_type: "return".into(),
+            diagnosis: Some("caries".into()),
+            treatment: Some("filling".into()),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let desk = Actor::with_role("小林", Role::FrontDesk);
+    let seen = c.execute(&desk, GetPatient(p.id)).unwrap();
+    assert_eq!(seen.phone.as_deref(), Some("0912***678"));
+    assert!(seen.conditions.is_empty() && seen.allergies.is_empty() && seen.notes.is_none());
+    let found = c
+        .execute(
+            &desk,
+            SearchPatients {
+                query: "0912345678".into(),
+                limit: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        found[0].phone.as_deref(),
+        Some("0912***678"),
+        "found by the number typed"
+    );
+    let visits = c.execute(&desk, ListVisits { patient_id: p.id }).unwrap();
+    assert_eq!(visits.len(), 1);
+    assert!(visits[0].diagnosis.is_none() && visits[0].treatment.is_none());
+    assert_eq!(visits[0].department, "Dental");
+
+    // The front desk corrects the address on what they were shown: nothing hidden is lost.
+    let mut input = PatientInput::from(&seen);
+    input.address = Some("台北市大安區".into());
+    c.execute(&desk, UpdatePatient { id: p.id, input }).unwrap();
+    let full = c.execute(&owner, GetPatient(p.id)).unwrap();
+    assert_eq!(full.address.as_deref(), Some("台北市大安區"));
+    assert_eq!(full.phone.as_deref(), Some("0912345678"));
+    assert_eq!(full.conditions.len(), 1);
+    assert_eq!(full.allergies.len(), 1);
+    assert_eq!(full.notes.as_deref(), Some("anxious about needles"));
+
+    // The doctor sees everything; with masking off the front desk sees the number.
+    let doctor = Actor::with_role("陳醫師", Role::Doctor);
+    assert_eq!(c.execute(&doctor, GetPatient(p.id)).unwrap(), full);
+    c.execute(
+        &owner,
+        SavePrivacySettings(PrivacySettings {
+            mask_for_front_desk: false,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let seen = c.execute(&desk, GetPatient(p.id)).unwrap();
+    assert_eq!(seen.phone.as_deref(), Some("0912345678"));
+    assert!(seen.conditions.is_empty(), "clinical notes stay hidden");
 }

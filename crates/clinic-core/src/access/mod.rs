@@ -8,6 +8,7 @@ use ts_rs::TS;
 use crate::error::{ClinicError, ErrorCode, Result};
 
 pub mod audit;
+pub mod redact;
 pub mod staff;
 
 /// A staff member's role: three built in, or one the owner made (`Custom`, with its name
@@ -280,7 +281,10 @@ impl Action {
 pub fn required(action: Action) -> Option<Permission> {
     use Permission::*;
     match action {
+        // Visits are read by everyone; their clinical notes only with view-clinical
+        // (taken out in `redact`).
         Action::PatientRead
+        | Action::VisitRead
         | Action::HandoutPrint
         | Action::AppointmentRead
         | Action::AppointmentWrite
@@ -292,7 +296,6 @@ pub fn required(action: Action) -> Option<Permission> {
         | Action::PointsExpire
         | Action::SignIn
         | Action::KeyManagement => None,
-        Action::VisitRead => Some(ViewClinical),
         Action::PatientWrite | Action::VisitWrite | Action::PatientImport => Some(EditPatients),
         Action::PatientArchive | Action::PatientMerge => Some(ArchiveMerge),
         Action::PatientExport => Some(Export),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::access::redact::Redaction;
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
@@ -582,7 +583,7 @@ impl Operation for CreatePatient {
     fn action(&self) -> Action {
         Action::PatientWrite
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Patient> {
         let record = self.input.validate()?;
         if !self.allow_duplicate {
             let found = duplicates::candidates(tx, &record, None)?;
@@ -591,7 +592,7 @@ impl Operation for CreatePatient {
             }
         }
         let id = record.insert(tx, None)?;
-        load(tx, id)
+        shown(tx, by, load(tx, id)?)
     }
 }
 
@@ -608,12 +609,20 @@ impl Operation for UpdatePatient {
     fn patient(&self) -> Option<String> {
         Some(self.id.to_string())
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
-        let r = self.input.validate()?;
-        load(tx, self.id)?;
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Patient> {
+        let stored = load(tx, self.id)?;
+        let mut input = self.input;
+        Redaction::for_actor(tx, by)?.keep_hidden(&mut input, &stored);
+        let r = input.validate()?;
         r.update(tx, self.id)?;
-        load(tx, self.id)
+        shown(tx, by, load(tx, self.id)?)
     }
+}
+
+/// The record as `by` may see it.
+fn shown(tx: &Transaction<'_>, by: &Actor, mut p: Patient) -> Result<Patient> {
+    Redaction::for_actor(tx, by)?.patient(&mut p);
+    Ok(p)
 }
 
 /// Soft delete: the record stays (clinical records must be kept) but leaves lists and search.
@@ -631,7 +640,7 @@ impl Operation for ArchivePatient {
     fn patient(&self) -> Option<String> {
         Some(self.id.to_string())
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Patient> {
         load(tx, self.id)?;
         if !self.archived {
             crate::privacy::refuse_if_restricted(tx, &self.id.to_string())?;
@@ -642,7 +651,7 @@ impl Operation for ArchivePatient {
             "UPDATE patient SET archived_at = ?2, updated_at = ?3 WHERE id = ?1",
             params![self.id.to_string(), archived_at, now],
         )?;
-        load(tx, self.id)
+        shown(tx, by, load(tx, self.id)?)
     }
 }
 
@@ -656,8 +665,8 @@ impl Operation for GetPatient {
     fn patient(&self) -> Option<String> {
         Some(self.0.to_string())
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Patient> {
-        load(tx, self.0)
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Patient> {
+        shown(tx, by, load(tx, self.0)?)
     }
 }
 
@@ -711,7 +720,7 @@ impl Operation for ListPatients {
     fn action(&self) -> Action {
         Action::PatientRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientSummary>> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<PatientSummary>> {
         let sql = format!(
             "{SUMMARY_SELECT} WHERE (?1 OR p.archived_at IS NULL) ORDER BY p.updated_at DESC, p.id LIMIT ?2 OFFSET ?3"
         );
@@ -720,7 +729,10 @@ impl Operation for ListPatients {
             params![self.include_archived, self.limit.min(1000), self.offset],
             summary_from_row,
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let redact = Redaction::for_actor(tx, by)?;
+        let mut out: Vec<PatientSummary> = rows.collect::<rusqlite::Result<_>>()?;
+        out.iter_mut().for_each(|s| redact.summary(s));
+        Ok(out)
     }
 }
 
@@ -754,9 +766,12 @@ impl Operation for SearchPatients {
         }
         let found = search::find(tx, &self.query, self.limit.clamp(1, 500) as usize)?;
         let mut stmt = tx.prepare_cached(&search_summary_sql())?;
+        let redact = Redaction::for_actor(tx, by)?;
         let mut out = Vec::with_capacity(found.len());
         for no in found {
-            out.push(stmt.query_row([no], summary_from_row)?);
+            let mut row = stmt.query_row([no], summary_from_row)?;
+            redact.summary(&mut row);
+            out.push(row);
         }
         Ok(out)
     }

@@ -399,12 +399,15 @@ impl Operation for ListVisits {
     fn patient(&self) -> Option<String> {
         Some(self.patient_id.to_string())
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<Visit>> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<Visit>> {
         patients::load(tx, self.patient_id)?;
         let mut stmt = tx.prepare(&format!(
             "SELECT {VISIT_COLUMNS} FROM visit WHERE patient_id = ?1 AND archived_at IS NULL ORDER BY visited_at_ms DESC, created_at DESC"
         ))?;
         let rows = stmt.query_map([self.patient_id.to_string()], visit_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let redact = crate::access::redact::Redaction::for_actor(tx, by)?;
+        let mut visits: Vec<Visit> = rows.collect::<rusqlite::Result<_>>()?;
+        visits.iter_mut().for_each(|v| redact.visit(v));
+        Ok(visits)
     }
 }
