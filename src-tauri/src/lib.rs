@@ -7,6 +7,7 @@ mod key_commands;
 mod loyalty_commands;
 mod report_commands;
 mod segment_commands;
+mod staff_commands;
 mod state;
 
 use std::sync::atomic::Ordering;
@@ -92,6 +93,19 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             report_commands::report_dashboard,
             report_commands::report_pdf,
             report_commands::report_export,
+            staff_commands::staff_sign_in,
+            staff_commands::staff_sign_out,
+            staff_commands::staff_list,
+            staff_commands::staff_add,
+            staff_commands::staff_disable,
+            staff_commands::staff_roles,
+            staff_commands::staff_define_role,
+            staff_commands::audit_list,
+            staff_commands::audit_verify,
+            staff_commands::privacy_settings,
+            staff_commands::privacy_settings_save,
+            staff_commands::privacy_export,
+            staff_commands::privacy_erase,
             segment_commands::segments_explain,
             segment_commands::segments_counts,
             segment_commands::segments_members,

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use clinic_core::access::staff::HasStaff;
+use clinic_core::access::SignedIn;
 use clinic_core::keychain::{self, KeyCache};
 use clinic_core::{
     folder_state, Actor, AppStatus, Clinic, ClinicError, ErrorCode, FolderState, Operation, Result,
@@ -20,6 +22,8 @@ pub struct AppState {
     pub closing: AtomicBool,
     /// The last day expired points were posted.
     points_expired_on: Mutex<Option<chrono::NaiveDate>>,
+    /// The staff member signed in at this desk (none: nobody yet, or no staff accounts).
+    signed_in: Mutex<Option<Actor>>,
 }
 
 impl AppState {
@@ -31,6 +35,7 @@ impl AppState {
             batch: Mutex::new(Arc::new(AtomicBool::new(false))),
             closing: AtomicBool::new(false),
             points_expired_on: Mutex::new(None),
+            signed_in: Mutex::new(None),
         }
     }
 
@@ -58,16 +63,67 @@ impl AppState {
         let remembered = guard
             .as_ref()
             .is_some_and(|c| self.cache.load(c.clinic_id()).is_some());
+        let staff_accounts = guard
+            .as_ref()
+            .is_some_and(|c| c.execute(&Actor::owner(), HasStaff).unwrap_or(false));
         AppStatus {
             folder: folder_state(&self.dir),
             unlocked: guard.is_some(),
             data_dir: self.dir.display().to_string(),
             remembered,
+            staff_accounts,
+            signed_in: self.signed_in().as_ref().map(SignedIn::from),
         }
+    }
+
+    fn signed_in(&self) -> Option<Actor> {
+        self.signed_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_signed_in(&self, who: Option<Actor>) {
+        *self.signed_in.lock().unwrap_or_else(|e| e.into_inner()) = who;
+    }
+
+    /// Who acts: the staff member signed in; the owner while the clinic has no staff
+    /// accounts; nobody (sign in first) otherwise.
+    fn actor(&self, clinic: &Clinic) -> Result<Actor> {
+        if let Some(who) = self.signed_in() {
+            return Ok(who);
+        }
+        if clinic.execute(&Actor::owner(), HasStaff)? {
+            return Err(ClinicError::new(
+                ErrorCode::Locked,
+                "sign in first: this clinic has staff accounts",
+            ));
+        }
+        Ok(Actor::owner())
+    }
+
+    /// A staff member signs in at this desk.
+    pub fn sign_in(&self, name: &str, password: &str) -> Result<AppStatus> {
+        let who = {
+            let guard = self.clinic.read().unwrap_or_else(|e| e.into_inner());
+            let clinic = guard
+                .as_ref()
+                .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
+            clinic.sign_in(name, password)?
+        };
+        self.set_signed_in(Some(who));
+        Ok(self.status())
+    }
+
+    /// The desk is left (switching user, or the idle lock): the next person signs in.
+    pub fn sign_out(&self) -> AppStatus {
+        self.set_signed_in(None);
+        self.status()
     }
 
     pub fn set_up(&self, passphrase: &str) -> Result<AppStatus> {
         let (clinic, key) = Clinic::initialize(&self.dir, passphrase)?;
+        self.set_signed_in(None);
         let _ = self.cache.store(clinic.clinic_id(), &key);
         *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
         Ok(self.status())
@@ -75,6 +131,7 @@ impl AppState {
 
     pub fn unlock(&self, passphrase: &str) -> Result<AppStatus> {
         let (clinic, key) = Clinic::unlock_with_passphrase(&self.dir, passphrase)?;
+        self.set_signed_in(None);
         let _ = self.cache.store(clinic.clinic_id(), &key);
         *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
         Ok(self.status())
@@ -82,6 +139,7 @@ impl AppState {
 
     /// Closes the file; with `forget`, also drops the key from the keychain.
     pub fn lock(&self, forget: bool) -> AppStatus {
+        self.set_signed_in(None);
         if let Some(clinic) = self
             .clinic
             .write()
@@ -101,7 +159,7 @@ impl AppState {
         let clinic = guard
             .as_ref()
             .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
-        clinic.execute(&Actor::owner(), op)
+        clinic.execute(&self.actor(clinic)?, op)
     }
 
     /// A fresh stop flag for a new batch (one batch at a time from the window).
@@ -124,7 +182,7 @@ impl AppState {
         let clinic = guard
             .as_ref()
             .ok_or_else(|| ClinicError::new(ErrorCode::Locked, "the clinic is locked"))?;
-        job(clinic, &Actor::owner())
+        job(clinic, &self.actor(clinic)?)
     }
 
     /// The automatic backup if one is due; `None` when the clinic is locked or nothing was due.
@@ -196,6 +254,10 @@ impl AppState {
     ) -> Result<clinic_core::backup::RestoreReport> {
         use clinic_core::backup::{GetBackupFolder, SetBackupFolder};
         let mut slot = self.clinic.write().unwrap_or_else(|e| e.into_inner());
+        // Over an open clinic, only who may restore backups may replace it.
+        if let Some(open) = slot.as_ref() {
+            clinic_core::access::authorize(&self.actor(open)?, clinic_core::Action::Backup)?;
+        }
         // This computer's backup folder (its USB disk) outlives a restore of an older file.
         let folder = slot
             .as_ref()
@@ -211,6 +273,8 @@ impl AppState {
                     }
                 }
                 *slot = Some(clinic);
+                // The restored file has its own staff: whoever acts next signs in there.
+                self.set_signed_in(None);
                 Ok(report)
             }
             Err(e) => {

@@ -469,6 +469,70 @@ async function reports(b) {
   });
 }
 
+/** Staff at the shared desk: the owner makes the first account (and is signed in), adds
+ *  the front desk, hands over; the front desk is offered no reports, audit log, settings or
+ *  export; the owner signs back in, reads the audit log and checks its chain. */
+async function staffAndAudit(b) {
+  await messagesGone(b);
+  await (await $t(b, "nav-staff")).click();
+  await (await $t(b, "staff-view")).waitForDisplayed({ timeout: 10000 });
+  await type(b, "staff-name", "Wang");
+  await type(b, "staff-password", "owner-passphrase");
+  await (await $t(b, "staff-add")).click();
+  const signedIn = await $t(b, "signed-in");
+  await signedIn.waitForDisplayed({ timeout: 10000 });
+  assert.match(await signedIn.getText(), /Wang/);
+  await (await $t(b, "nav-staff")).click();
+  await type(b, "staff-name", "Lin");
+  await chooseOption(b, "staff-role", "Front desk");
+  await type(b, "staff-password", "2468");
+  await (await $t(b, "staff-add")).click();
+  await (await $t(b, "staff-row-Lin")).waitForDisplayed({ timeout: 10000 });
+  await shot(b, "47-staff-en");
+
+  // Hand the desk over: the clinic stays open, Lin signs in with a PIN.
+  await messagesGone(b);
+  await (await $t(b, "lock")).click();
+  await (await $t(b, "sign-in-screen")).waitForDisplayed({ timeout: 10000 });
+  await type(b, "sign-in-name", "Lin");
+  await type(b, "sign-in-password", "1111");
+  await (await $t(b, "sign-in-submit")).click();
+  await (await $t(b, "form-error")).waitForDisplayed({ timeout: 10000 });
+  await type(b, "sign-in-password", "2468");
+  await (await $t(b, "sign-in-submit")).click();
+  await (await $t(b, "nav-patients")).waitForDisplayed({ timeout: 10000 });
+  for (const hidden of ["nav-audit", "nav-reports", "nav-staff", "nav-settings"]) {
+    assert.equal((await b.$$(`[data-testid="${hidden}"]`)).length, 0, `${hidden} offered to the front desk`);
+  }
+  // A patient's page: no export, no clinical notes, the phone masked.
+  await type(b, "patient-search", "伟明");
+  await b.waitUntil(async () => (await b.$$('[data-testid="patient-row"]')).length === 1, { timeout: 5000 });
+  await (await $t(b, "patient-search")).addValue("\uE007");
+  await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
+  assert.equal((await b.$$('[data-testid="privacy-export"]')).length, 0, "export offered to the front desk");
+  const phone = await $t(b, "patient-phone-display");
+  assert.match(await phone.getText(), /1381\*\*\*678/);
+  await shot(b, "48-front-desk-patient-en");
+
+  // The owner again: the audit log shows who did what, and the chain holds.
+  await messagesGone(b);
+  await (await $t(b, "lock")).click();
+  await type(b, "sign-in-name", "Wang");
+  await type(b, "sign-in-password", "owner-passphrase");
+  await (await $t(b, "sign-in-submit")).click();
+  await (await $t(b, "nav-audit")).waitForDisplayed({ timeout: 10000 });
+  await (await $t(b, "nav-audit")).click();
+  const log = await $t(b, "audit-table");
+  await log.waitForDisplayed({ timeout: 10000 });
+  await b.waitUntil(async () => (await log.getText()).includes("Wrong password"), { timeout: 10000, timeoutMsg: "no failed sign-in in the log" });
+  assert.match(await log.getText(), /Opened a patient record/);
+  await (await $t(b, "audit-verify")).click();
+  const verdict = await $t(b, "audit-verdict");
+  await verdict.waitForDisplayed({ timeout: 10000 });
+  assert.match(await verdict.getText(), /intact/);
+  await shot(b, "49-audit-log-en");
+}
+
 async function scenario() {
   // --- first run ---
   let { browser: b } = await openApp();
@@ -588,6 +652,7 @@ async function scenario() {
   await appointmentsAndWorkList(b);
   await loyalty(b);
   await reports(b);
+  await staffAndAudit(b);
 
   // --- closing the window backs up first (the schedule's default), then the app goes ---
   const before = fs.readdirSync(usb).filter((f) => f.endsWith(".clinicbackup"));

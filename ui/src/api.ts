@@ -6,6 +6,13 @@ import type { ReportDocument } from "./bindings/ReportDocument";
 import type { ReportFilter } from "./bindings/ReportFilter";
 import type { ReportName } from "./bindings/ReportName";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { StaffMember } from "./bindings/StaffMember";
+import type { CustomRole } from "./bindings/CustomRole";
+import type { Permission } from "./bindings/Permission";
+import type { AuditEntry } from "./bindings/AuditEntry";
+import type { AuditVerdict } from "./bindings/AuditVerdict";
+import type { PrivacySettings } from "./bindings/PrivacySettings";
+import type { ErasureOutcome } from "./bindings/ErasureOutcome";
 import type { ClinicError } from "./bindings/ClinicError";
 import type { Patient } from "./bindings/Patient";
 import type { PatientInput } from "./bindings/PatientInput";
@@ -103,6 +110,23 @@ export const api = {
   setupClinic: (passphrase: string) => call<AppStatus>("setup_clinic", { passphrase }),
   unlock: (passphrase: string) => call<AppStatus>("unlock", { passphrase }),
   lock: (forget: boolean) => call<AppStatus>("lock", { forget }),
+  /** A staff member signs in at this desk (SIGN_IN_FAILED, TOO_MANY_ATTEMPTS). */
+  staffSignIn: (name: string, password: string) => call<AppStatus>("staff_sign_in", { name, password }),
+  /** Leaves the desk: the next person signs in (the clinic stays open). */
+  staffSignOut: () => call<AppStatus>("staff_sign_out"),
+  staffList: () => call<StaffMember[]>("staff_list"),
+  staffAdd: (name: string, role: string, password: string) => call<StaffMember>("staff_add", { name, role, password }),
+  staffDisable: (name: string) => call<null>("staff_disable", { name }),
+  staffRoles: () => call<CustomRole[]>("staff_roles"),
+  staffDefineRole: (name: string, permissions: Permission[]) => call<CustomRole>("staff_define_role", { name, permissions }),
+  auditList: (patientId: string | null, staff: string | null, action: string | null) =>
+    call<AuditEntry[]>("audit_list", { patientId, staff, action }),
+  auditVerify: () => call<AuditVerdict>("audit_verify"),
+  privacySettings: () => call<PrivacySettings>("privacy_settings"),
+  privacySettingsSave: (settings: PrivacySettings) => call<PrivacySettings>("privacy_settings_save", { settings }),
+  /** Everything held about the patient, saved as JSON and PDF to Downloads; the PDF's path. */
+  privacyExport: (patientId: string, language: Language) => call<string>("privacy_export", { patientId, language }),
+  privacyErase: (patientId: string) => call<ErasureOutcome>("privacy_erase", { patientId }),
   /** Refused with DUPLICATE when the patient looks registered, unless `allowDuplicate`. */
   patientCreate: (input: PatientInput, allowDuplicate = false) => call<Patient>("patient_create", { input, allowDuplicate }),
   patientDuplicates: (input: PatientInput, except: string | null = null) =>

@@ -353,4 +353,8 @@ pub struct AppStatus {
     pub data_dir: String,
     /// Whether the OS keychain holds the key, so the next start needs no passphrase.
     pub remembered: bool,
+    /// Staff accounts exist: someone must sign in (none: whoever unlocked is the owner).
+    pub staff_accounts: bool,
+    /// Who is signed in at this desk, if anyone.
+    pub signed_in: Option<crate::access::SignedIn>,
 }

@@ -34,13 +34,31 @@ export function installFakeBackend(scenario) {
     rewards: [],
     pointsEntries: [],
     vouchers: [],
+    // Staff: [{ name, role, password, active }]; who is signed in; the audit log.
+    staff: [],
+    signedIn: null,
+    auditLog: [],
+    privacy: { jurisdiction: null, retentionYears: null, maskForFrontDesk: true, autoLockMinutes: 5 },
     ...scenario,
   };
 
   const calls = [];
   const now = () => new Date().toISOString();
   const err = (code, message, field, rule) => ({ code, message, ...(field ? { field, rule } : {}) });
-  const status = () => ({ folder: s.folder, unlocked: s.unlocked, dataDir: "/home/clinic/.local/share/com.cliniccrm.desktop", remembered: false });
+  const PERMS = {
+    owner: ["view-clinical", "edit-patients", "archive-merge", "adjust-points", "export", "backup-restore",
+      "manage-staff", "manage-settings", "view-reports", "view-audit", "erase"],
+    doctor: ["view-clinical", "edit-patients", "archive-merge", "export", "manage-settings", "view-reports"],
+    "front-desk": ["edit-patients"],
+  };
+  const signedIn = () => {
+    const m = s.staff.find((x) => x.name === s.signedIn);
+    if (!m) return null;
+    const builtIn = PERMS[m.role];
+    return { name: m.name, role: builtIn ? m.role : "custom", roleName: m.role, permissions: builtIn ?? [] };
+  };
+  const status = () => ({ folder: s.folder, unlocked: s.unlocked, dataDir: "/home/clinic/.local/share/com.cliniccrm.desktop", remembered: false,
+    staffAccounts: s.unlocked && s.staff.length > 0, signedIn: signedIn() });
   const needUnlocked = () => {
     if (!s.unlocked) throw err("LOCKED", "the clinic is locked");
   };
@@ -984,6 +1002,53 @@ export function installFakeBackend(scenario) {
     v.settledAt = now();
     return v;
   };
+
+  const audit = (action, patientId = null) => {
+    const who = signedIn() ?? { name: "owner", roleName: "owner" };
+    s.auditLog.push({ seq: s.auditLog.length + 1, at: now(), staff: who.name, role: who.roleName, action, patientId, detail: "{}" });
+  };
+  commands.staff_sign_in = ({ name, password }) => {
+    const m = s.staff.find((x) => x.name.toLowerCase() === name.toLowerCase() && x.active);
+    if (!m || m.password !== password) {
+      audit("sign-in-failed");
+      throw err("SIGN_IN_FAILED", "no active staff account with this name and password");
+    }
+    s.signedIn = m.name;
+    audit("sign-in");
+    return status();
+  };
+  commands.staff_sign_out = () => {
+    s.signedIn = null;
+    return status();
+  };
+  const staffMember = (m) => ({ id: `staff-${m.name}`, name: m.name, role: m.role, active: m.active, createdAt: "2026-11-01T09:00:00Z", lastSignInAt: null });
+  commands.staff_list = () => s.staff.map(staffMember);
+  commands.staff_add = ({ name, role, password }) => {
+    if (s.staff.length === 0 && role !== "owner") throw err("VALIDATION", "the first staff account is the owner's", "role", "unknown_value");
+    if ([...password].length < 8 && !/^\d{4,}$/.test(password)) throw err("VALIDATION", "too short", "password", "too_short");
+    const m = { name, role, password, active: true };
+    s.staff.push(m);
+    audit("staff-add");
+    return staffMember(m);
+  };
+  commands.staff_disable = ({ name }) => {
+    s.staff.find((x) => x.name === name).active = false;
+    return null;
+  };
+  commands.staff_roles = () => s.roles ?? [];
+  commands.staff_define_role = ({ name, permissions }) => {
+    // In the core's order, as the core keeps them.
+    const sorted = PERMS.owner.filter((p) => permissions.includes(p));
+    s.roles = [...(s.roles ?? []).filter((r) => r.name !== name), { name, permissions: sorted }];
+    return { name, permissions: sorted };
+  };
+  commands.audit_list = ({ staff }) =>
+    [...s.auditLog].reverse().filter((e) => !staff || e.staff.toLowerCase() === staff.toLowerCase());
+  commands.audit_verify = () => ({ entries: s.auditLog.length, intact: !s.auditBroken, firstBroken: s.auditBroken ?? null, problem: null });
+  commands.privacy_settings = () => s.privacy;
+  commands.privacy_settings_save = ({ settings }) => (s.privacy = settings);
+  commands.privacy_export = ({ patientId }) => `/home/clinic/Downloads/patient-${patientId}.pdf`;
+  commands.privacy_erase = () => ({ outcome: "restricted", retainedUntil: "2041-11-25", removed: {} });
 
   window.__fakeBackend = { state: s, calls };
   window.__TAURI_INTERNALS__ = {

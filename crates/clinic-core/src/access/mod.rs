@@ -275,6 +275,30 @@ impl Action {
     }
 }
 
+/// Who is signed in, as the window sees it (to show their name and hide what they may
+/// not open; the core refuses it anyway).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SignedIn {
+    pub name: String,
+    pub role: Role,
+    /// The built-in role's code or the custom role's name.
+    pub role_name: String,
+    pub permissions: Vec<Permission>,
+}
+
+impl From<&Actor> for SignedIn {
+    fn from(a: &Actor) -> Self {
+        SignedIn {
+            name: a.name.clone(),
+            role: a.role,
+            role_name: a.role_name.clone(),
+            permissions: a.permissions.clone(),
+        }
+    }
+}
+
 /// Which permission an action needs: `None` for what every signed-in staff member does
 /// (looking patients up, booking, the call list, points statements and redeeming);
 /// `Some` otherwise. Key management is the owner's alone (see `authorize`).

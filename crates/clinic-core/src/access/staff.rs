@@ -330,7 +330,8 @@ pub struct HasStaff;
 impl Operation for HasStaff {
     type Output = bool;
     fn action(&self) -> Action {
-        Action::SignIn
+        // A read anyone may make (asked before every command in the window).
+        Action::SettingsRead
     }
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<bool> {
         Ok(tx.query_row("SELECT count(*) > 0 FROM staff", [], |r| r.get(0))?)

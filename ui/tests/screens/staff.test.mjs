@@ -1,0 +1,78 @@
+// Staff at a shared desk: the owner adds a front-desk account and a custom role; the
+// front desk signs in, sees no reports, staff or audit log; a wrong password is said in
+// the user's language; the owner reads the audit log and checks its chain.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { byTestId, withApp } from "./harness.mjs";
+
+test("the owner adds staff and a role, then hands the desk over (en)", () =>
+  withApp({ staff: [{ name: "Wang", role: "owner", password: "owner-passphrase", active: true }], signedIn: "Wang" }, { locale: "en-US" },
+    async ({ page, shot, backend }) => {
+      await byTestId(page, "signed-in").getByText("Signed in: Wang").waitFor();
+      await byTestId(page, "nav-staff").click();
+      await byTestId(page, "staff-row-Wang").getByText("Owner").waitFor();
+      await byTestId(page, "staff-name").fill("Lin");
+      await byTestId(page, "staff-role").click();
+      await page.locator(".n-base-select-option", { hasText: "Front desk" }).click();
+      await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
+      await byTestId(page, "staff-password").fill("24");
+      await byTestId(page, "staff-add").click();
+      await page.getByText("At least 8 characters", { exact: false }).first().waitFor();
+      await byTestId(page, "staff-password").fill("2468");
+      await byTestId(page, "staff-add").click();
+      await byTestId(page, "staff-row-Lin").getByText("Front desk").waitFor();
+      await byTestId(page, "role-name").fill("Reception lead");
+      await byTestId(page, "permission-view-reports").click();
+      await byTestId(page, "permission-edit-patients").click();
+      await byTestId(page, "role-save").click();
+      await page.getByText("Reception lead: Register and edit patients, See reports").waitFor();
+      await shot("staff-en");
+      const b = await backend();
+      assert.deepEqual(b.roles, [{ name: "Reception lead", permissions: ["edit-patients", "view-reports"] }]);
+      // Handing over the desk: the clinic stays open, the next person signs in.
+      await byTestId(page, "lock").click();
+      await byTestId(page, "sign-in-screen").waitFor();
+    }));
+
+test("a wrong password, then the front desk signs in and sees only its pages (zh-TW)", () =>
+  withApp({ staff: [{ name: "王", role: "owner", password: "owner-passphrase", active: true }, { name: "小林", role: "front-desk", password: "2468", active: true }] },
+    { locale: "zh-TW" }, async ({ page, shot }) => {
+      await byTestId(page, "sign-in-screen").getByText("現在是誰在櫃台？").waitFor();
+      await byTestId(page, "sign-in-name").fill("小林");
+      await byTestId(page, "sign-in-password").fill("1111");
+      await byTestId(page, "sign-in-submit").click();
+      await byTestId(page, "form-error").getByText("姓名或密碼不正確").waitFor();
+      assert.equal(await byTestId(page, "sign-in-password").inputValue(), "", "a failed attempt empties the field");
+      await shot("sign-in-wrong-zh-TW");
+      await byTestId(page, "sign-in-password").fill("2468");
+      await byTestId(page, "sign-in-submit").click();
+      await byTestId(page, "signed-in").getByText("已登入：小林").waitFor();
+      await byTestId(page, "nav-patients").waitFor();
+      for (const hidden of ["reports", "staff", "audit", "settings"]) {
+        assert.equal(await byTestId(page, `nav-${hidden}`).count(), 0, `${hidden} is not offered`);
+      }
+      await byTestId(page, "lock").getByText("切換使用者").waitFor();
+    }));
+
+test("the owner reads the audit log, refusals marked, and checks the chain (zh-CN)", () =>
+  withApp({
+    staff: [{ name: "王", role: "owner", password: "owner-passphrase", active: true }],
+    signedIn: "王",
+    auditLog: [
+      { seq: 1, at: "2026-11-24T01:00:00.000Z", staff: "王", role: "owner", action: "staff-add", patientId: null, detail: "{}" },
+      { seq: 2, at: "2026-11-24T02:00:00.000Z", staff: "小林", role: "front-desk", action: "sign-in", patientId: null, detail: "{}" },
+      { seq: 3, at: "2026-11-24T02:01:00.000Z", staff: "小林", role: "front-desk", action: "patient-read", patientId: "00000000-0000-7000-8000-000000000001", detail: "{}" },
+      { seq: 4, at: "2026-11-24T02:02:00.000Z", staff: "小林", role: "front-desk", action: "denied:report-read", patientId: null, detail: "{}" },
+    ],
+  }, { locale: "zh-CN" }, async ({ page, shot }) => {
+    await byTestId(page, "nav-audit").click();
+    await byTestId(page, "audit-table").getByText("被拒绝：查看报表").waitFor();
+    await byTestId(page, "audit-table").getByText("查看患者档案").waitFor();
+    await byTestId(page, "audit-verify").click();
+    await byTestId(page, "audit-verdict").getByText("日志完整：已检查 4 条记录。").waitFor();
+    await shot("audit-zh-CN");
+    await byTestId(page, "audit-staff").fill("小林");
+    await byTestId(page, "audit-filter").click();
+    await page.waitForTimeout(150);
+    assert.equal(await byTestId(page, "audit-table").locator("tbody tr").count(), 3);
+  }));
