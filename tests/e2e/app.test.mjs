@@ -510,6 +510,7 @@ async function staffAndAudit(b) {
   await (await $t(b, "patient-search")).addValue("\uE007");
   await (await $t(b, "patient-title")).waitForDisplayed({ timeout: 10000 });
   assert.equal((await b.$$('[data-testid="privacy-export"]')).length, 0, "export offered to the front desk");
+  assert.equal((await b.$$('[data-testid="archive-patient"]')).length, 0, "archive offered to the front desk");
   const phone = await $t(b, "patient-phone-display");
   assert.match(await phone.getText(), /1381\*\*\*678/);
   await shot(b, "48-front-desk-patient-en");

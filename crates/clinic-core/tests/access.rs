@@ -445,6 +445,30 @@ fn the_front_desk_never_receives_clinical_notes_or_by_setting_full_phone_numbers
     assert_eq!(visits.len(), 1);
     assert!(visits[0].diagnosis.is_none() && visits[0].treatment.is_none());
     assert_eq!(visits[0].department, "Dental");
+    // Correcting the amount on the visit as shown keeps its diagnosis and treatment.
+    let shown = &visits[0];
+    c.execute(
+        &desk,
+        clinic_core::visits::UpdateVisit {
+            id: shown.id,
+            input: VisitInput {
+                patient_id: p.id.to_string(),
+                at: shown.at.to_rfc3339(),
+                department: shown.department.clone(),
+                visit_type: "return".into(),
+                amount: Some("80.00".into()),
+                ..Default::default()
+            },
+        },
+    )
+    .unwrap();
+    let kept = c.execute(&owner, ListVisits { patient_id: p.id }).unwrap();
+    assert_eq!(kept[0].diagnosis.as_deref(), Some("caries"));
+    assert_eq!(kept[0].treatment.as_deref(), Some("filling"));
+    assert_eq!(
+        kept[0].amount.map(|a| a.to_string()).as_deref(),
+        Some("80.00")
+    );
 
     // The front desk corrects the address on what they were shown: nothing hidden is lost.
     let mut input = PatientInput::from(&seen);

@@ -12,4 +12,9 @@ action: string, patientId: string | null,
 /**
  * What exactly (the operation, the fields changed), as JSON.
  */
-detail: string, };
+detail: string, 
+/**
+ * The patient's name today, for reading the log (not part of the entry: a purged
+ * patient's entries keep only their id).
+ */
+patientName: string | null, };

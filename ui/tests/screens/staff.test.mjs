@@ -3,7 +3,7 @@
 // the user's language; the owner reads the audit log and checks its chain.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { byTestId, withApp } from "./harness.mjs";
+import { byTestId, patient, withApp } from "./harness.mjs";
 
 test("the owner adds staff and a role, then hands the desk over (en)", () =>
   withApp({ staff: [{ name: "Wang", role: "owner", password: "owner-passphrase", active: true }], signedIn: "Wang" }, { locale: "en-US" },
@@ -61,13 +61,14 @@ test("the owner reads the audit log, refusals marked, and checks the chain (zh-C
     auditLog: [
       { seq: 1, at: "2026-11-24T01:00:00.000Z", staff: "王", role: "owner", action: "staff-add", patientId: null, detail: "{}" },
       { seq: 2, at: "2026-11-24T02:00:00.000Z", staff: "小林", role: "front-desk", action: "sign-in", patientId: null, detail: "{}" },
-      { seq: 3, at: "2026-11-24T02:01:00.000Z", staff: "小林", role: "front-desk", action: "patient-read", patientId: "00000000-0000-7000-8000-000000000001", detail: "{}" },
+      { seq: 3, at: "2026-11-24T02:01:00.000Z", staff: "小林", role: "front-desk", action: "patient-read", patientId: "00000000-0000-7000-8000-000000000001", detail: "{}", patientName: "陈美玲" },
       { seq: 4, at: "2026-11-24T02:02:00.000Z", staff: "小林", role: "front-desk", action: "denied:report-read", patientId: null, detail: "{}" },
     ],
   }, { locale: "zh-CN" }, async ({ page, shot }) => {
     await byTestId(page, "nav-audit").click();
     await byTestId(page, "audit-table").getByText("被拒绝：查看报表").waitFor();
     await byTestId(page, "audit-table").getByText("查看患者档案").waitFor();
+    await byTestId(page, "audit-table").getByText("陈美玲").waitFor();
     await byTestId(page, "audit-verify").click();
     await byTestId(page, "audit-verdict").getByText("日志完整：已检查 4 条记录。").waitFor();
     await shot("audit-zh-CN");
@@ -75,4 +76,19 @@ test("the owner reads the audit log, refusals marked, and checks the chain (zh-C
     await byTestId(page, "audit-filter").click();
     await page.waitForTimeout(150);
     assert.equal(await byTestId(page, "audit-table").locator("tbody tr").count(), 3);
+  }));
+
+test("a patient's data handed over, then their erasure request carried out (en)", () =>
+  withApp({ patients: [patient(1, { name: "Margaret Thornbury" })] }, { locale: "en-US" }, async ({ page, shot }) => {
+    await page.getByText("Margaret Thornbury").first().click();
+    await byTestId(page, "patient-title").waitFor();
+    await byTestId(page, "privacy-menu").click();
+    await byTestId(page, "privacy-export").click();
+    await page.getByText("Saved to /home/clinic/Downloads/patient-", { exact: false }).waitFor();
+    await byTestId(page, "privacy-menu").click();
+    await byTestId(page, "privacy-erase").click();
+    await page.getByText("Carry out an erasure request?").waitFor();
+    await shot("privacy-erase-en");
+    await page.locator(".n-dialog").getByRole("button", { name: "Erase" }).click();
+    await page.getByText("Restricted until 2041-11-25", { exact: false }).waitFor();
   }));

@@ -38,6 +38,9 @@ pub struct AuditEntry {
     pub patient_id: Option<String>,
     /// What exactly (the operation, the fields changed), as JSON.
     pub detail: String,
+    /// The patient's name today, for reading the log (not part of the entry: a purged
+    /// patient's entries keep only their id).
+    pub patient_name: Option<String>,
 }
 
 fn link(prev: &str, e: &AuditEntry) -> String {
@@ -112,6 +115,7 @@ pub(crate) fn append(
         action: action.to_string(),
         patient_id: patient_id.map(str::to_string),
         detail: detail.to_string(),
+        patient_name: None,
     };
     let hash = link(&prev, &entry);
     tx.execute(
@@ -159,13 +163,14 @@ impl Operation for ListAudit {
     fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<AuditEntry>> {
         let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let mut stmt = tx.prepare(
-            "SELECT seq, at, staff, role, action, patient_id, detail FROM audit_log
-             WHERE (?1 IS NULL OR patient_id = ?1)
-               AND (?2 IS NULL OR staff = ?2 COLLATE NOCASE)
-               AND (?3 IS NULL OR action = ?3 OR action LIKE ?3 || ':%')
-               AND (?4 IS NULL OR substr(at, 1, 10) >= ?4)
-               AND (?5 IS NULL OR substr(at, 1, 10) <= ?5)
-             ORDER BY seq DESC LIMIT ?6",
+            "SELECT a.seq, a.at, a.staff, a.role, a.action, a.patient_id, a.detail, p.name
+             FROM audit_log a LEFT JOIN patient p ON p.id = a.patient_id
+             WHERE (?1 IS NULL OR a.patient_id = ?1)
+               AND (?2 IS NULL OR a.staff = ?2 COLLATE NOCASE)
+               AND (?3 IS NULL OR a.action = ?3 OR a.action LIKE ?3 || ':%')
+               AND (?4 IS NULL OR substr(a.at, 1, 10) >= ?4)
+               AND (?5 IS NULL OR substr(a.at, 1, 10) <= ?5)
+             ORDER BY a.seq DESC LIMIT ?6",
         )?;
         let rows = stmt.query_map(
             params![
@@ -185,6 +190,7 @@ impl Operation for ListAudit {
                     action: r.get(4)?,
                     patient_id: r.get(5)?,
                     detail: r.get(6)?,
+                    patient_name: r.get(7)?,
                 })
             },
         )?;
@@ -238,6 +244,7 @@ impl Operation for VerifyAudit {
                 action: r.get(4)?,
                 patient_id: r.get(5)?,
                 detail: r.get(6)?,
+                patient_name: None,
             };
             let stored: String = r.get(7)?;
             entries += 1;

@@ -349,9 +349,15 @@ impl Operation for UpdateVisit {
     fn action(&self) -> Action {
         Action::VisitWrite
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Visit> {
-        let r = self.input.validate()?;
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Visit> {
+        let mut r = self.input.validate()?;
         let existing = load(tx, self.id)?;
+        // Someone shown the visit without its clinical notes keeps them as they were.
+        if !by.may(crate::access::Permission::ViewClinical) {
+            r.chief_complaint = existing.chief_complaint.clone();
+            r.diagnosis = existing.diagnosis.clone();
+            r.treatment = existing.treatment.clone();
+        }
         if existing.patient_id != r.patient_id {
             return Err(ClinicError::validation(
                 "patientId",
@@ -382,7 +388,9 @@ impl Operation for UpdateVisit {
                 r.follow_up_by.map(|d| d.to_string()),
             ],
         )?;
-        load(tx, self.id)
+        let mut saved = load(tx, self.id)?;
+        crate::access::redact::Redaction::for_actor(tx, by)?.visit(&mut saved);
+        Ok(saved)
     }
 }
 
