@@ -255,9 +255,14 @@ impl AppState {
         use clinic_core::backup::{GetBackupFolder, SetBackupFolder};
         let mut slot = self.clinic.write().unwrap_or_else(|e| e.into_inner());
         // Over an open clinic, only who may restore backups may replace it.
-        if let Some(open) = slot.as_ref() {
-            clinic_core::access::authorize(&self.actor(open)?, clinic_core::Action::Backup)?;
-        }
+        let by = match slot.as_ref() {
+            Some(open) => {
+                let by = self.actor(open)?;
+                clinic_core::access::authorize(&by, clinic_core::Action::Backup)?;
+                by
+            }
+            None => Actor::owner(),
+        };
         // This computer's backup folder (its USB disk) outlives a restore of an older file.
         let folder = slot
             .as_ref()
@@ -272,6 +277,13 @@ impl AppState {
                         clinic.execute(&Actor::owner(), SetBackupFolder(folder))?;
                     }
                 }
+                clinic.execute(
+                    &by,
+                    clinic_core::backup::RecordRestore {
+                        file: file.display().to_string(),
+                        safety_copy: report.safety_copy.clone(),
+                    },
+                )?;
                 *slot = Some(clinic);
                 // The restored file has its own staff: whoever acts next signs in there.
                 self.set_signed_in(None);

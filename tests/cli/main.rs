@@ -1172,6 +1172,13 @@ fn backup_create_list_verify_restore_from_the_command_line() {
     assert!(over.contains("kept in"), "{over}");
     let now = ok(clinic(d, &["--json", "patient", "list"]));
     assert!(!now.contains("王芳"), "{now}");
+    // The restore is in the restored clinic's audit log, with where it came from.
+    let trail = ok(clinic(d, &["audit", "list", "--action", "backup"]));
+    assert!(
+        trail.contains("RecordRestore") && trail.contains("restoredFrom"),
+        "{trail}"
+    );
+    assert!(ok(clinic(d, &["audit", "verify"])).contains("intact"));
 
     // The schedule, and rotation after a backup: one a day kept.
     let bad = clinic(d, &["backup", "schedule", "--daily", "25:61"]);

@@ -87,6 +87,13 @@ pub fn run_without_clinic(
             // This computer remembers the key from now on (where a keychain works).
             let (clinic, key) = Clinic::unlock_with_passphrase(dir, &passphrase)?;
             let _ = cache.store(clinic.clinic_id(), &key);
+            clinic.execute(
+                &crate::actor(),
+                clinic_core::backup::RecordRestore {
+                    file: file.display().to_string(),
+                    safety_copy: report.safety_copy.clone(),
+                },
+            )?;
             out.restored(&report);
             return Ok(true);
         }

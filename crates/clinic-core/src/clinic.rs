@@ -33,6 +33,10 @@ pub trait Operation {
     fn patient(&self) -> Option<String> {
         None
     }
+    /// More for the audit entry than the operation's name (a file, a field), as JSON.
+    fn audit_detail(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Whether `execute` writes an audit entry: every change (sign-ins and staff changes
@@ -273,7 +277,11 @@ impl Clinic {
     pub fn execute<O: Operation>(&self, actor: &Actor, op: O) -> Result<O::Output> {
         let action = op.action();
         let patient = op.patient();
-        let detail = serde_json::json!({ "op": operation_name::<O>() }).to_string();
+        let mut detail = serde_json::json!({ "op": operation_name::<O>() });
+        if let Some(more) = op.audit_detail() {
+            detail["detail"] = more;
+        }
+        let detail = detail.to_string();
         let mut conn = lock(&self.conn);
         if let Err(refused) = authorize(actor, action) {
             // The refusal is recorded, in a transaction of its own (nothing else happened).

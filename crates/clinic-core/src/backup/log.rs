@@ -48,6 +48,27 @@ impl Operation for SetBackupFolder {
     }
 }
 
+/// A restore, recorded in the restored clinic's audit log once it is open (the file it
+/// replaced keeps its own log in the safety copy).
+pub struct RecordRestore {
+    pub file: String,
+    pub safety_copy: Option<String>,
+}
+
+impl Operation for RecordRestore {
+    type Output = ();
+    fn action(&self) -> Action {
+        Action::Backup
+    }
+    fn audit_detail(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({ "restoredFrom": self.file, "safetyCopy": self.safety_copy }))
+    }
+    fn run(self, _: &rusqlite::Transaction<'_>, _: &Actor) -> Result<()> {
+        // Nothing but the audit entry `Clinic::execute` writes.
+        Ok(())
+    }
+}
+
 /// One attempt, for the log.
 pub(super) struct RecordBackup {
     pub(super) folder: String,

@@ -32,7 +32,7 @@ mod snapshot;
 use log::RecordBackup;
 pub use log::{
     check_folder, BackupEntry, BackupStatus, FolderCheck, GetBackupFolder, GetBackupStatus,
-    ListBackupLog, SetBackupFolder,
+    ListBackupLog, RecordRestore, SetBackupFolder,
 };
 pub use schedule::{
     plan_rotation, rotate, BackupSchedule, GetBackupSchedule, SetBackupSchedule, Trigger,
