@@ -134,10 +134,22 @@ pub fn patient_update(
     state: State<'_, AppState>,
     id: String,
     input: PatientInput,
+    reason: Option<String>,
 ) -> Reply<Patient> {
     state.execute(UpdatePatient {
         id: parse_id("patient", &id)?,
         input,
+        reason,
+    })
+}
+
+#[tauri::command]
+pub fn patient_history(
+    state: State<'_, AppState>,
+    id: String,
+) -> Reply<Vec<clinic_core::patients::history::RecordChange>> {
+    state.execute(clinic_core::patients::history::PatientHistory {
+        patient_id: parse_id("patient", &id)?,
     })
 }
 

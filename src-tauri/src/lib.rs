@@ -32,6 +32,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             commands::unlock,
             commands::lock,
             commands::patient_create,
+            commands::patient_history,
             commands::patient_duplicates,
             commands::patient_merge,
             commands::patient_consent,

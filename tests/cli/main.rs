@@ -2182,6 +2182,26 @@ fn privacy_export_and_erasure_from_the_command_line() {
     let pdf = std::fs::read(out.join(format!("patient-{id}.pdf"))).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
 
+    // A correction with its reason, in the record's history.
+    ok(clinic(
+        dir,
+        &[
+            "patient",
+            "edit",
+            &id,
+            "--name",
+            "林美鈴",
+            "--reason",
+            "spelled as on her ID card",
+        ],
+    ));
+    let history = ok(clinic(dir, &["patient", "history", &id]));
+    assert!(
+        history.contains("name: \"林美玲\" → \"林美鈴\"")
+            && history.contains("reason: spelled as on her ID card"),
+        "{history}"
+    );
+
     let erased = ok(clinic(dir, &["privacy", "erase", "--patient", &id]));
     assert!(erased.starts_with("Restricted"), "{erased}");
     let bad = clinic(dir, &["privacy", "erase", "--patient", "not-an-id"]);

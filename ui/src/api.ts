@@ -6,6 +6,7 @@ import type { ReportDocument } from "./bindings/ReportDocument";
 import type { ReportFilter } from "./bindings/ReportFilter";
 import type { ReportName } from "./bindings/ReportName";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { RecordChange } from "./bindings/RecordChange";
 import type { StaffMember } from "./bindings/StaffMember";
 import type { CustomRole } from "./bindings/CustomRole";
 import type { Permission } from "./bindings/Permission";
@@ -137,7 +138,10 @@ export const api = {
   patientLinkFamily: (id: string, relative: string, relation: Relation) =>
     call<Patient>("patient_link_family", { id, relative, relation }),
   patientUnlinkFamily: (id: string, relative: string) => call<Patient>("patient_unlink_family", { id, relative }),
-  patientUpdate: (id: string, input: PatientInput) => call<Patient>("patient_update", { id, input }),
+  /** `reason`: why the record is corrected (kept with the change in its history). */
+  patientUpdate: (id: string, input: PatientInput, reason: string | null = null) =>
+    call<Patient>("patient_update", { id, input, reason }),
+  patientHistory: (id: string) => call<RecordChange[]>("patient_history", { id }),
   patientArchive: (id: string, archived: boolean) => call<Patient>("patient_archive", { id, archived }),
   patientGet: (id: string) => call<Patient>("patient_get", { id }),
   patientList: (includeArchived = false, limit = 200, offset = 0) =>

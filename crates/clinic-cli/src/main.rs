@@ -237,9 +237,14 @@ enum PatientCommand {
         id: String,
         #[command(flatten)]
         fields: PatientFields,
+        /// Why the record is corrected (kept with the change in its history)
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Show one patient
     Show { id: String },
+    /// Every change to a patient's record: who, when, each field before and after, why
+    History { id: String },
     /// List patients, most recently changed first
     List {
         /// Include archived patients
@@ -610,12 +615,32 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                     },
                 )?);
             }
-            PatientCommand::Edit { id, fields } => {
+            PatientCommand::Edit { id, fields, reason } => {
                 let id = parse_id("patient", &id)?;
                 let current = clinic.execute(&actor, GetPatient(id))?;
                 let input = fields.apply(PatientInput::from(&current));
-                let p = clinic.execute(&actor, UpdatePatient { id, input })?;
+                let p = clinic.execute(&actor, UpdatePatient { id, input, reason })?;
                 out.patient(&p);
+            }
+            PatientCommand::History { id } => {
+                let id = parse_id("patient", &id)?;
+                let changes = clinic.execute(
+                    &actor,
+                    clinic_core::patients::history::PatientHistory { patient_id: id },
+                )?;
+                if out.json {
+                    out.print_json(&changes);
+                } else {
+                    for c in changes {
+                        println!("{}\t{} ({})\t{}", c.at, c.staff, c.role, c.action);
+                        for (field, [before, after]) in &c.changes {
+                            println!("    {field}: {before} → {after}");
+                        }
+                        if let Some(why) = &c.reason {
+                            println!("    reason: {why}");
+                        }
+                    }
+                }
             }
             PatientCommand::Show { id } => {
                 let id = parse_id("patient", &id)?;

@@ -37,6 +37,10 @@ pub trait Operation {
     fn audit_detail(&self) -> Option<serde_json::Value> {
         None
     }
+    /// The operation writes its own, fuller audit entry (a correction with its fields).
+    fn audits_itself(&self) -> bool {
+        false
+    }
 }
 
 /// Whether `execute` writes an audit entry: every change (sign-ins and staff changes
@@ -291,7 +295,7 @@ impl Clinic {
             tx.commit()?;
             return Err(refused);
         }
-        let audit = audited(action, patient.is_some());
+        let audit = audited(action, patient.is_some()) && !op.audits_itself();
         // IMMEDIATE takes the write lock up front, so a write (the audit entry of a read
         // too) never fails half-way on SQLITE_BUSY.
         let behavior = if action.is_write() || audit {

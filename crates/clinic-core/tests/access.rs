@@ -303,7 +303,7 @@ fn every_change_read_and_refusal_is_in_a_chain_that_shows_tampering() {
     assert_eq!(
         seen,
         [
-            ("owner".into(), "patient-write".into(), None),
+            ("owner".into(), "patient-write".into(), pid.clone()),
             ("陳醫師".into(), "patient-read".into(), pid.clone()),
             ("小林".into(), "denied:report-read".into(), None),
             ("小林".into(), "denied:audit-read".into(), None),
@@ -320,7 +320,7 @@ fn every_change_read_and_refusal_is_in_a_chain_that_shows_tampering() {
             },
         )
         .unwrap();
-    assert_eq!(about.len(), 1);
+    assert_eq!(about.len(), 2, "registered, then read");
     let denied = c
         .execute(
             &owner,
@@ -473,7 +473,15 @@ fn the_front_desk_never_receives_clinical_notes_or_by_setting_full_phone_numbers
     // The front desk corrects the address on what they were shown: nothing hidden is lost.
     let mut input = PatientInput::from(&seen);
     input.address = Some("台北市大安區".into());
-    c.execute(&desk, UpdatePatient { id: p.id, input }).unwrap();
+    c.execute(
+        &desk,
+        UpdatePatient {
+            id: p.id,
+            input,
+            reason: None,
+        },
+    )
+    .unwrap();
     let full = c.execute(&owner, GetPatient(p.id)).unwrap();
     assert_eq!(full.address.as_deref(), Some("台北市大安區"));
     assert_eq!(full.phone.as_deref(), Some("0912345678"));

@@ -378,3 +378,74 @@ fn after_retention_a_purge_leaves_only_anonymous_counts() {
         .unwrap();
     assert_eq!(fk, 0, "nothing points at what was removed");
 }
+
+#[test]
+fn a_correction_keeps_its_reason_and_fields_in_the_record_history() {
+    use clinic_core::patients::history::PatientHistory;
+    use clinic_core::patients::{GetPatient, UpdatePatient};
+    let (_tmp, c) = common::clinic();
+    let owner = Actor::owner();
+    let p = c
+        .execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: "林美鈴".into(),
+                phone: Some("0912345678".into()),
+                notes: Some("needle phobia".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    let mut input = PatientInput::from(&p);
+    input.name = "林美玲".into();
+    input.phone = Some("0987654321".into());
+    input.notes = Some("needle phobia; prefers mornings".into());
+    c.execute(
+        &owner,
+        UpdatePatient {
+            id: p.id,
+            input,
+            reason: Some("the patient spelled her name on the ID card".into()),
+        },
+    )
+    .unwrap();
+    let history = c
+        .execute(&owner, PatientHistory { patient_id: p.id })
+        .unwrap();
+    let change = &history[0];
+    assert_eq!(change.action, "patient-write");
+    assert_eq!(
+        change.reason.as_deref(),
+        Some("the patient spelled her name on the ID card")
+    );
+    assert_eq!(
+        change.changes["name"],
+        [serde_json::json!("林美鈴"), serde_json::json!("林美玲")]
+    );
+    assert_eq!(
+        change.changes["phone"],
+        [
+            serde_json::json!("0912345678"),
+            serde_json::json!("0987654321")
+        ]
+    );
+    assert!(change.changes.contains_key("notes"));
+    assert_eq!(change.changes.len(), 3, "{:?}", change.changes.keys());
+    // The creation is there too, and nothing else (reads are not changes).
+    assert_eq!(history.len(), 2);
+    // The front desk sees who changed what, without the clinical note or full numbers.
+    c.execute(&owner, GetPatient(p.id)).unwrap();
+    let desk = Actor::with_role("小林", clinic_core::Role::FrontDesk);
+    let theirs = c
+        .execute(&desk, PatientHistory { patient_id: p.id })
+        .unwrap();
+    assert_eq!(theirs.len(), 2);
+    assert!(!theirs[0].changes.contains_key("notes"));
+    assert_eq!(
+        theirs[0].changes["phone"],
+        [
+            serde_json::json!("0912***678"),
+            serde_json::json!("0987***321")
+        ]
+    );
+}

@@ -123,6 +123,7 @@ fn every_section_is_stored_and_read_back() {
             UpdatePatient {
                 id: p.id,
                 input: PatientInput::from(&p),
+                reason: None,
             },
         )
         .unwrap();
@@ -162,7 +163,14 @@ fn editing_replaces_lists_and_every_phone_is_searchable() {
     input.allergies.clear();
     input.conditions.remove(0);
     let edited = c
-        .execute(&owner(), UpdatePatient { id: p.id, input })
+        .execute(
+            &owner(),
+            UpdatePatient {
+                id: p.id,
+                input,
+                reason: None,
+            },
+        )
         .unwrap();
     assert!(edited.allergies.is_empty());
     assert_eq!(edited.conditions.len(), 1);

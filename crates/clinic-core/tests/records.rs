@@ -77,6 +77,7 @@ fn patient_round_trip_edit_and_archive() {
             UpdatePatient {
                 id: p.id,
                 input: edit,
+                reason: None,
             },
         )
         .unwrap();
@@ -297,7 +298,8 @@ fn patient_validation_errors_are_typed_and_write_nothing() {
             &owner(),
             UpdatePatient {
                 id: p.id,
-                input: bad
+                input: bad,
+                reason: None,
             }
         )
         .is_err());
@@ -355,6 +357,7 @@ fn visits_round_trip_newest_first_with_exact_money() {
             UpdateVisit {
                 id: first.id,
                 input: edit,
+                reason: None,
             },
         )
         .unwrap();

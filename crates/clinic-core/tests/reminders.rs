@@ -427,6 +427,7 @@ fn one_contact_per_patient_with_everything_due() {
                 birth_date: Some("1980-11-20".into()),
                 ..Default::default()
             },
+            reason: None,
         },
     )
     .unwrap();

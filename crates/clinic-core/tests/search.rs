@@ -118,8 +118,15 @@ fn edits_and_archive_keep_the_keys_true() {
         phone: Some("13600001111".into()),
         ..Default::default()
     };
-    c.execute(&Actor::owner(), UpdatePatient { id, input: renamed })
-        .unwrap();
+    c.execute(
+        &Actor::owner(),
+        UpdatePatient {
+            id,
+            input: renamed,
+            reason: None,
+        },
+    )
+    .unwrap();
     assert!(search(&c, "zwm").is_empty(), "old name no longer found");
     assert!(search(&c, "5678").is_empty(), "old phone no longer found");
     assert_eq!(search(&c, "ln"), vec!["李娜"]);

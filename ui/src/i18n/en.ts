@@ -1142,6 +1142,12 @@ const en = {
     restricted: "Restricted until {date}: only what care needs is kept.",
     purged: "The record was removed; only anonymous counts remain.",
   },
+  history: {
+    tab: "History",
+    none: "No changes recorded yet.",
+    reason: "Reason: {reason}",
+    reasonPlaceholder: "Reason for the change (optional, kept in the history)",
+  },
   error: {
     VALIDATION: "Please check the form.",
     NOT_FOUND: "That record no longer exists.",

@@ -1142,6 +1142,12 @@ const zhCN: Messages = {
     restricted: "已限制处理至 {date}：仅保留诊疗所需内容。",
     purged: "档案已删除，仅保留匿名统计。",
   },
+  history: {
+    tab: "修改记录",
+    none: "还没有修改记录。",
+    reason: "原因：{reason}",
+    reasonPlaceholder: "修改原因（可选，记入修改记录）",
+  },
   error: {
     VALIDATION: "请检查表单。",
     NOT_FOUND: "该记录已不存在。",

@@ -1142,6 +1142,12 @@ const zhTW: Messages = {
     restricted: "已限制處理至 {date}：僅保留診療所需內容。",
     purged: "病歷已刪除，僅保留匿名統計。",
   },
+  history: {
+    tab: "修改紀錄",
+    none: "還沒有修改紀錄。",
+    reason: "原因：{reason}",
+    reasonPlaceholder: "修改原因（選填，記入修改紀錄）",
+  },
   error: {
     VALIDATION: "請檢查表單。",
     NOT_FOUND: "該筆紀錄已不存在。",

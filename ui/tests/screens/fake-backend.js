@@ -1048,6 +1048,7 @@ export function installFakeBackend(scenario) {
   commands.privacy_settings = () => s.privacy;
   commands.privacy_settings_save = ({ settings }) => (s.privacy = settings);
   commands.privacy_export = ({ patientId }) => `/home/clinic/Downloads/patient-${patientId}.pdf`;
+  commands.patient_history = () => s.history ?? [];
   commands.privacy_erase = () => ({ outcome: "restricted", retainedUntil: "2041-11-25", removed: {} });
 
   window.__fakeBackend = { state: s, calls };

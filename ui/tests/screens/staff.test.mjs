@@ -79,9 +79,18 @@ test("the owner reads the audit log, refusals marked, and checks the chain (zh-C
   }));
 
 test("a patient's data handed over, then their erasure request carried out (en)", () =>
-  withApp({ patients: [patient(1, { name: "Margaret Thornbury" })] }, { locale: "en-US" }, async ({ page, shot }) => {
+  withApp({
+    patients: [patient(1, { name: "Margaret Thornbury" })],
+    history: [{ at: "2026-11-24T02:00:00Z", staff: "Wang", role: "owner", action: "patient-write",
+      changes: { name: ["Margret Thornbury", "Margaret Thornbury"] }, reason: "spelled as on her passport" }],
+  }, { locale: "en-US" }, async ({ page, shot }) => {
     await page.getByText("Margaret Thornbury").first().click();
     await byTestId(page, "patient-title").waitFor();
+    // Her record's history: the correction, its fields and its reason.
+    await page.locator(".n-tabs-tab", { hasText: "History" }).click();
+    await byTestId(page, "patient-history").getByText("Reason: spelled as on her passport").waitFor();
+    await byTestId(page, "patient-history").getByText("Margret Thornbury").waitFor();
+    await shot("patient-history-en");
     await byTestId(page, "privacy-menu").click();
     await byTestId(page, "privacy-export").click();
     await page.getByText("Saved to /home/clinic/Downloads/patient-", { exact: false }).waitFor();

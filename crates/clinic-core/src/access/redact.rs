@@ -59,6 +59,11 @@ impl Redaction {
         }
     }
 
+    /// Phone numbers shown masked, ID and policy numbers not at all.
+    pub fn masks_phones(self) -> bool {
+        self.phones
+    }
+
     pub fn summary(self, s: &mut PatientSummary) {
         if self.phones {
             s.phone = s.phone.as_deref().map(mask_phone);

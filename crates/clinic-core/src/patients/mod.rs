@@ -7,6 +7,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::access::redact::Redaction;
+
+pub mod history;
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
@@ -583,6 +585,9 @@ impl Operation for CreatePatient {
     fn action(&self) -> Action {
         Action::PatientWrite
     }
+    fn audits_itself(&self) -> bool {
+        true
+    }
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Patient> {
         let record = self.input.validate()?;
         if !self.allow_duplicate {
@@ -592,6 +597,14 @@ impl Operation for CreatePatient {
             }
         }
         let id = record.insert(tx, None)?;
+        // Audited here, where the new record's id is known.
+        crate::access::audit::append(
+            tx,
+            by,
+            "patient-write",
+            Some(&id.to_string()),
+            r#"{"op":"CreatePatient"}"#,
+        )?;
         shown(tx, by, load(tx, id)?)
     }
 }
@@ -599,6 +612,8 @@ impl Operation for CreatePatient {
 pub struct UpdatePatient {
     pub id: Uuid,
     pub input: PatientInput,
+    /// Why the record was corrected (kept with the change in the audit log).
+    pub reason: Option<String>,
 }
 
 impl Operation for UpdatePatient {
@@ -609,13 +624,33 @@ impl Operation for UpdatePatient {
     fn patient(&self) -> Option<String> {
         Some(self.id.to_string())
     }
+    fn audits_itself(&self) -> bool {
+        true
+    }
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Patient> {
         let stored = load(tx, self.id)?;
         let mut input = self.input;
         Redaction::for_actor(tx, by)?.keep_hidden(&mut input, &stored);
         let r = input.validate()?;
         r.update(tx, self.id)?;
-        shown(tx, by, load(tx, self.id)?)
+        let saved = load(tx, self.id)?;
+        // The correction in the audit log: each changed field before and after, and why.
+        let changes =
+            history::changed_fields(&PatientInput::from(&stored), &PatientInput::from(&saved));
+        let reason = self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        crate::access::audit::append(
+            tx,
+            by,
+            "patient-write",
+            Some(&self.id.to_string()),
+            &serde_json::json!({ "op": "UpdatePatient", "changes": changes, "reason": reason })
+                .to_string(),
+        )?;
+        shown(tx, by, saved)
     }
 }
 
