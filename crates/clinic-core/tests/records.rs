@@ -357,7 +357,6 @@ fn visits_round_trip_newest_first_with_exact_money() {
             UpdateVisit {
                 id: first.id,
                 input: edit,
-                reason: None,
             },
         )
         .unwrap();
