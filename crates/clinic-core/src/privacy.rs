@@ -19,9 +19,8 @@ use uuid::Uuid;
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
-use crate::handouts::pdf::{self, Paper};
-use crate::handouts::template::{Block, Template};
-use crate::handouts::Branding;
+use crate::handouts::pdf::Paper;
+use crate::handouts::template::Block;
 use crate::loyalty::Jurisdiction;
 use crate::patients::{now_text, Language};
 use crate::settings::{load_json, save_json};
@@ -333,6 +332,18 @@ fn section_title(table: &str, language: Language) -> String {
     }
 }
 
+/// Columns the file keeps for its own sake (search keys, sort keys, chain hashes): in the
+/// JSON, not on paper.
+const BOOKKEEPING: &[&str] = &[
+    "name_fold",
+    "phone_digits",
+    "search_no",
+    "last_visit_ms",
+    "visited_at_ms",
+    "starts_ms",
+    "hash",
+];
+
 /// The access export as a readable PDF: each record as a two-column table of its fields.
 pub struct PrintPatientData {
     pub data: PatientData,
@@ -365,7 +376,7 @@ impl Operation for PrintPatientData {
             for row in &s.rows {
                 let rows = row
                     .iter()
-                    .filter(|(_, v)| !v.is_null())
+                    .filter(|(k, v)| !v.is_null() && !BOOKKEEPING.contains(&k.as_str()))
                     .map(|(k, v)| {
                         let text = match v {
                             serde_json::Value::String(s) => s.clone(),
@@ -385,18 +396,14 @@ impl Operation for PrintPatientData {
             Language::ZhCn => "个人资料副本",
             Language::ZhTw => "個人資料副本",
         };
-        let template = Template {
-            title: title.into(),
+        crate::handouts::print_document(
+            tx,
+            title.into(),
+            d.name.clone(),
             blocks,
-        };
-        let frame = Branding::load(tx)?.frame(d.name.clone(), title.into());
-        Ok(pdf::render(
-            &template,
             self.language,
-            false,
             self.paper,
-            &frame,
-        ))
+        )
     }
 }
 

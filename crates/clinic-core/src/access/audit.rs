@@ -144,6 +144,20 @@ pub(crate) fn append(
     Ok(())
 }
 
+/// An entry from `seq, at, staff, role, action, patient_id, detail` (no name).
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        staff: r.get(2)?,
+        role: r.get(3)?,
+        action: r.get(4)?,
+        patient_id: r.get(5)?,
+        detail: r.get(6)?,
+        patient_name: None,
+    })
+}
+
 /// The log, newest first, filtered.
 #[derive(Debug, Clone, Default)]
 pub struct ListAudit {
@@ -183,14 +197,8 @@ impl Operation for ListAudit {
             ],
             |r| {
                 Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    staff: r.get(2)?,
-                    role: r.get(3)?,
-                    action: r.get(4)?,
-                    patient_id: r.get(5)?,
-                    detail: r.get(6)?,
                     patient_name: r.get(7)?,
+                    ..entry_from_row(r)?
                 })
             },
         )?;
@@ -236,16 +244,7 @@ impl Operation for VerifyAudit {
             problem: Some(problem),
         };
         while let Some(r) = rows.next()? {
-            let e = AuditEntry {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                staff: r.get(2)?,
-                role: r.get(3)?,
-                action: r.get(4)?,
-                patient_id: r.get(5)?,
-                detail: r.get(6)?,
-                patient_name: None,
-            };
+            let e = entry_from_row(r)?;
             let stored: String = r.get(7)?;
             entries += 1;
             if e.seq != expected {

@@ -171,6 +171,21 @@ pub(crate) struct Branding {
     pub(crate) logo: Option<std::sync::Arc<printpdf::RawImage>>,
 }
 
+/// A document of the clinic's own (a report, a patient's data) on its letterhead: the
+/// blocks under `title`, `line` under the clinic's name on every page.
+pub(crate) fn print_document(
+    tx: &Transaction<'_>,
+    title: String,
+    line: String,
+    blocks: Vec<template::Block>,
+    language: Language,
+    paper: pdf::Paper,
+) -> Result<Vec<u8>> {
+    let frame = Branding::load(tx)?.frame(line, title.clone());
+    let template = template::Template { title, blocks };
+    Ok(pdf::render(&template, language, false, paper, &frame))
+}
+
 impl Branding {
     pub(crate) fn load(tx: &Transaction<'_>) -> Result<Branding> {
         let logo = crate::settings::load_logo(tx)?

@@ -10,9 +10,8 @@ use super::{Cell, Report};
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
-use crate::handouts::pdf::{self, Paper};
-use crate::handouts::template::{Block, Template};
-use crate::handouts::Branding;
+use crate::handouts::pdf::Paper;
+use crate::handouts::template::Block;
 use crate::patients::Language;
 
 /// A table as it is to be printed: its title, headings and cells as text.
@@ -116,17 +115,13 @@ impl Operation for PrintReport {
                 });
             }
         }
-        let template = Template {
-            title: d.title.clone(),
+        crate::handouts::print_document(
+            tx,
+            d.title.clone(),
+            d.subtitle.clone(),
             blocks,
-        };
-        let frame = Branding::load(tx)?.frame(d.subtitle.clone(), d.title.clone());
-        Ok(pdf::render(
-            &template,
             self.language,
-            false,
             self.paper,
-            &frame,
-        ))
+        )
     }
 }
