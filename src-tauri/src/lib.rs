@@ -103,6 +103,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             staff_commands::staff_define_role,
             staff_commands::audit_list,
             staff_commands::audit_verify,
+            staff_commands::audit_export,
             staff_commands::privacy_settings,
             staff_commands::privacy_settings_save,
             staff_commands::privacy_export,

@@ -1,7 +1,7 @@
 //! Staff at a shared desk (sign in, switch, the idle lock), staff accounts and roles, the
 //! audit log, and patients' privacy rights, for the window. The core checks every one.
 
-use clinic_core::access::audit::{AuditEntry, AuditVerdict, ListAudit, VerifyAudit};
+use clinic_core::access::audit::{self, AuditEntry, AuditVerdict, ListAudit, VerifyAudit};
 use clinic_core::access::staff::{
     AddStaff, CustomRole, DefineRole, DisableStaff, ListRoles, ListStaff, StaffMember,
 };
@@ -81,19 +81,44 @@ pub async fn staff_define_role(
 }
 
 #[tauri::command]
-pub async fn audit_list(
-    state: State<'_, AppState>,
+pub async fn audit_list(state: State<'_, AppState>, filter: AuditFilter) -> Reply<Vec<AuditEntry>> {
+    state.execute(filter.into_list(500))
+}
+
+/// The log as filtered in the window, saved as CSV in Downloads; answers its path.
+#[tauri::command]
+pub async fn audit_export(state: State<'_, AppState>, filter: AuditFilter) -> Reply<String> {
+    let entries = state.execute(filter.into_list(1_000_000))?;
+    let path = export::path_in_downloads(&format!(
+        "audit-log-{}.csv",
+        chrono::Local::now().format("%Y-%m-%d")
+    ))?;
+    export::save(&path, audit::to_csv(&entries)?.as_bytes())?;
+    Ok(path.display().to_string())
+}
+
+/// The audit page's filters.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditFilter {
     patient_id: Option<String>,
     staff: Option<String>,
     action: Option<String>,
-) -> Reply<Vec<AuditEntry>> {
-    state.execute(ListAudit {
-        patient_id,
-        staff,
-        action,
-        limit: 500,
-        ..Default::default()
-    })
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+}
+
+impl AuditFilter {
+    fn into_list(self, limit: u32) -> ListAudit {
+        ListAudit {
+            patient_id: self.patient_id,
+            staff: self.staff,
+            action: self.action,
+            from: self.from,
+            to: self.to,
+            limit,
+        }
+    }
 }
 
 #[tauri::command]

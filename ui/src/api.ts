@@ -106,6 +106,9 @@ async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array,
   }
 }
 
+/** The audit page's filters (dates as `YYYY-MM-DD`, the computer's days). */
+export type AuditFilter = { patientId: string | null; staff: string | null; action: string | null; from: string | null; to: string | null };
+
 export const api = {
   appStatus: () => call<AppStatus>("app_status"),
   setupClinic: (passphrase: string) => call<AppStatus>("setup_clinic", { passphrase }),
@@ -120,8 +123,9 @@ export const api = {
   staffDisable: (name: string) => call<null>("staff_disable", { name }),
   staffRoles: () => call<CustomRole[]>("staff_roles"),
   staffDefineRole: (name: string, permissions: Permission[]) => call<CustomRole>("staff_define_role", { name, permissions }),
-  auditList: (patientId: string | null, staff: string | null, action: string | null) =>
-    call<AuditEntry[]>("audit_list", { patientId, staff, action }),
+  auditList: (filter: AuditFilter) => call<AuditEntry[]>("audit_list", { filter }),
+  /** The log as filtered, saved as CSV in Downloads; the file's path. */
+  auditExport: (filter: AuditFilter) => call<string>("audit_export", { filter }),
   auditVerify: () => call<AuditVerdict>("audit_verify"),
   privacySettings: () => call<PrivacySettings>("privacy_settings"),
   privacySettingsSave: (settings: PrivacySettings) => call<PrivacySettings>("privacy_settings_save", { settings }),

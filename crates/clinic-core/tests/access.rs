@@ -310,6 +310,12 @@ fn every_change_read_and_refusal_is_in_a_chain_that_shows_tampering() {
         ]
     );
     assert!(log[3].detail.contains("CreatePatient"), "{}", log[3].detail);
+    // Handed to an auditor as CSV: a header and one line per entry, names readable.
+    let csv = clinic_core::access::audit::to_csv(&log).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(csv.lines().count(), 5);
+    assert!(csv.contains("小林,front-desk,denied:report-read"), "{csv}");
+    assert!(csv.contains(",林美玲,"), "{csv}");
     // Filters.
     let about = c
         .execute(

@@ -1042,8 +1042,12 @@ export function installFakeBackend(scenario) {
     s.roles = [...(s.roles ?? []).filter((r) => r.name !== name), { name, permissions: sorted }];
     return { name, permissions: sorted };
   };
-  commands.audit_list = ({ staff }) =>
-    [...s.auditLog].reverse().filter((e) => !staff || e.staff.toLowerCase() === staff.toLowerCase());
+  commands.audit_list = ({ filter }) =>
+    [...s.auditLog].reverse().filter((e) => !filter.staff || e.staff.toLowerCase() === filter.staff.toLowerCase());
+  commands.audit_export = ({ filter }) => {
+    s.auditExported = filter;
+    return "/home/clinic/Downloads/audit-log-2026-11-25.csv";
+  };
   commands.audit_verify = () => ({ entries: s.auditLog.length, intact: !s.auditBroken, firstBroken: s.auditBroken ?? null, problem: null });
   commands.privacy_settings = () => s.privacy;
   commands.privacy_settings_save = ({ settings }) => (s.privacy = settings);

@@ -64,7 +64,7 @@ test("the owner reads the audit log, refusals marked, and checks the chain (zh-C
       { seq: 3, at: "2026-11-24T02:01:00.000Z", staff: "小林", role: "front-desk", action: "patient-read", patientId: "00000000-0000-7000-8000-000000000001", detail: "{}", patientName: "陈美玲" },
       { seq: 4, at: "2026-11-24T02:02:00.000Z", staff: "小林", role: "front-desk", action: "denied:report-read", patientId: null, detail: "{}" },
     ],
-  }, { locale: "zh-CN" }, async ({ page, shot }) => {
+  }, { locale: "zh-CN" }, async ({ page, shot, backend }) => {
     await byTestId(page, "nav-audit").click();
     await byTestId(page, "audit-table").getByText("被拒绝：查看报表").waitFor();
     await byTestId(page, "audit-table").getByText("查看患者档案").waitFor();
@@ -76,6 +76,9 @@ test("the owner reads the audit log, refusals marked, and checks the chain (zh-C
     await byTestId(page, "audit-filter").click();
     await page.waitForTimeout(150);
     assert.equal(await byTestId(page, "audit-table").locator("tbody tr").count(), 3);
+    await byTestId(page, "audit-export").click();
+    await page.getByText("已保存到 /home/clinic/Downloads/audit-log-2026-11-25.csv").waitFor();
+    assert.equal((await backend()).auditExported.staff, "小林");
   }));
 
 test("a patient's data handed over, then their erasure request carried out (en)", () =>
