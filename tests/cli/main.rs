@@ -2137,9 +2137,43 @@ fn staff_accounts_act_with_their_own_permissions_and_the_audit_log_holds() {
     let verified = ok(clinic(dir, &["audit", "verify"]));
     assert!(verified.contains("intact"), "{verified}");
 
+    // A new role and a new PIN from the command line.
+    ok(clinic(
+        dir,
+        &["staff", "set-role", "Lin", "--role", "doctor"],
+    ));
+    ok(clinic_env(
+        dir,
+        &["staff", "reset-password", "Lin"],
+        &[("CLINIC_NEW_STAFF_PASSWORD", "97531")],
+    ));
+    ok(clinic_env(
+        dir,
+        &[
+            "--staff",
+            "Lin",
+            "report",
+            "nps",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+        ],
+        &[("CLINIC_STAFF_PASSWORD", "97531")],
+    ));
+
     // Switched off: Lin can no longer act.
     ok(clinic(dir, &["staff", "disable", "Lin"]));
-    assert_eq!(as_desk(&["patient", "list"]).status.code(), Some(18));
+    assert_eq!(
+        clinic_env(
+            dir,
+            &["--staff", "Lin", "patient", "list"],
+            &[("CLINIC_STAFF_PASSWORD", "97531")]
+        )
+        .status
+        .code(),
+        Some(18)
+    );
 }
 
 #[test]

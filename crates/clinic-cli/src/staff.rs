@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use clap::Subcommand;
 use clinic_core::access::audit::{ListAudit, VerifyAudit};
-use clinic_core::access::staff::{AddStaff, DefineRole, DisableStaff, ListRoles, ListStaff};
+use clinic_core::access::staff::{
+    AddStaff, DefineRole, DisableStaff, ListRoles, ListStaff, ResetStaffPassword, SetStaffRole,
+};
 use clinic_core::access::Permission;
 use clinic_core::{Clinic, ClinicError, ErrorCode, Result, ValidationRule};
 
@@ -24,6 +26,15 @@ pub enum StaffCommand {
     List,
     /// Switch an account off (it can no longer sign in; its trail stays)
     Disable { name: String },
+    /// Give a staff member another role (the last owner stays an owner)
+    SetRole {
+        name: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// A new password or PIN (CLINIC_NEW_STAFF_PASSWORD or stdin); lifts the wait after
+    /// wrong passwords
+    ResetPassword { name: String },
     /// Make or change a role from permissions (comma-separated: view-clinical,
     /// edit-patients, archive-merge, adjust-points, export, backup-restore, manage-staff,
     /// manage-settings, view-reports, view-audit, erase)
@@ -111,6 +122,28 @@ pub fn run(cmd: StaffCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                 out.print_json(&serde_json::json!({ "disabled": name }));
             } else {
                 println!("{name} can no longer sign in");
+            }
+        }
+        StaffCommand::SetRole { name, role } => {
+            let m = clinic.execute(&actor, SetStaffRole { name, role })?;
+            if out.json {
+                out.print_json(&m);
+            } else {
+                println!("{} is now {}", m.name, m.role);
+            }
+        }
+        StaffCommand::ResetPassword { name } => {
+            clinic.execute(
+                &actor,
+                ResetStaffPassword {
+                    name: name.clone(),
+                    password: new_password()?,
+                },
+            )?;
+            if out.json {
+                out.print_json(&serde_json::json!({ "reset": name }));
+            } else {
+                println!("{name} signs in with the new password");
             }
         }
         StaffCommand::Role { name, permissions } => {

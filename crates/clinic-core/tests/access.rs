@@ -236,6 +236,51 @@ fn staff_accounts_sign_in_back_off_and_switch_off() {
         .code,
         ErrorCode::InUse
     );
+    // Another role, and a new PIN for someone who forgot theirs (their wait lifted).
+    use clinic_core::access::staff::{ResetStaffPassword, SetStaffRole};
+    let lead = c
+        .execute(
+            &owner,
+            SetStaffRole {
+                name: "陳醫師".into(),
+                role: "reception lead".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(lead.role, "reception lead");
+    assert!(!c
+        .sign_in("陳醫師", "stethoscope")
+        .unwrap()
+        .may(Permission::ViewClinical));
+    assert_eq!(
+        c.execute(
+            &owner,
+            SetStaffRole {
+                name: "王老板".into(),
+                role: "doctor".into(),
+            },
+        )
+        .unwrap_err()
+        .code,
+        ErrorCode::InUse,
+        "the last owner stays an owner"
+    );
+    for _ in 0..5 {
+        let _ = c.sign_in("Mia", "wrong guess");
+    }
+    assert_eq!(
+        c.sign_in("Mia", "reports-please").unwrap_err().code,
+        ErrorCode::TooManyAttempts
+    );
+    c.execute(
+        &owner,
+        ResetStaffPassword {
+            name: "Mia".into(),
+            password: "a new start".into(),
+        },
+    )
+    .unwrap();
+    assert!(c.sign_in("Mia", "a new start").is_ok());
     let staff = c.execute(&owner, ListStaff).unwrap();
     let names: Vec<(&str, bool)> = staff.iter().map(|m| (m.name.as_str(), m.active)).collect();
     assert_eq!(
@@ -474,6 +519,21 @@ fn the_front_desk_never_receives_clinical_notes_or_by_setting_full_phone_numbers
     assert_eq!(
         kept[0].amount.map(|a| a.to_string()).as_deref(),
         Some("80.00")
+    );
+    // The visit's change in the record's history: the amount, and nothing hidden.
+    let history = c
+        .execute(
+            &owner,
+            clinic_core::patients::history::PatientHistory { patient_id: p.id },
+        )
+        .unwrap();
+    assert_eq!(history[0].action, "visit-write");
+    assert_eq!(history[0].staff, "小林");
+    assert_eq!(
+        history[0].changes.keys().collect::<Vec<_>>(),
+        ["amount"],
+        "{:?}",
+        history[0].changes
     );
 
     // The front desk corrects the address on what they were shown: nothing hidden is lost.

@@ -234,18 +234,11 @@ impl Operation for DisableStaff {
             )
             .optional()?;
         let role = role.ok_or_else(|| ClinicError::not_found("staff member", name))?;
-        if role == Role::Owner.code() {
-            let owners: i64 = tx.query_row(
-                "SELECT count(*) FROM staff WHERE role = 'owner' AND disabled_at IS NULL",
-                [],
-                |r| r.get(0),
-            )?;
-            if owners <= 1 {
-                return Err(ClinicError::new(
-                    ErrorCode::InUse,
-                    "the last owner's account cannot be switched off: add another owner first",
-                ));
-            }
+        if role == Role::Owner.code() && other_owners(tx, name)? == 0 {
+            return Err(ClinicError::new(
+                ErrorCode::InUse,
+                "the last owner's account cannot be switched off: add another owner first",
+            ));
         }
         tx.execute(
             "UPDATE staff SET disabled_at = ?2 WHERE name = ?1",
@@ -255,6 +248,101 @@ impl Operation for DisableStaff {
             tx,
             by,
             "staff-disable",
+            None,
+            &serde_json::json!({"staff": name}).to_string(),
+        )?;
+        Ok(())
+    }
+}
+
+/// The number of active owners other than `name`.
+fn other_owners(tx: &Transaction<'_>, name: &str) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT count(*) FROM staff WHERE role = 'owner' AND disabled_at IS NULL AND name <> ?1",
+        [name],
+        |r| r.get(0),
+    )?)
+}
+
+/// Gives a staff member another role (the last owner stays an owner).
+pub struct SetStaffRole {
+    pub name: String,
+    pub role: String,
+}
+
+impl Operation for SetStaffRole {
+    type Output = StaffMember;
+    fn action(&self) -> Action {
+        Action::StaffWrite
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<StaffMember> {
+        let name = self.name.trim();
+        let role = self.role.trim();
+        if !role_exists(tx, role)? {
+            return Err(ClinicError::validation(
+                "role",
+                ValidationRule::UnknownValue,
+                "owner, doctor, front-desk or a role made in Staff",
+            ));
+        }
+        let was: String = tx
+            .query_row("SELECT role FROM staff WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| ClinicError::not_found("staff member", name))?;
+        if was == Role::Owner.code() && role != was && other_owners(tx, name)? == 0 {
+            return Err(ClinicError::new(
+                ErrorCode::InUse,
+                "the last owner stays an owner: make someone else owner first",
+            ));
+        }
+        tx.execute(
+            "UPDATE staff SET role = ?2 WHERE name = ?1",
+            params![name, role],
+        )?;
+        audit::append(
+            tx,
+            by,
+            "staff-role",
+            None,
+            &serde_json::json!({"staff": name, "changes": {"role": [was, role]}}).to_string(),
+        )?;
+        ListStaff
+            .run(tx, by)?
+            .into_iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| ClinicError::not_found("staff member", name))
+    }
+}
+
+/// A new password or PIN for a staff member who forgot theirs (the wait after wrong
+/// passwords is lifted too).
+pub struct ResetStaffPassword {
+    pub name: String,
+    pub password: String,
+}
+
+impl Operation for ResetStaffPassword {
+    type Output = ();
+    fn action(&self) -> Action {
+        Action::StaffWrite
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<()> {
+        let name = self.name.trim();
+        check_password(&self.password)?;
+        let n = tx.execute(
+            "UPDATE staff SET password_hash = ?2, failed_logins = 0, locked_until_ms = 0
+             WHERE name = ?1",
+            params![name, hash_password(&self.password)?],
+        )?;
+        if n == 0 {
+            return Err(ClinicError::not_found("staff member", name));
+        }
+        audit::append(
+            tx,
+            by,
+            "staff-password",
             None,
             &serde_json::json!({"staff": name}).to_string(),
         )?;

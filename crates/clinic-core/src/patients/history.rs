@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::PatientInput;
 use crate::access::redact::{mask_phone, Redaction};
 use crate::access::{Action, Actor, Permission};
 use crate::clinic::Operation;
@@ -17,6 +16,9 @@ use crate::error::Result;
 
 /// The fields of the record whose clinical content only `view-clinical` may see.
 const CLINICAL: &[&str] = &[
+    "chiefComplaint",
+    "diagnosis",
+    "treatment",
     "conditions",
     "pastHistory",
     "familyHistory",
@@ -25,10 +27,11 @@ const CLINICAL: &[&str] = &[
     "notes",
 ];
 
-/// Each field that differs between two versions of the record: `{field: [before, after]}`.
-pub(crate) fn changed_fields(
-    before: &PatientInput,
-    after: &PatientInput,
+/// Each field that differs between two versions of a record: `{field: [before, after]}`
+/// (its own bookkeeping — when it was last saved — left out).
+pub(crate) fn changed_fields<T: Serialize>(
+    before: &T,
+    after: &T,
 ) -> BTreeMap<String, [serde_json::Value; 2]> {
     let (serde_json::Value::Object(b), serde_json::Value::Object(a)) = (
         serde_json::to_value(before).unwrap_or_default(),
@@ -37,6 +40,7 @@ pub(crate) fn changed_fields(
         return BTreeMap::new();
     };
     a.into_iter()
+        .filter(|(k, _)| k != "updatedAt")
         .filter_map(|(k, new)| {
             let old = b.get(&k).cloned().unwrap_or(serde_json::Value::Null);
             (old != new).then_some((k, [old, new]))

@@ -349,6 +349,9 @@ impl Operation for UpdateVisit {
     fn action(&self) -> Action {
         Action::VisitWrite
     }
+    fn audits_itself(&self) -> bool {
+        true
+    }
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Visit> {
         let mut r = self.input.validate()?;
         let existing = load(tx, self.id)?;
@@ -389,6 +392,16 @@ impl Operation for UpdateVisit {
             ],
         )?;
         let mut saved = load(tx, self.id)?;
+        // The change in the audit log, field by field, on the patient's record.
+        let changes = crate::patients::history::changed_fields(&existing, &saved);
+        crate::access::audit::append(
+            tx,
+            by,
+            "visit-write",
+            Some(&saved.patient_id.to_string()),
+            &serde_json::json!({ "op": "UpdateVisit", "visit": self.id, "changes": changes })
+                .to_string(),
+        )?;
         crate::access::redact::Redaction::for_actor(tx, by)?.visit(&mut saved);
         Ok(saved)
     }
