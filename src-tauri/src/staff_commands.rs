@@ -3,7 +3,8 @@
 
 use clinic_core::access::audit::{self, AuditEntry, AuditVerdict, ListAudit, VerifyAudit};
 use clinic_core::access::staff::{
-    AddStaff, CustomRole, DefineRole, DisableStaff, ListRoles, ListStaff, StaffMember,
+    AddStaff, CustomRole, DefineRole, DisableStaff, ListRoles, ListStaff, ResetStaffPassword,
+    SetStaffRole, StaffMember,
 };
 use clinic_core::access::Permission;
 use clinic_core::export;
@@ -64,6 +65,24 @@ pub async fn staff_add(
 #[tauri::command]
 pub async fn staff_disable(state: State<'_, AppState>, name: String) -> Reply<()> {
     state.execute(DisableStaff { name })
+}
+
+#[tauri::command]
+pub async fn staff_set_role(
+    state: State<'_, AppState>,
+    name: String,
+    role: String,
+) -> Reply<StaffMember> {
+    state.execute(SetStaffRole { name, role })
+}
+
+#[tauri::command]
+pub async fn staff_reset_password(
+    state: State<'_, AppState>,
+    name: String,
+    password: String,
+) -> Reply<()> {
+    state.execute(ResetStaffPassword { name, password })
 }
 
 #[tauri::command]

@@ -1035,6 +1035,16 @@ export function installFakeBackend(scenario) {
     s.staff.find((x) => x.name === name).active = false;
     return null;
   };
+  commands.staff_set_role = ({ name, role }) => {
+    const m = s.staff.find((x) => x.name === name);
+    m.role = role;
+    return staffMember(m);
+  };
+  commands.staff_reset_password = ({ name, password }) => {
+    if ([...password].length < 8 && !/^\d{4,}$/.test(password)) throw err("VALIDATION", "too short", "password", "too_short");
+    s.staff.find((x) => x.name === name).password = password;
+    return null;
+  };
   commands.staff_roles = () => s.roles ?? [];
   commands.staff_define_role = ({ name, permissions }) => {
     // In the core's order, as the core keeps them.

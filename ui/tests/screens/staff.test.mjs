@@ -27,9 +27,20 @@ test("the owner adds staff and a role, then hands the desk over (en)", () =>
       await byTestId(page, "permission-edit-patients").click();
       await byTestId(page, "role-save").click();
       await page.getByText("Reception lead: Register and edit patients, See reports").waitFor();
+      // Lin becomes a doctor, then gets a new PIN.
+      await byTestId(page, "staff-role-Lin").click();
+      // The add form's closed menu keeps its options in the page: the shown one.
+      await page.locator(".n-base-select-option:visible", { hasText: "Doctor" }).click();
+      await page.getByText("Lin is now Doctor").waitFor();
+      await page.locator(".n-base-select-menu:visible").waitFor({ state: "detached" });
+      await byTestId(page, "staff-reset-Lin").click();
+      await byTestId(page, "staff-new-password").fill("97531");
+      await byTestId(page, "staff-reset-save").click();
+      await page.getByText("Lin signs in with the new password").waitFor();
       await shot("staff-en");
       const b = await backend();
       assert.deepEqual(b.roles, [{ name: "Reception lead", permissions: ["edit-patients", "view-reports"] }]);
+      assert.deepEqual(b.staff.find((m) => m.name === "Lin"), { name: "Lin", role: "doctor", password: "97531", active: true });
       // Handing over the desk: the clinic stays open, the next person signs in.
       await byTestId(page, "lock").click();
       await byTestId(page, "sign-in-screen").waitFor();
