@@ -101,6 +101,7 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> 
             staff_commands::staff_disable,
             staff_commands::staff_set_role,
             staff_commands::staff_reset_password,
+            staff_commands::staff_change_own_password,
             staff_commands::staff_roles,
             staff_commands::staff_define_role,
             staff_commands::audit_list,

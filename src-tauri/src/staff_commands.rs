@@ -3,8 +3,8 @@
 
 use clinic_core::access::audit::{self, AuditEntry, AuditVerdict, ListAudit, VerifyAudit};
 use clinic_core::access::staff::{
-    AddStaff, CustomRole, DefineRole, DisableStaff, ListRoles, ListStaff, ResetStaffPassword,
-    SetStaffRole, StaffMember,
+    AddStaff, ChangeOwnPassword, CustomRole, DefineRole, DisableStaff, ListRoles, ListStaff,
+    ResetStaffPassword, SetStaffRole, StaffMember,
 };
 use clinic_core::access::Permission;
 use clinic_core::export;
@@ -83,6 +83,15 @@ pub async fn staff_reset_password(
     password: String,
 ) -> Reply<()> {
     state.execute(ResetStaffPassword { name, password })
+}
+
+#[tauri::command]
+pub async fn staff_change_own_password(
+    state: State<'_, AppState>,
+    current: String,
+    new: String,
+) -> Reply<()> {
+    state.execute(ChangeOwnPassword { current, new })
 }
 
 #[tauri::command]

@@ -123,6 +123,8 @@ export const api = {
   staffDisable: (name: string) => call<null>("staff_disable", { name }),
   staffSetRole: (name: string, role: string) => call<StaffMember>("staff_set_role", { name, role }),
   staffResetPassword: (name: string, password: string) => call<null>("staff_reset_password", { name, password }),
+  /** The signed-in person's own new password (SIGN_IN_FAILED when `current` is wrong). */
+  staffChangeOwnPassword: (current: string, next: string) => call<null>("staff_change_own_password", { current, new: next }),
   staffRoles: () => call<CustomRole[]>("staff_roles"),
   staffDefineRole: (name: string, permissions: Permission[]) => call<CustomRole>("staff_define_role", { name, permissions }),
   auditList: (filter: AuditFilter) => call<AuditEntry[]>("audit_list", { filter }),

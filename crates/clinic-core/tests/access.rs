@@ -280,7 +280,41 @@ fn staff_accounts_sign_in_back_off_and_switch_off() {
         },
     )
     .unwrap();
-    assert!(c.sign_in("Mia", "a new start").is_ok());
+    let mia = c.sign_in("Mia", "a new start").unwrap();
+    // Mia changes her own password: the current one first.
+    use clinic_core::access::staff::ChangeOwnPassword;
+    let own = |current: &str, new: &str| {
+        c.execute(
+            &mia,
+            ChangeOwnPassword {
+                current: current.into(),
+                new: new.into(),
+            },
+        )
+    };
+    assert_eq!(
+        own("not it", "mine alone").unwrap_err().code,
+        ErrorCode::SignInFailed
+    );
+    assert_eq!(
+        own("a new start", "12").unwrap_err().field.as_deref(),
+        Some("password")
+    );
+    own("a new start", "mine alone").unwrap();
+    assert!(c.sign_in("Mia", "mine alone").is_ok());
+    // The owner (no staff account of that name) cannot change anyone's through it.
+    assert_eq!(
+        c.execute(
+            &owner,
+            ChangeOwnPassword {
+                current: "x".into(),
+                new: "whatever1".into()
+            }
+        )
+        .unwrap_err()
+        .code,
+        ErrorCode::SignInFailed
+    );
     let staff = c.execute(&owner, ListStaff).unwrap();
     let names: Vec<(&str, bool)> = staff.iter().map(|m| (m.name.as_str(), m.active)).collect();
     assert_eq!(

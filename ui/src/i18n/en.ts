@@ -49,7 +49,7 @@ const en = {
     startFailedTitle: "Clinic CRM could not open its data folder",
     retry: "Try again",
   },
-  nav: { staff: "Staff", audit: "Audit log", switchUser: "Switch user", switchUserTitle: "Sign out so that the next person signs in (the clinic stays open)", signedInAs: "Signed in: {name}", appointments: "Appointments", worklist: "Work list", segments: "Segments", reports: "Reports", patients: "Patients", handouts: "Handouts", settings: "Settings", lock: "Lock", lockTitle: "Close the patient file until the passphrase is entered again" },
+  nav: { ownPassword: "Change my password", currentPassword: "Current password or PIN", ownPasswordSaved: "Your new password is saved", staff: "Staff", audit: "Audit log", switchUser: "Switch user", switchUserTitle: "Sign out so that the next person signs in (the clinic stays open)", signedInAs: "Signed in: {name}", appointments: "Appointments", worklist: "Work list", segments: "Segments", reports: "Reports", patients: "Patients", handouts: "Handouts", settings: "Settings", lock: "Lock", lockTitle: "Close the patient file until the passphrase is entered again" },
   patients: {
     title: "Patients",
     search: "Name, pinyin (zwm, zhangweiming) or the last 4 digits of a phone",

@@ -49,7 +49,7 @@ const zhCN: Messages = {
     startFailedTitle: "无法打开诊所数据文件夹",
     retry: "重试",
   },
-  nav: { staff: "员工", audit: "审计日志", switchUser: "切换用户", switchUserTitle: "登出，由下一位员工登录（诊所保持打开）", signedInAs: "已登录：{name}", appointments: "预约", worklist: "待办提醒", segments: "分类", reports: "报表", patients: "患者", handouts: "健康宣教资料", settings: "设置", lock: "锁定", lockTitle: "关闭患者数据，再次输入密码才能打开" },
+  nav: { ownPassword: "修改我的密码", currentPassword: "当前密码或 PIN 码", ownPasswordSaved: "新密码已保存", staff: "员工", audit: "审计日志", switchUser: "切换用户", switchUserTitle: "登出，由下一位员工登录（诊所保持打开）", signedInAs: "已登录：{name}", appointments: "预约", worklist: "待办提醒", segments: "分类", reports: "报表", patients: "患者", handouts: "健康宣教资料", settings: "设置", lock: "锁定", lockTitle: "关闭患者数据，再次输入密码才能打开" },
   patients: {
     title: "患者",
     search: "姓名、拼音（zwm、zhangweiming）或电话后4位",

@@ -49,7 +49,7 @@ const zhTW: Messages = {
     startFailedTitle: "無法開啟診所資料資料夾",
     retry: "重試",
   },
-  nav: { staff: "員工", audit: "稽核紀錄", switchUser: "切換使用者", switchUserTitle: "登出，由下一位員工登入（診所保持開啟）", signedInAs: "已登入：{name}", appointments: "預約", worklist: "待辦提醒", segments: "分類", reports: "報表", patients: "病患", handouts: "衛教單張", settings: "設定", lock: "鎖定", lockTitle: "關閉病患資料，需再次輸入密碼才能開啟" },
+  nav: { ownPassword: "修改我的密碼", currentPassword: "目前密碼或 PIN 碼", ownPasswordSaved: "新密碼已儲存", staff: "員工", audit: "稽核紀錄", switchUser: "切換使用者", switchUserTitle: "登出，由下一位員工登入（診所保持開啟）", signedInAs: "已登入：{name}", appointments: "預約", worklist: "待辦提醒", segments: "分類", reports: "報表", patients: "病患", handouts: "衛教單張", settings: "設定", lock: "鎖定", lockTitle: "關閉病患資料，需再次輸入密碼才能開啟" },
   patients: {
     title: "病患",
     search: "姓名、拼音（zwm、zhangweiming）或電話末4碼",

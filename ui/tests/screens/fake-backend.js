@@ -1045,6 +1045,12 @@ export function installFakeBackend(scenario) {
     s.staff.find((x) => x.name === name).password = password;
     return null;
   };
+  commands.staff_change_own_password = ({ current, new: next }) => {
+    const m = s.staff.find((x) => x.name === s.signedIn);
+    if (!m || m.password !== current) throw err("SIGN_IN_FAILED", "the current password is not right");
+    m.password = next;
+    return null;
+  };
   commands.staff_roles = () => s.roles ?? [];
   commands.staff_define_role = ({ name, permissions }) => {
     // In the core's order, as the core keeps them.

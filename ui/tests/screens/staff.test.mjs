@@ -48,7 +48,7 @@ test("the owner adds staff and a role, then hands the desk over (en)", () =>
 
 test("a wrong password, then the front desk signs in and sees only its pages (zh-TW)", () =>
   withApp({ staff: [{ name: "王", role: "owner", password: "owner-passphrase", active: true }, { name: "小林", role: "front-desk", password: "2468", active: true }] },
-    { locale: "zh-TW" }, async ({ page, shot }) => {
+    { locale: "zh-TW" }, async ({ page, shot, backend }) => {
       await byTestId(page, "sign-in-screen").getByText("現在是誰在櫃台？").waitFor();
       await byTestId(page, "sign-in-name").fill("小林");
       await byTestId(page, "sign-in-password").fill("1111");
@@ -64,6 +64,16 @@ test("a wrong password, then the front desk signs in and sees only its pages (zh
         assert.equal(await byTestId(page, `nav-${hidden}`).count(), 0, `${hidden} is not offered`);
       }
       await byTestId(page, "lock").getByText("切換使用者").waitFor();
+      // 小林 changes her own PIN: the current one first.
+      await byTestId(page, "signed-in").click();
+      await byTestId(page, "own-current").fill("0000");
+      await byTestId(page, "own-new").fill("8642");
+      await byTestId(page, "own-save").click();
+      await byTestId(page, "own-error").getByText("姓名或密碼不正確").waitFor();
+      await byTestId(page, "own-current").fill("2468");
+      await byTestId(page, "own-save").click();
+      await page.getByText("新密碼已儲存").waitFor();
+      assert.equal((await backend()).staff.find((m) => m.name === "小林").password, "8642");
     }));
 
 test("the owner reads the audit log, refusals marked, and checks the chain (zh-CN)", () =>

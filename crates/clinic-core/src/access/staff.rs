@@ -350,6 +350,42 @@ impl Operation for ResetStaffPassword {
     }
 }
 
+/// A signed-in staff member changes their own password or PIN (the current one first).
+pub struct ChangeOwnPassword {
+    pub current: String,
+    pub new: String,
+}
+
+impl Operation for ChangeOwnPassword {
+    type Output = ();
+    fn action(&self) -> Action {
+        // Anyone signed in, for themselves only: the current password is the check.
+        Action::SignIn
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<()> {
+        let stored: Option<String> = tx
+            .query_row(
+                "SELECT password_hash FROM staff WHERE name = ?1 AND disabled_at IS NULL",
+                [&by.name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if !stored.is_some_and(|h| password_matches(&self.current, &h)) {
+            return Err(ClinicError::new(
+                ErrorCode::SignInFailed,
+                "the current password is not right",
+            ));
+        }
+        check_password(&self.new)?;
+        tx.execute(
+            "UPDATE staff SET password_hash = ?2 WHERE name = ?1",
+            params![by.name, hash_password(&self.new)?],
+        )?;
+        audit::append(tx, by, "staff-password", None, r#"{"own":true}"#)?;
+        Ok(())
+    }
+}
+
 /// Makes (or redefines) a role from permissions.
 pub struct DefineRole {
     pub name: String,
