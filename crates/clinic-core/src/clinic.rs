@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+use crate::access::rows::RowRecorder;
 use crate::access::{audit, authorize, Action, Actor};
 use crate::db;
 use crate::error::{ClinicError, ErrorCode, Result};
@@ -285,13 +286,12 @@ impl Clinic {
         if let Some(more) = op.audit_detail() {
             detail["detail"] = more;
         }
-        let detail = detail.to_string();
         let mut conn = lock(&self.conn);
         if let Err(refused) = authorize(actor, action) {
             // The refusal is recorded, in a transaction of its own (nothing else happened).
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let what = format!("denied:{}", audit::action_code(action));
-            audit::append(&tx, actor, &what, patient.as_deref(), &detail)?;
+            audit::append(&tx, actor, &what, patient.as_deref(), &detail.to_string())?;
             tx.commit()?;
             return Err(refused);
         }
@@ -303,11 +303,24 @@ impl Clinic {
         } else {
             TransactionBehavior::Deferred
         };
+        // Declared after `conn`, so the hook is taken away before the connection goes back.
+        let recorder = (audit && action.is_write()).then(|| RowRecorder::start(&conn));
         let tx = conn.transaction_with_behavior(behavior)?;
         let output = op.run(&tx, actor)?;
         if audit {
+            if let Some(rows) = recorder
+                .as_ref()
+                .map(|r| r.take(&tx))
+                .transpose()?
+                .flatten()
+            {
+                detail["rows"] = rows["rows"].clone();
+                if let Some(more) = rows.get("rowsNotShown") {
+                    detail["rowsNotShown"] = more.clone();
+                }
+            }
             let what = audit::action_code(action);
-            audit::append(&tx, actor, &what, patient.as_deref(), &detail)?;
+            audit::append(&tx, actor, &what, patient.as_deref(), &detail.to_string())?;
         }
         tx.commit()?;
         Ok(output)

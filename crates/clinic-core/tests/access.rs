@@ -604,3 +604,157 @@ fn the_front_desk_never_receives_clinical_notes_or_by_setting_full_phone_numbers
     assert_eq!(seen.phone.as_deref(), Some("0912345678"));
     assert!(seen.conditions.is_empty(), "clinical notes stay hidden");
 }
+
+/// The audit entry of each change carries the rows it wrote, field by field, before and
+/// after — whatever the operation (not only corrections, which say so themselves) — and a
+/// log reader without view-clinical does not read the clinical fields there.
+#[test]
+fn every_change_records_the_fields_it_wrote_before_and_after() {
+    use clinic_core::appointments::{
+        AppointmentInput, AppointmentStatus, BookAppointment, SetAppointmentStatus,
+    };
+    use clinic_core::loyalty::AdjustPoints;
+    use clinic_core::privacy::{PrivacySettings, SavePrivacySettings};
+    use clinic_core::visits::{AddVisit, VisitInput};
+
+    let (_tmp, c) = common::clinic();
+    let owner = Actor::owner();
+    let p = c
+        .execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: "林美玲".into(),
+                phone: Some("0912345678".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    c.execute(
+        &owner,
+        AddVisit(VisitInput {
+            patient_id: p.id.to_string(),
+            at: "2026-11-02T10:00:00+08:00".into(),
+            department: "牙周科".into(),
+            visit_type: "first".into(),
+            diagnosis: Some("牙周炎".into()),
+            amount: Some("300".into()),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let booked = c
+        .execute(
+            &owner,
+            BookAppointment::new(AppointmentInput {
+                patient_id: p.id.to_string(),
+                at: "2030-12-02 10:00".into(),
+                minutes: Some(30),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    c.execute(
+        &owner,
+        SetAppointmentStatus {
+            id: booked.id,
+            status: AppointmentStatus::Cancelled,
+            visit_id: None,
+            now: None,
+        },
+    )
+    .unwrap();
+    c.execute(
+        &owner,
+        AdjustPoints {
+            patient_id: p.id.to_string(),
+            points: 50,
+            reason: "goodwill after a long wait".into(),
+            on: "2026-11-03".parse().unwrap(),
+        },
+    )
+    .unwrap();
+    c.execute(
+        &owner,
+        SavePrivacySettings(PrivacySettings {
+            auto_lock_minutes: 12,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+
+    let log = |by: &Actor| {
+        c.execute(
+            by,
+            ListAudit {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let rows = |entries: &[clinic_core::access::audit::AuditEntry], op: &str| {
+        let entry = entries
+            .iter()
+            .find(|e| e.detail.contains(&format!("\"op\":\"{op}\"")))
+            .unwrap_or_else(|| panic!("no entry for {op}"));
+        let detail: serde_json::Value = serde_json::from_str(&entry.detail).unwrap();
+        detail["rows"].as_array().cloned().unwrap_or_default()
+    };
+    let entries = log(&owner);
+
+    let status = rows(&entries, "SetAppointmentStatus");
+    assert_eq!(status.len(), 1, "{status:?}");
+    assert_eq!(status[0]["table"], "appointment");
+    assert_eq!(status[0]["op"], "update");
+    assert_eq!(status[0]["key"], booked.id.to_string());
+    assert_eq!(
+        status[0]["fields"]["status"],
+        serde_json::json!(["scheduled", "cancelled"])
+    );
+
+    let points = rows(&entries, "AdjustPoints");
+    let entry = points
+        .iter()
+        .find(|r| r["table"] == "points_entry")
+        .expect("the ledger row");
+    assert_eq!(entry["op"], "insert");
+    assert_eq!(entry["fields"]["points"], serde_json::json!([null, 50]));
+    assert_eq!(
+        entry["fields"]["reason"],
+        serde_json::json!([null, "goodwill after a long wait"])
+    );
+
+    let settings = rows(&entries, "SavePrivacySettings");
+    assert_eq!(settings[0]["table"], "privacy_setting");
+    assert_eq!(
+        settings[0]["fields"]["value.autoLockMinutes"],
+        serde_json::json!([null, 12]),
+        "{settings:?}"
+    );
+
+    // The visit as written; what triggers derived from it (the patient's visit count, the
+    // caches) is not the change and is not listed.
+    let visit = rows(&entries, "AddVisit");
+    assert_eq!(visit.len(), 1, "{visit:?}");
+    assert_eq!(visit[0]["table"], "visit");
+    assert_eq!(
+        visit[0]["fields"]["diagnosis"],
+        serde_json::json!([null, "牙周炎"])
+    );
+    assert_eq!(
+        visit[0]["fields"]["department"],
+        serde_json::json!([null, "牙周科"])
+    );
+
+    // Someone who reads the log but not clinical details.
+    let auditor = Actor::custom("auditor", "auditor", vec![Permission::ViewAudit]);
+    let theirs = log(&auditor);
+    let visit = rows(&theirs, "AddVisit");
+    assert!(visit[0]["fields"].get("diagnosis").is_none(), "{visit:?}");
+    assert_eq!(
+        visit[0]["fields"]["department"],
+        serde_json::json!([null, "牙周科"])
+    );
+    // The chain still verifies: the reader's copy is redacted, not the log.
+    assert!(c.execute(&owner, VerifyAudit).unwrap().intact);
+}

@@ -85,19 +85,29 @@ test("the owner reads the audit log, refusals marked, and checks the chain (zh-C
       { seq: 2, at: "2026-11-24T02:00:00.000Z", staff: "小林", role: "front-desk", action: "sign-in", patientId: null, detail: "{}" },
       { seq: 3, at: "2026-11-24T02:01:00.000Z", staff: "小林", role: "front-desk", action: "patient-read", patientId: "00000000-0000-7000-8000-000000000001", detail: "{}", patientName: "陈美玲" },
       { seq: 4, at: "2026-11-24T02:02:00.000Z", staff: "小林", role: "front-desk", action: "denied:report-read", patientId: null, detail: "{}" },
+      { seq: 5, at: "2026-11-24T02:03:00.000Z", staff: "小林", role: "front-desk", action: "appointment-write", patientId: "00000000-0000-7000-8000-000000000001", patientName: "陈美玲",
+        detail: JSON.stringify({ op: "SetAppointmentStatus", rows: [{ table: "appointment", op: "update", key: "a1", fields: { status: ["scheduled", "cancelled"], updated_at: ["x", "y"] } }] }) },
     ],
   }, { locale: "zh-CN" }, async ({ page, shot, backend }) => {
     await byTestId(page, "nav-audit").click();
     await byTestId(page, "audit-table").getByText("被拒绝：查看报表").waitFor();
     await byTestId(page, "audit-table").getByText("查看患者档案").waitFor();
-    await byTestId(page, "audit-table").getByText("陈美玲").waitFor();
+    await byTestId(page, "audit-table").getByText("陈美玲").first().waitFor();
     await byTestId(page, "audit-verify").click();
-    await byTestId(page, "audit-verdict").getByText("日志完整：已检查 4 条记录。").waitFor();
+    await byTestId(page, "audit-verdict").getByText("日志完整：已检查 5 条记录。").waitFor();
+    // What an entry changed, field by field, in words.
+    await byTestId(page, "audit-changes-5").click();
+    const unfolded = byTestId(page, "audit-detail-5");
+    await unfolded.getByText("预约", { exact: true }).waitFor();
+    await unfolded.getByText("已预约").waitFor();
+    await unfolded.getByText("修改").waitFor();
+    await unfolded.getByText("已取消").waitFor();
+    assert.equal(await unfolded.getByText("updated_at").count(), 0);
     await shot("audit-zh-CN");
     await byTestId(page, "audit-staff").fill("小林");
     await byTestId(page, "audit-filter").click();
     await page.waitForTimeout(150);
-    assert.equal(await byTestId(page, "audit-table").locator("tbody tr").count(), 3);
+    assert.equal(await byTestId(page, "audit-table").locator(":scope > tbody > tr:not(.unfolded)").count(), 4);
     await byTestId(page, "audit-export").click();
     await page.getByText("已保存到 /home/clinic/Downloads/audit-log-2026-11-25.csv").waitFor();
     assert.equal((await backend()).auditExported.staff, "小林");

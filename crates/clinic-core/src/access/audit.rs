@@ -174,7 +174,8 @@ impl Operation for ListAudit {
     fn action(&self) -> Action {
         Action::AuditRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<AuditEntry>> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<AuditEntry>> {
+        let clinical = by.may(super::Permission::ViewClinical);
         let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let mut stmt = tx.prepare(
             "SELECT a.seq, a.at, a.staff, a.role, a.action, a.patient_id, a.detail, p.name
@@ -202,7 +203,17 @@ impl Operation for ListAudit {
                 })
             },
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut entries: Vec<AuditEntry> = rows.collect::<rusqlite::Result<_>>()?;
+        if !clinical {
+            // A log reader who may not see clinical details does not read them here either.
+            for entry in &mut entries {
+                if let Ok(mut detail) = serde_json::from_str::<serde_json::Value>(&entry.detail) {
+                    super::rows::redact_clinical(&mut detail, crate::patients::history::CLINICAL);
+                    entry.detail = detail.to_string();
+                }
+            }
+        }
+        Ok(entries)
     }
 }
 

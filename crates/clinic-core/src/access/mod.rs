@@ -9,6 +9,7 @@ use crate::error::{ClinicError, ErrorCode, Result};
 
 pub mod audit;
 pub mod redact;
+pub(crate) mod rows;
 pub mod staff;
 
 /// A staff member's role: three built in, or one the owner made (`Custom`, with its name

@@ -15,7 +15,7 @@ use crate::clinic::Operation;
 use crate::error::Result;
 
 /// The fields of the record whose clinical content only `view-clinical` may see.
-const CLINICAL: &[&str] = &[
+pub(crate) const CLINICAL: &[&str] = &[
     "chiefComplaint",
     "diagnosis",
     "treatment",

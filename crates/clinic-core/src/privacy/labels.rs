@@ -1,0 +1,228 @@
+//! The words a patient reads on the printed copy of their data: each column in their
+//! language (the same words as the window's forms), and money in units rather than cents.
+
+use crate::patients::Language;
+
+/// `[English, 简体, 繁體]` for the columns a patient's data holds.
+const COLUMNS: &[(&str, [&str; 3])] = &[
+    ("id", ["ID", "编号", "編號"]),
+    ("patient_id", ["Patient", "患者", "病患"]),
+    ("name", ["Name", "名称", "名稱"]),
+    ("patient.name", ["Name", "姓名", "姓名"]),
+    ("sex", ["Sex", "性别", "性別"]),
+    ("birth_date", ["Birth date", "出生日期", "出生日期"]),
+    ("phone", ["Phone", "电话", "電話"]),
+    ("email", ["Email", "电子邮箱", "電子郵件"]),
+    ("address", ["Address", "地址", "地址"]),
+    ("payment_type", ["Payment type", "付费方式", "付費方式"]),
+    ("notes", ["Notes", "备注", "備註"]),
+    ("note", ["Note", "备注", "備註"]),
+    ("created_at", ["Created", "建立时间", "建立時間"]),
+    ("updated_at", ["Last changed", "最后修改", "最後修改"]),
+    ("archived_at", ["Archived", "归档时间", "封存時間"]),
+    ("id_number", ["ID number", "身份证号", "身分證字號"]),
+    (
+        "external_id",
+        ["Old ID / record no.", "原病历号", "原病歷號"],
+    ),
+    ("region", ["Region", "地区", "地區"]),
+    ("occupation", ["Occupation", "职业", "職業"]),
+    ("education", ["Education", "学历", "學歷"]),
+    ("marital_status", ["Marital status", "婚姻状况", "婚姻狀況"]),
+    ("income_band", ["Household income", "家庭收入", "家庭收入"]),
+    (
+        "preferred_language",
+        ["Preferred language", "偏好语言", "偏好語言"],
+    ),
+    ("insurer", ["Insurer", "保险公司", "保險公司"]),
+    ("policy_number", ["Policy number", "保单号", "保單號碼"]),
+    ("past_history", ["Past history", "既往史", "過去病史"]),
+    ("family_history", ["Family history", "家族史", "家族病史"]),
+    ("smoking", ["Smoking", "吸烟", "吸菸"]),
+    ("alcohol", ["Alcohol", "饮酒", "飲酒"]),
+    ("exercise", ["Exercise", "运动", "運動"]),
+    ("diet", ["Diet", "饮食", "飲食"]),
+    ("sleep", ["Sleep", "睡眠", "睡眠"]),
+    ("work_pattern", ["Work", "工作", "工作"]),
+    (
+        "preferred_doctor",
+        ["Preferred doctor", "首选医生", "偏好醫師"],
+    ),
+    ("preferred_channel", ["Contact by", "联系方式", "聯絡方式"]),
+    ("preferred_time", ["Best time", "方便时间", "方便時間"]),
+    ("referral_channel", ["Came through", "来源渠道", "來源管道"]),
+    ("referred_by", ["Referred by", "推荐人", "介紹人"]),
+    ("merged_into", ["Merged into", "已合并至", "已合併至"]),
+    ("has_allergies", ["Has allergies", "有过敏", "有過敏"]),
+    ("visit_count", ["Visits", "就诊次数", "就診次數"]),
+    ("last_visit_at", ["Last visit", "最近就诊", "最近就診"]),
+    (
+        "restricted_at",
+        ["Restricted", "限制处理时间", "限制處理時間"],
+    ),
+    ("visited_at", ["Visit time", "就诊时间", "就診時間"]),
+    ("department", ["Department", "科室", "科別"]),
+    ("doctor", ["Doctor", "医生", "醫師"]),
+    ("visit_type", ["Visit type", "就诊类型", "就診類型"]),
+    ("chief_complaint", ["Chief complaint", "主诉", "主訴"]),
+    ("diagnosis", ["Diagnosis", "诊断", "診斷"]),
+    ("treatment", ["Treatment", "治疗", "治療"]),
+    ("amount_minor", ["Amount", "金额", "金額"]),
+    (
+        "satisfaction",
+        ["Satisfaction (1-5)", "满意度（1-5）", "滿意度（1-5）"],
+    ),
+    ("feedback", ["Feedback", "反馈", "意見回饋"]),
+    (
+        "nps",
+        [
+            "Would recommend (0-10)",
+            "推荐意愿（0-10）",
+            "推薦意願（0-10）",
+        ],
+    ),
+    ("follow_up_by", ["Come back by", "复诊期限", "回診期限"]),
+    ("purpose", ["Purpose", "用途", "用途"]),
+    ("given", ["Given", "已同意", "已同意"]),
+    ("recorded_at", ["Recorded", "记录时间", "紀錄時間"]),
+    ("recorded_by", ["Recorded by", "记录人", "紀錄人"]),
+    ("number", ["Number", "号码", "號碼"]),
+    ("label", ["Label", "标注", "標註"]),
+    ("position", ["Order", "顺序", "順序"]),
+    ("icd10", ["ICD-10", "ICD-10", "ICD-10"]),
+    ("chronic", ["Chronic", "慢性", "慢性"]),
+    ("since", ["Since", "起始", "起始"]),
+    ("substance", ["Substance", "过敏原", "過敏原"]),
+    ("reaction", ["Reaction", "反应", "反應"]),
+    ("severity", ["Severity", "严重程度", "嚴重程度"]),
+    ("dose", ["Dose", "剂量", "劑量"]),
+    ("starts_at", ["Starts", "开始时间", "開始時間"]),
+    ("room", ["Room or chair", "诊室/牙椅", "診間/診療椅"]),
+    ("reason", ["Reason", "原因", "原因"]),
+    ("status", ["Status", "状态", "狀態"]),
+    ("rescheduled_to", ["Moved to", "改约至", "改約至"]),
+    ("visit_id", ["Visit", "就诊", "就診"]),
+    ("booked_by", ["Booked by", "预约人", "預約人"]),
+    ("status_at", ["Status since", "状态时间", "狀態時間"]),
+    ("key", ["Reference", "参考", "參考"]),
+    ("kind", ["Kind", "类型", "類型"]),
+    ("step", ["Step", "步骤", "步驟"]),
+    ("rule", ["Rule", "规则", "規則"]),
+    ("due_date", ["Due", "到期日", "到期日"]),
+    ("expires_date", ["Expires", "失效日", "失效日"]),
+    ("appointment_id", ["Appointment", "预约", "預約"]),
+    ("state", ["State", "状态", "狀態"]),
+    ("skip_reason", ["Why skipped", "跳过原因", "略過原因"]),
+    ("attempts", ["Attempts", "尝试次数", "嘗試次數"]),
+    ("closed_at", ["Closed", "关闭时间", "關閉時間"]),
+    ("day", ["Day", "日期", "日期"]),
+    ("channel", ["Channel", "渠道", "管道"]),
+    ("outcome", ["Outcome", "结果", "結果"]),
+    ("message", ["Message", "内容", "內容"]),
+    ("staff", ["Staff", "员工", "員工"]),
+    ("at", ["When", "时间", "時間"]),
+    ("points", ["Points", "积分", "點數"]),
+    ("source", ["Source", "来源", "來源"]),
+    (
+        "referred_patient_id",
+        ["Referred patient", "被推荐患者", "被介紹病患"],
+    ),
+    ("voucher_id", ["Voucher", "兑换券", "兌換券"]),
+    ("reverses", ["Reverses entry", "冲销条目", "沖銷項目"]),
+    ("effective_on", ["Counts from", "生效日", "生效日"]),
+    ("expires_on", ["Expires", "过期日", "過期日"]),
+    ("code", ["Code", "编码", "代碼"]),
+    ("reward_id", ["Reward", "奖励", "獎勵"]),
+    ("issued_at", ["Issued", "发放时间", "發放時間"]),
+    ("settled_at", ["Settled", "结清时间", "結清時間"]),
+    ("tag_id", ["Tag", "标签", "標籤"]),
+    ("tagged_at", ["Tagged", "标注时间", "標記時間"]),
+    ("tagged_by", ["Tagged by", "标注人", "標記人"]),
+    ("topic", ["Topic", "主题", "主題"]),
+    ("language", ["Language", "语言", "語言"]),
+    ("plain", ["Plain-language version", "浅白版", "淺白版"]),
+    ("given_at", ["Given", "发放时间", "發放時間"]),
+    ("given_by", ["Given by", "发放人", "發放人"]),
+    ("relative_id", ["Family member", "家属", "家屬"]),
+    ("relation", ["Relation", "关系", "關係"]),
+    ("seq", ["Entry", "序号", "序號"]),
+    ("role", ["Role", "角色", "角色"]),
+    ("action", ["Action", "操作", "操作"]),
+    ("detail", ["Detail", "详情", "詳情"]),
+];
+
+/// A column's name in the reader's language (`table.column` first, where the same name
+/// means something else in another table); one without words reads as itself, spaced.
+pub(super) fn column_label(table: &str, column: &str, language: Language) -> String {
+    let qualified = format!("{table}.{column}");
+    let words = COLUMNS
+        .iter()
+        .find(|(c, _)| *c == qualified)
+        .or_else(|| COLUMNS.iter().find(|(c, _)| *c == column));
+    match words {
+        Some((_, words)) => match language {
+            Language::En => words[0],
+            Language::ZhCn => words[1],
+            Language::ZhTw => words[2],
+        }
+        .to_string(),
+        None => column.replace('_', " "),
+    }
+}
+
+/// A value as printed: an amount kept in cents (`*_minor`) in units, exactly.
+pub(super) fn value_text(column: &str, value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Number(n) if column.ends_with("_minor") && n.is_i64() => {
+            let cents = n.as_i64().unwrap_or_default();
+            let sign = if cents < 0 { "-" } else { "" };
+            let abs = cents.unsigned_abs();
+            format!("{sign}{}.{:02}", abs / 100, abs % 100)
+        }
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_in_the_readers_language_and_cents_as_units() {
+        assert_eq!(
+            column_label("visit", "chief_complaint", Language::ZhCn),
+            "主诉"
+        );
+        assert_eq!(
+            column_label("visit", "chief_complaint", Language::ZhTw),
+            "主訴"
+        );
+        assert_eq!(column_label("patient", "name", Language::ZhCn), "姓名");
+        assert_eq!(
+            column_label("patient_medication", "name", Language::ZhCn),
+            "名称"
+        );
+        assert_eq!(
+            column_label("visit", "chief_complaint", Language::En),
+            "Chief complaint"
+        );
+        assert_eq!(
+            column_label("x", "some_new_column", Language::ZhCn),
+            "some new column"
+        );
+        assert_eq!(
+            value_text("amount_minor", &serde_json::json!(30005)),
+            "300.05"
+        );
+        assert_eq!(value_text("amount_minor", &serde_json::json!(-7)), "-0.07");
+        assert_eq!(value_text("points", &serde_json::json!(30005)), "30005");
+        assert_eq!(value_text("name", &serde_json::json!("林美玲")), "林美玲");
+        // Every column a patient's data can hold has words (tables from the schema).
+        let names: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a column listed twice");
+    }
+}
