@@ -3,14 +3,14 @@
 //! count, save, members, export) and tags.
 
 use clinic_core::export::{self, ExportFormat};
-use clinic_core::patients::parse_id;
+use clinic_core::patients::{parse_id, ConsentPurpose};
 use clinic_core::segments::{
     CountSegments, DeleteSegment, DeleteTag, Dimension, DimensionCounts, EvaluateRule,
     ExplainPatient, ExportSegment, GetSegmentRules, ListSavedSegments, ListSegmentTemplates,
-    ListTags, PatientLabel, PatientSavedSegments, PatientSegment, PatientTags, ResolveSegment,
-    Rule, RuleResult, SaveSegment, SaveTag, SavedSegment, SavedSegmentMembers, SegmentMember,
-    SegmentMembers, SegmentRef, SegmentRules, SegmentTemplate, SetSegmentRules, Tag, TagColour,
-    TagPatients,
+    ListTags, ListWritten, PatientLabel, PatientSavedSegments, PatientSegment, PatientTags,
+    ResolveSegment, Rule, RuleResult, SaveSegment, SaveTag, SavedSegment, SavedSegmentMembers,
+    SegmentMember, SegmentMembers, SegmentRef, SegmentRules, SegmentTemplate, SetSegmentRules, Tag,
+    TagColour, TagPatients,
 };
 use tauri::State;
 
@@ -115,18 +115,20 @@ pub async fn segment_saved_members(state: State<'_, AppState>, name: String) -> 
     })
 }
 
-/// Any segment's members as a CSV or XLSX call list in the Downloads folder; answers the
-/// file's path.
+/// Any segment's members as a CSV or XLSX call list in the Downloads folder, only those
+/// who agreed to be contacted for `purpose`; answers the file's path and the counts.
 #[tauri::command]
 pub async fn segment_export(
     state: State<'_, AppState>,
     segment: SegmentRef,
     format: ExportFormat,
-) -> Reply<String> {
-    let bytes = state.execute(ExportSegment {
+    purpose: ConsentPurpose,
+) -> Reply<ListWritten> {
+    let list = state.execute(ExportSegment {
         segment: segment.clone(),
         format,
         today: None,
+        purpose,
     })?;
     // File names cannot hold ':' everywhere (Windows); the rest of a name is the clinic's.
     let title: String = segment
@@ -141,8 +143,12 @@ pub async fn segment_export(
     };
     let day = chrono::Local::now().date_naive();
     let path = export::path_in_downloads(&format!("{title} {day}.{ext}"))?;
-    export::save(&path, &bytes)?;
-    Ok(path.display().to_string())
+    export::save(&path, &list.bytes)?;
+    Ok(ListWritten {
+        path: path.display().to_string(),
+        listed: list.listed as u32,
+        without_consent: list.without_consent as u32,
+    })
 }
 
 #[tauri::command]

@@ -1529,7 +1529,42 @@ fn rule_segments_and_tags_from_the_command_line() {
             "birthdays-this-week",
         ],
     ));
+    // A campaign list (the default) leaves out who has not agreed to marketing, and says so.
     let csv = tmp.path().join("call.csv");
+    let without = clinic(
+        d,
+        &[
+            "segments",
+            "export",
+            "Seniors to call",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(without.status.success(), "{}", stderr(&without));
+    assert!(
+        stderr(&without).contains("1 patient(s) left out: no consent for marketing"),
+        "{}",
+        stderr(&without)
+    );
+    assert!(!std::fs::read_to_string(&csv).unwrap().contains("张伟明"));
+    ok(clinic(
+        d,
+        &["patient", "consent", &old, "--purpose", "marketing"],
+    ));
+    let bad = clinic(
+        d,
+        &[
+            "segments",
+            "export",
+            "Seniors to call",
+            "--out",
+            csv.to_str().unwrap(),
+            "--for",
+            "spam",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
     ok(clinic(
         d,
         &[
@@ -1558,6 +1593,8 @@ fn rule_segments_and_tags_from_the_command_line() {
             "age-group:adult",
             "--out",
             xlsx.to_str().unwrap(),
+            "--for",
+            "care",
         ],
     ));
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));

@@ -1,5 +1,6 @@
 // Typed calls to the Rust commands. Every type here is generated from Rust (src/bindings).
 import { invoke } from "@tauri-apps/api/core";
+import type { ListWritten } from "./bindings/ListWritten";
 import type { Report } from "./bindings/Report";
 import type { Dashboard } from "./bindings/Dashboard";
 import type { ReportDocument } from "./bindings/ReportDocument";
@@ -207,7 +208,8 @@ export const api = {
   segmentDelete: (id: number) => call<null>("segment_delete", { id }),
   segmentSavedMembers: (name: string) => call<RuleResult>("segment_saved_members", { name }),
   /** A segment's members as a call list in Downloads; answers the path. */
-  segmentExport: (segment: SegmentRef, format: ExportFormat) => call<string>("segment_export", { segment, format }),
+  segmentExport: (segment: SegmentRef, format: ExportFormat, purpose: ConsentPurpose) =>
+    call<ListWritten>("segment_export", { segment, format, purpose }),
   reportRun: (name: ReportName, filter: ReportFilter) => call<Report>("report_run", { name, filter }),
   reportDashboard: () => call<Dashboard>("report_dashboard"),
   reportPdf: (name: ReportName, document: ReportDocument, language: string) => call<string>("report_pdf", { name, document, language }),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use clinic_core::export::{save, ExportFormat};
-use clinic_core::patients::parse_id;
+use clinic_core::patients::{parse_id, ConsentPurpose};
 use clinic_core::segments::{
     CountSegments, DeleteSegment, DeleteTag, ExplainPatient, ExportSegment, ListSavedSegments,
     ListSegmentTemplates, ListTags, PatientSavedSegments, ResolveSegment, Rule, RuleReason,
@@ -56,6 +56,10 @@ pub enum SegmentsCommand {
         /// csv or xlsx; by default from the file's extension
         #[arg(long)]
         format: Option<String>,
+        /// What the list is for: marketing (the default), reminders, care or research.
+        /// Only patients whose latest consent for it is yes are listed.
+        #[arg(long = "for", default_value = "marketing")]
+        purpose: String,
     },
 }
 
@@ -275,7 +279,15 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
             name,
             out: path,
             format,
+            purpose,
         } => {
+            let purpose = ConsentPurpose::parse(purpose.trim()).ok_or_else(|| {
+                ClinicError::validation(
+                    "for",
+                    ValidationRule::UnknownValue,
+                    format!("--for is one of {}", ConsentPurpose::allowed()),
+                )
+            })?;
             let format = match format {
                 Some(f) => ExportFormat::parse(&f)?,
                 None => match path.extension().and_then(|e| e.to_str()) {
@@ -283,16 +295,24 @@ pub fn run(cmd: SegmentsCommand, clinic: &Clinic, out: &Output) -> Result<()> {
                     _ => ExportFormat::Csv,
                 },
             };
-            let bytes = clinic.execute(
+            let list = clinic.execute(
                 &actor,
                 ExportSegment {
                     segment: SegmentRef::parse(&name)?,
                     format,
                     today: None,
+                    purpose,
                 },
             )?;
-            save(&path, &bytes)?;
-            out.exported(&path, bytes.len());
+            save(&path, &list.bytes)?;
+            if list.without_consent > 0 {
+                eprintln!(
+                    "{} patient(s) left out: no consent for {}",
+                    list.without_consent,
+                    purpose.code()
+                );
+            }
+            out.exported(&path, list.bytes.len());
         }
     }
     Ok(())

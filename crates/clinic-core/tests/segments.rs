@@ -694,3 +694,73 @@ fn nps_role_is_the_latest_answer_in_twelve_months_at_the_band_edges() {
         "promoter"
     );
 }
+
+/// A list exported from a segment holds only the members whose latest word on the list's
+/// purpose is yes: never asked, or asked and later withdrawn, is left out and counted.
+#[test]
+fn an_exported_list_obeys_each_members_latest_consent_for_its_purpose() {
+    use clinic_core::export::ExportFormat;
+    use clinic_core::patients::{ConsentPurpose, RecordConsent};
+    use clinic_core::segments::{ExportSegment, SegmentRef};
+
+    let (_tmp, c) = common::clinic();
+    let owner = Actor::owner();
+    let add = |name: &str, phone: &str| {
+        c.execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: name.into(),
+                birth_date: Some("1950-03-04".into()),
+                phone: Some(phone.into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap()
+        .id
+    };
+    let consent = |id, purpose: &str, given: bool| {
+        c.execute(
+            &owner,
+            RecordConsent {
+                patient_id: id,
+                purpose: purpose.into(),
+                given,
+                note: None,
+            },
+        )
+        .unwrap();
+    };
+    let (yes, withdrawn, never, reminders_only) = (
+        add("甲", "13800000001"),
+        add("乙", "13800000002"),
+        add("丙", "13800000003"),
+        add("丁", "13800000004"),
+    );
+    consent(yes, "marketing", true);
+    consent(withdrawn, "marketing", true);
+    consent(withdrawn, "marketing", false);
+    consent(reminders_only, "reminders", true);
+
+    let export = |purpose| {
+        c.execute(
+            &owner,
+            ExportSegment {
+                segment: SegmentRef::parse("age-group:senior").unwrap(),
+                format: ExportFormat::Csv,
+                today: Some(d("2026-11-25")),
+                purpose,
+            },
+        )
+        .unwrap()
+    };
+    let marketing = export(ConsentPurpose::Marketing);
+    let text = String::from_utf8(marketing.bytes).unwrap();
+    assert_eq!((marketing.listed, marketing.without_consent), (1, 3));
+    assert!(text.contains("甲"), "{text}");
+    for left_out in ["乙", "丙", "丁"] {
+        assert!(!text.contains(left_out), "{left_out} in {text}");
+    }
+    let reminders = export(ConsentPurpose::Reminders);
+    assert_eq!((reminders.listed, reminders.without_consent), (1, 3));
+    assert!(String::from_utf8(reminders.bytes).unwrap().contains("丁"));
+}

@@ -493,6 +493,8 @@ const en = {
     page: "Page {page} of {pages}",
     previousPage: "Previous page",
     nextPage: "Next page",
+    exportFor: "List for",
+    leftOut: "{n} left out: no consent for {purpose}.",
     exportCsv: "Export CSV",
     exportXlsx: "Export Excel",
     saved: "The clinic's segments",

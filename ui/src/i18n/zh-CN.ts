@@ -493,6 +493,8 @@ const zhCN: Messages = {
     page: "第 {page} / {pages} 页",
     previousPage: "上一页",
     nextPage: "下一页",
+    exportFor: "名单用途",
+    leftOut: "{n} 位未同意用于「{purpose}」，未列入。",
     exportCsv: "导出 CSV",
     exportXlsx: "导出 Excel",
     saved: "诊所自定义分组",

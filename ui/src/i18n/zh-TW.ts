@@ -493,6 +493,8 @@ const zhTW: Messages = {
     page: "第 {page} / {pages} 頁",
     previousPage: "上一頁",
     nextPage: "下一頁",
+    exportFor: "名單用途",
+    leftOut: "{n} 位未同意用於「{purpose}」，未列入。",
     exportCsv: "匯出 CSV",
     exportXlsx: "匯出 Excel",
     saved: "診所自訂分群",

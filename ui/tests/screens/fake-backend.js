@@ -746,7 +746,10 @@ export function installFakeBackend(scenario) {
     return run({ kind: "label", dimension: segment.dimension, label: segment.label }, null).members;
   };
   commands.segment_saved_members = ({ name }) => run(s.segments.find((x) => x.name.toLowerCase() === name.toLowerCase()).rule, null);
-  commands.segment_export = ({ segment, format }) => `/home/clinic/Downloads/${segment.name ?? segment.label}.${format}`;
+  commands.segment_export = ({ segment, format, purpose }) => {
+    s.segmentExported = { segment, format, purpose };
+    return { path: `/home/clinic/Downloads/${segment.name ?? segment.label}.${format}`, listed: 2, withoutConsent: purpose === "care" ? 0 : 1 };
+  };
   // Reports: the core's shape with figures worked out elsewhere (the core's own tests
   // check the arithmetic); here the window's charts, tables and words are under test.
   const REPORT_TABLES = {

@@ -61,6 +61,16 @@ test("a rule segment built with a live count, saved, its members explained; a ta
     await byTestId(page, "segment-tag-apply").click();
     await byTestId(page, "segment-action-message").getByText("Recall put on 2 more patients.").waitFor();
     assert.match(await byTestId(page, "tag-Recall").textContent(), /2 patients/);
+    // Exported as a campaign list (the default): who has not agreed to marketing is left
+    // out, and the desk is told; a list for care asks for care consent instead.
+    await byTestId(page, "segment-export-csv").click();
+    await byTestId(page, "segment-action-message").getByText("1 left out: no consent for Marketing.", { exact: false }).waitFor();
+    assert.equal((await backend()).segmentExported.purpose, "marketing");
+    await byTestId(page, "segment-export-purpose").selectOption("care");
+    await byTestId(page, "segment-export-xlsx").click();
+    await byTestId(page, "segment-action-message").getByText("Children and seniors.xlsx", { exact: false }).waitFor();
+    assert.equal((await backend()).segmentExported.purpose, "care");
+    assert.doesNotMatch(await byTestId(page, "segment-action-message").textContent(), /left out/);
     await shot("segments-saved-en");
     await rows.nth(1).click();
     await byTestId(page, "patient-tag-Recall").waitFor();

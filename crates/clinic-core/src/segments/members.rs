@@ -2,7 +2,7 @@
 //! segment by name — resolved to its members, for everything that targets "a segment":
 //! handouts for a whole segment, tagging in bulk, exporting the list.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rusqlite::Transaction;
@@ -18,6 +18,7 @@ use crate::access::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, Result, ValidationRule};
 use crate::export::{ExportFormat, Sheet};
+use crate::patients::ConsentPurpose;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -155,20 +156,67 @@ const MEMBER_HEADERS: &[&str] = &[
 ];
 
 /// A segment's members as a CSV or XLSX list for calling or mailing: contact details,
-/// visits, and why each is in.
+/// visits, and why each is in. Only members whose latest word on `purpose` is yes are
+/// listed, so a campaign list never reaches someone who said no (or was never asked).
 pub struct ExportSegment {
     pub segment: SegmentRef,
     pub format: ExportFormat,
     pub today: Option<NaiveDate>,
+    /// What the list will be used for: marketing, reminders, care, research.
+    pub purpose: ConsentPurpose,
+}
+
+/// The list, and how many members it leaves out for want of consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedList {
+    pub bytes: Vec<u8>,
+    pub listed: usize,
+    pub without_consent: usize,
+}
+
+/// Where the window saved an exported list, and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ListWritten {
+    pub path: String,
+    pub listed: u32,
+    /// Members left out: their latest consent for the list's purpose is not a yes.
+    pub without_consent: u32,
+}
+
+/// Patients whose latest consent entry for `purpose` says yes.
+fn consenting(tx: &Transaction<'_>, purpose: ConsentPurpose) -> Result<HashSet<String>> {
+    let mut stmt = tx.prepare(
+        "SELECT c.patient_id FROM consent c
+         WHERE c.purpose = ?1 AND c.given = 1
+           AND c.id = (SELECT max(id) FROM consent
+                       WHERE patient_id = c.patient_id AND purpose = ?1)",
+    )?;
+    let ids = stmt
+        .query_map([purpose.code()], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<HashSet<_>>>()?;
+    Ok(ids)
 }
 
 impl Operation for ExportSegment {
-    type Output = Vec<u8>;
+    type Output = ExportedList;
     fn action(&self) -> Action {
         Action::PatientExport
     }
-    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<u8>> {
-        let members = members_of(tx, by, &self.segment, self.today)?;
+    fn audit_detail(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({
+            "segment": self.segment.title(),
+            "purpose": self.purpose.code(),
+        }))
+    }
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<ExportedList> {
+        let mut members = members_of(tx, by, &self.segment, self.today)?;
+        let allowed = consenting(tx, self.purpose)?;
+        let before = members.len();
+        members.retain(|m| allowed.contains(&m.id.to_string()));
+        let without_consent = before - members.len();
+        let listed = members.len();
         type Row = [Option<String>; 6];
         let mut details: HashMap<String, Row> = HashMap::new();
         {
@@ -202,12 +250,17 @@ impl Operation for ExportSegment {
                 row
             })
             .collect();
-        Sheet {
+        let bytes = Sheet {
             name: "segment",
             headers: MEMBER_HEADERS,
             rows,
             money_column: None,
         }
-        .bytes(self.format)
+        .bytes(self.format)?;
+        Ok(ExportedList {
+            bytes,
+            listed,
+            without_consent,
+        })
     }
 }

@@ -33,7 +33,9 @@ pub use dimensions::{
     age_on, label_names, labels, rfm, window_start, ClinicContext, Dimension, Facts,
     MembershipFact, PatientLabel, VisitFact, VisitText,
 };
-pub use members::{members_of, ExportSegment, Member, ResolveSegment, SegmentRef};
+pub use members::{
+    members_of, ExportSegment, ExportedList, ListWritten, Member, ResolveSegment, SegmentRef,
+};
 pub use rules::{GetSegmentRules, SegmentRules, SetSegmentRules};
 pub use saved::{
     DeleteSegment, EvaluateRule, ListSavedSegments, ListSegmentTemplates, PatientSavedSegments,
