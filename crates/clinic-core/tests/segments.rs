@@ -730,7 +730,7 @@ fn an_exported_list_obeys_each_members_latest_consent_for_its_purpose() {
         )
         .unwrap();
     };
-    let (yes, withdrawn, never, reminders_only) = (
+    let (yes, withdrawn, _never, reminders_only) = (
         add("甲", "13800000001"),
         add("乙", "13800000002"),
         add("丙", "13800000003"),
