@@ -758,3 +758,90 @@ fn every_change_records_the_fields_it_wrote_before_and_after() {
     // The chain still verifies: the reader's copy is redacted, not the log.
     assert!(c.execute(&owner, VerifyAudit).unwrap().intact);
 }
+
+/// Labels worked out from clinical details (severity, risk level) and rule reasons that
+/// name a condition or diagnosis do not reach someone who may not view clinical details.
+#[test]
+fn segments_say_no_clinical_detail_to_the_front_desk() {
+    use clinic_core::patients::ConditionInput;
+    use clinic_core::segments::{
+        CountSegments, Dimension, EvaluateRule, ExplainPatient, Rule, SegmentMembers,
+    };
+
+    let (_tmp, c) = common::clinic();
+    let owner = Actor::owner();
+    let p = c
+        .execute(
+            &owner,
+            CreatePatient::new(PatientInput {
+                name: "林美玲".into(),
+                birth_date: Some("1950-01-02".into()),
+                conditions: vec![ConditionInput {
+                    name: "糖尿病".into(),
+                    chronic: true,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    let desk = Actor::with_role("小林", Role::FrontDesk);
+    let today = Some("2026-11-25".parse().unwrap());
+
+    let chips = |by: &Actor| {
+        c.execute(
+            by,
+            ExplainPatient {
+                patient_id: p.id,
+                today,
+            },
+        )
+        .unwrap()
+    };
+    let theirs = chips(&owner);
+    assert!(theirs
+        .iter()
+        .any(|l| l.dimension == Dimension::RiskLevel && l.text.contains("糖尿病")));
+    let desks = chips(&desk);
+    assert!(!desks.is_empty());
+    assert!(desks
+        .iter()
+        .all(|l| l.dimension != Dimension::RiskLevel && l.dimension != Dimension::Severity));
+    assert!(!format!("{desks:?}").contains("糖尿病"));
+
+    let counts = c.execute(&desk, CountSegments { today }).unwrap();
+    assert!(counts.iter().all(|d| d.dimension != Dimension::Severity));
+    let refused = c
+        .execute(
+            &desk,
+            SegmentMembers {
+                dimension: Dimension::RiskLevel,
+                label: "medium".into(),
+                today,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::PermissionDenied);
+
+    let rule = Rule::Chronic {
+        terms: vec!["糖尿".into()],
+    };
+    let evaluate = |by: &Actor| {
+        c.execute(
+            by,
+            EvaluateRule {
+                rule: rule.clone(),
+                today,
+                limit: None,
+            },
+        )
+        .unwrap()
+    };
+    let full = evaluate(&owner);
+    assert_eq!(full.members.len(), 1);
+    assert!(format!("{:?}", full.members[0].why).contains("糖尿病"));
+    let hidden = evaluate(&desk);
+    assert_eq!(hidden.members.len(), 1, "the desk still calls the list");
+    assert_eq!(hidden.members[0].why[0].kind, "clinical");
+    assert!(!format!("{:?}", hidden.members[0].why).contains("糖尿"));
+}

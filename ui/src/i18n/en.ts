@@ -605,6 +605,7 @@ const en = {
       smoking: "Smoking: {status}",
       tagYes: "Tagged {name}",
       tagNo: "Not tagged {name}",
+      clinical: "A clinical criterion (details for clinicians only)",
       age: "{age} years old",
       ageNone: "Age unknown",
       chronic: "Chronic: {conditions}",

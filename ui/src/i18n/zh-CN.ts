@@ -605,6 +605,7 @@ const zhCN: Messages = {
       smoking: "吸烟：{status}",
       tagYes: "有标签“{name}”",
       tagNo: "没有标签“{name}”",
+      clinical: "符合一项临床条件（详情仅医护可见）",
       age: "{age} 岁",
       ageNone: "年龄未知",
       chronic: "慢性病：{conditions}",

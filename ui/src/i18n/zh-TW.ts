@@ -605,6 +605,7 @@ const zhTW: Messages = {
       smoking: "吸菸：{status}",
       tagYes: "有標籤「{name}」",
       tagNo: "沒有標籤「{name}」",
+      clinical: "符合一項臨床條件（詳情僅醫護可見）",
       age: "{age} 歲",
       ageNone: "年齡未知",
       chronic: "慢性病：{conditions}",

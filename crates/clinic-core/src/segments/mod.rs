@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::access::{Action, Actor};
+use crate::access::{Action, Actor, Permission};
 use crate::clinic::Operation;
-use crate::error::{ClinicError, Result};
+use crate::error::{ClinicError, ErrorCode, Result};
 use crate::visits::VisitType;
 
 pub use custom::{Rule, RuleReason, Subject};
@@ -470,6 +470,51 @@ fn today_or(today: Option<NaiveDate>) -> NaiveDate {
     today.unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
+/// Severity and risk level are worked out from conditions, allergies and emergency visits —
+/// clinical details — so who may not view those does not receive them as a label either.
+pub fn is_clinical(dimension: Dimension) -> bool {
+    matches!(dimension, Dimension::Severity | Dimension::RiskLevel)
+}
+
+/// Reasons that name a condition, a diagnosis, a treatment or a clinical label, said
+/// without naming it (for who may not view clinical details).
+pub(crate) fn hide_clinical_reasons(why: &mut [custom::RuleReason]) {
+    for r in why.iter_mut() {
+        let clinical_label = r.kind == "label"
+            && r.facts
+                .get("dimension")
+                .and_then(|d| Dimension::parse(d))
+                .is_some_and(is_clinical);
+        if clinical_label || matches!(r.kind.as_str(), "chronic" | "diagnosis" | "treatment") {
+            r.kind = "clinical".into();
+            r.facts.clear();
+            r.text = "a clinical criterion".into();
+        }
+    }
+}
+
+/// `hide_clinical_reasons` for every member, unless `by` may view clinical details.
+pub(crate) fn hide_clinical_members(by: &Actor, result: &mut saved::RuleResult) {
+    if !by.may(Permission::ViewClinical) {
+        for m in &mut result.members {
+            hide_clinical_reasons(&mut m.why);
+        }
+    }
+}
+
+fn refuse_clinical(by: &Actor, dimension: Dimension) -> Result<()> {
+    if is_clinical(dimension) && !by.may(Permission::ViewClinical) {
+        return Err(ClinicError::new(
+            ErrorCode::PermissionDenied,
+            format!(
+                "{} is worked out from clinical details, which this role may not view",
+                dimension.code()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// One patient's labels with their reasons (the chips on the patient page).
 pub struct ExplainPatient {
     pub patient_id: Uuid,
@@ -482,7 +527,7 @@ impl Operation for ExplainPatient {
     fn action(&self) -> Action {
         Action::PatientRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientLabel>> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<PatientLabel>> {
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
         let all = memo::classified(tx, &rules, today)?;
@@ -490,7 +535,11 @@ impl Operation for ExplainPatient {
             .position
             .get(&self.patient_id)
             .ok_or_else(|| ClinicError::not_found("patient", &self.patient_id.to_string()))?;
-        Ok(labels(&all.people[i].2, &rules, today, &all.clinic))
+        let mut chips = labels(&all.people[i].2, &rules, today, &all.clinic);
+        if !by.may(Permission::ViewClinical) {
+            chips.retain(|l| !is_clinical(l.dimension));
+        }
+        Ok(chips)
     }
 }
 
@@ -522,7 +571,8 @@ impl Operation for CountSegments {
     fn action(&self) -> Action {
         Action::PatientRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<DimensionCounts>> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<DimensionCounts>> {
+        let clinical = by.may(Permission::ViewClinical);
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
         let all = memo::classified(tx, &rules, today)?;
@@ -532,6 +582,7 @@ impl Operation for CountSegments {
             .counts()
             .into_iter()
             .filter(|(d, _)| tiers || *d != Dimension::MembershipTier)
+            .filter(|(d, _)| clinical || !is_clinical(*d))
             .map(|(dimension, met)| DimensionCounts {
                 dimension,
                 counts: met
@@ -568,7 +619,8 @@ impl Operation for SegmentMembers {
     fn action(&self) -> Action {
         Action::PatientRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<SegmentMember>> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<SegmentMember>> {
+        refuse_clinical(by, self.dimension)?;
         let rules = rules::load(tx)?;
         let today = today_or(self.today);
         let all = memo::classified(tx, &rules, today)?;

@@ -12,7 +12,7 @@ use super::dimensions::{label_names, labels, ClinicContext, Facts, PatientLabel}
 use super::rules::SegmentRules;
 use super::templates::{templates, SegmentTemplate};
 use super::{load_facts, memo, rules, tags, today_or};
-use crate::access::{Action, Actor};
+use crate::access::{Action, Actor, Permission};
 use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result, ValidationRule};
 use crate::patients::now_text;
@@ -184,13 +184,15 @@ impl Operation for EvaluateRule {
     fn action(&self) -> Action {
         Action::PatientRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<RuleResult> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<RuleResult> {
         check_rule(tx, &self.rule)?;
         let today = today_or(self.today);
         let limit = self.limit.map(|l| l as usize);
-        Ok(evaluate_all(tx, &[&self.rule], today, limit)?
+        let mut result = evaluate_all(tx, &[&self.rule], today, limit)?
             .pop()
-            .expect("one rule"))
+            .expect("one rule");
+        super::hide_clinical_members(by, &mut result);
+        Ok(result)
     }
 }
 
@@ -402,7 +404,8 @@ impl Operation for PatientSavedSegments {
     fn action(&self) -> Action {
         Action::PatientRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Vec<PatientSegment>> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<PatientSegment>> {
+        let clinical = by.may(Permission::ViewClinical);
         let all = stored(tx)?;
         if all.is_empty() {
             return Ok(Vec::new());
@@ -433,7 +436,10 @@ impl Operation for PatientSavedSegments {
         Ok(all
             .into_iter()
             .filter_map(|s| {
-                let (matched, why) = s.rule.evaluate(&subject);
+                let (matched, mut why) = s.rule.evaluate(&subject);
+                if !clinical {
+                    super::hide_clinical_reasons(&mut why);
+                }
                 matched.then_some(PatientSegment {
                     id: s.id,
                     name: s.name,
@@ -456,7 +462,7 @@ impl Operation for SavedSegmentMembers {
     fn action(&self) -> Action {
         Action::PatientRead
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<RuleResult> {
+    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<RuleResult> {
         let rule = find(tx, &self.name)?.map(|s| s.rule).ok_or_else(|| {
             ClinicError::new(
                 ErrorCode::NotFound,
@@ -468,9 +474,11 @@ impl Operation for SavedSegmentMembers {
             )
         })?;
         let limit = self.limit.map(|l| l as usize);
-        Ok(evaluate_all(tx, &[&rule], today_or(self.today), limit)?
+        let mut result = evaluate_all(tx, &[&rule], today_or(self.today), limit)?
             .pop()
-            .expect("one rule"))
+            .expect("one rule");
+        super::hide_clinical_members(by, &mut result);
+        Ok(result)
     }
 }
 
