@@ -799,14 +799,36 @@ fn rule_segments_and_tags_through_ipc() {
     let err = call(&h, "tag_delete", json!({"id": tag["id"]})).unwrap_err();
     assert_eq!(err["code"], "IN_USE");
 
-    let path = call(
+    // A campaign list: only who agreed to marketing; the others are counted.
+    let export = || {
+        call(
+            &h,
+            "segment_export",
+            json!({"segment": {"kind": "saved", "name": "Seniors or VIP"}, "format": "csv", "purpose": "marketing"}),
+        )
+        .unwrap()
+    };
+    let written = export();
+    assert_eq!(
+        (written["listed"].clone(), written["withoutConsent"].clone()),
+        (json!(0), json!(2))
+    );
+    call(
         &h,
-        "segment_export",
-        json!({"segment": {"kind": "saved", "name": "Seniors or VIP"}, "format": "csv"}),
+        "patient_consent",
+        json!({"id": id, "purpose": "marketing", "given": true, "note": null}),
     )
     .unwrap();
-    let text = std::fs::read_to_string(path.as_str().unwrap()).unwrap();
-    assert!(text.contains("张伟明") && text.contains("陳美玲"), "{text}");
+    let written = export();
+    assert_eq!(
+        (written["listed"].clone(), written["withoutConsent"].clone()),
+        (json!(1), json!(1))
+    );
+    let text = std::fs::read_to_string(written["path"].as_str().unwrap()).unwrap();
+    assert!(
+        text.contains("张伟明") && !text.contains("陳美玲"),
+        "{text}"
+    );
 
     call(&h, "segment_delete", json!({"id": saved["id"]})).unwrap();
     call(&h, "tag_delete", json!({"id": tag["id"]})).unwrap();
