@@ -308,16 +308,8 @@ impl Clinic {
         let tx = conn.transaction_with_behavior(behavior)?;
         let output = op.run(&tx, actor)?;
         if audit {
-            if let Some(rows) = recorder
-                .as_ref()
-                .map(|r| r.take(&tx))
-                .transpose()?
-                .flatten()
-            {
-                detail["rows"] = rows["rows"].clone();
-                if let Some(more) = rows.get("rowsNotShown") {
-                    detail["rowsNotShown"] = more.clone();
-                }
+            if let Some(recorder) = &recorder {
+                recorder.add_to(&tx, &mut detail)?;
             }
             let what = audit::action_code(action);
             audit::append(&tx, actor, &what, patient.as_deref(), &detail.to_string())?;

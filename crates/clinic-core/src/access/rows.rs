@@ -129,7 +129,13 @@ unsafe extern "C" fn before_row_write(
         };
         let mut recorded = recorded.lock().unwrap_or_else(|e| e.into_inner());
         if recorded.rows.len() >= MAX_ROWS {
-            *recorded.more.entry(table.into_owned()).or_default() += 1;
+            // A bulk job passes here once per row: allocate only for a table not yet counted.
+            match recorded.more.get_mut(table.as_ref()) {
+                Some(count) => *count += 1,
+                None => {
+                    recorded.more.insert(table.into_owned(), 1);
+                }
+            }
             return;
         }
         let mut values = Vec::new();
@@ -211,13 +217,13 @@ impl RowRecorder {
         RowRecorder { db, recorded }
     }
 
-    /// What was written so far, as the audit entry's `rows` (and `rowsNotShown`, per table),
-    /// with the columns' names read from the schema.
-    pub(crate) fn take(&self, tx: &Transaction<'_>) -> rusqlite::Result<Option<Value>> {
+    /// Puts what was written so far into the audit entry's `detail`: `rows` (and
+    /// `rowsNotShown`, per table), with the columns' names read from the schema.
+    pub(crate) fn add_to(&self, tx: &Transaction<'_>, detail: &mut Value) -> rusqlite::Result<()> {
         let recorded =
             std::mem::take(&mut *self.recorded.lock().unwrap_or_else(|e| e.into_inner()));
         if recorded.rows.is_empty() && recorded.more.is_empty() {
-            return Ok(None);
+            return Ok(());
         }
         let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut rows = Vec::new();
@@ -260,11 +266,11 @@ impl RowRecorder {
             }
             rows.push(json!({ "table": row.table, "op": row.op, "key": key, "fields": fields }));
         }
-        let mut out = json!({ "rows": rows });
+        detail["rows"] = Value::Array(rows);
         if !recorded.more.is_empty() {
-            out["rowsNotShown"] = json!(recorded.more);
+            detail["rowsNotShown"] = json!(recorded.more);
         }
-        Ok(Some(out))
+        Ok(())
     }
 }
 

@@ -98,6 +98,11 @@ pub enum Rule {
 #[ts(export)]
 pub struct RuleReason {
     pub kind: String,
+    /// The condition reads clinical facts (a condition, a diagnosis, a treatment, a label
+    /// worked out from them): who may not view clinical details gets it unnamed.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub clinical: bool,
     /// Inside a NOT: the fact is why the inner condition failed.
     pub negated: bool,
     pub facts: BTreeMap<String, String>,
@@ -406,6 +411,33 @@ impl Rule {
         }
     }
 
+    /// A leaf that decides on clinical facts; a new clinical condition belongs here.
+    fn reads_clinical(&self) -> bool {
+        match self {
+            Rule::Chronic { .. } | Rule::Diagnosis { .. } | Rule::Treatment { .. } => true,
+            Rule::Label { dimension, .. } => super::is_clinical(*dimension),
+            // Listed one by one, so a new condition cannot pass without being decided on.
+            Rule::All { .. }
+            | Rule::Any { .. }
+            | Rule::Not { .. }
+            | Rule::Tag { .. }
+            | Rule::Age { .. }
+            | Rule::Sex { .. }
+            | Rule::Smoking { .. }
+            | Rule::DaysSinceLastVisit { .. }
+            | Rule::LastVisit { .. }
+            | Rule::Visits { .. }
+            | Rule::Spent { .. }
+            | Rule::Department { .. }
+            | Rule::Nps { .. }
+            | Rule::Referrals { .. }
+            | Rule::BirthdayWithin { .. }
+            | Rule::AppointmentWithin { .. }
+            | Rule::NoShows { .. }
+            | Rule::Points { .. } => false,
+        }
+    }
+
     fn evaluate_leaf(&self, s: &Subject<'_>, explain: bool) -> (bool, Vec<RuleReason>) {
         let f = s.facts;
         let today = s.today;
@@ -662,6 +694,7 @@ impl Rule {
             matched,
             vec![RuleReason {
                 kind: kind.into(),
+                clinical: self.reads_clinical(),
                 negated: false,
                 facts: facts.into_iter().map(|(k, v)| (k.into(), v)).collect(),
                 text,

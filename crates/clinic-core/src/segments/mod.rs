@@ -480,12 +480,7 @@ pub fn is_clinical(dimension: Dimension) -> bool {
 /// without naming it (for who may not view clinical details).
 pub(crate) fn hide_clinical_reasons(why: &mut [custom::RuleReason]) {
     for r in why.iter_mut() {
-        let clinical_label = r.kind == "label"
-            && r.facts
-                .get("dimension")
-                .and_then(|d| Dimension::parse(d))
-                .is_some_and(is_clinical);
-        if clinical_label || matches!(r.kind.as_str(), "chronic" | "diagnosis" | "treatment") {
+        if r.clinical {
             r.kind = "clinical".into();
             r.facts.clear();
             r.text = "a clinical criterion".into();
