@@ -5,9 +5,6 @@
 //! `VerifyAudit` finds an edited, removed or cut-off entry. (Anyone holding the database
 //! key could rewrite the whole chain; the chain catches edits that do not.)
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -18,7 +15,6 @@ use super::{Action, Actor};
 use crate::clinic::Operation;
 use crate::error::Result;
 use crate::patients::now_text;
-use crate::segments::memo::connection_tag;
 
 /// The link before the first entry.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -62,18 +58,6 @@ fn link(prev: &str, e: &AuditEntry) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Rows this process's audit entries added on each connection (by connection tag): the
-/// kept classification asks "did anything change?" with `total_changes`, and an audited
-/// read must not count as a change.
-static AUDIT_CHANGES: Mutex<Option<HashMap<i64, u64>>> = Mutex::new(None);
-
-/// How many of the connection's `total_changes` were audit entries.
-pub(crate) fn changes_on(tx: &Transaction<'_>) -> Result<u64> {
-    let tag = connection_tag(tx)?;
-    let map = AUDIT_CHANGES.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(map.as_ref().and_then(|m| m.get(&tag)).copied().unwrap_or(0))
-}
-
 /// The kebab-case name of an action, as the log and its filters write it.
 pub fn action_code(action: Action) -> String {
     let name = format!("{action:?}");
@@ -100,7 +84,6 @@ pub(crate) fn append(
     patient_id: Option<&str>,
     detail: &str,
 ) -> Result<()> {
-    let before = tx.total_changes();
     let (last_seq, prev): (i64, String) = tx
         .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -137,10 +120,6 @@ pub(crate) fn append(
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
         params![entry.seq, hash],
     )?;
-    let added = tx.total_changes().saturating_sub(before);
-    let tag = connection_tag(tx)?;
-    let mut map = AUDIT_CHANGES.lock().unwrap_or_else(|e| e.into_inner());
-    *map.get_or_insert_with(HashMap::new).entry(tag).or_default() += added;
     Ok(())
 }
 

@@ -23,6 +23,7 @@ const NOT_RECORDED: &[&str] = &[
     "patient_key",
     "visit_digest",
     "visit_change",
+    "fact_change",
     "audit_log",
     "audit_head",
     "backup_log",

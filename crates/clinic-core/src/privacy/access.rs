@@ -41,7 +41,7 @@ pub struct PatientData {
 
 /// Tables derived from others (search keys, packed copies, change logs): nothing in them
 /// that is not in the sections already.
-const DERIVED: &[&str] = &["visit_digest", "visit_change", "patient_key"];
+const DERIVED: &[&str] = &["visit_digest", "visit_change", "fact_change", "patient_key"];
 
 /// Collects `table`'s rows where `column` is in `values`, then (for rows the patient owns)
 /// the rows that belong to those.

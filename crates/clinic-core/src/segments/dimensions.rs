@@ -9,7 +9,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::rules::SegmentRules;
+use super::rules::{SegmentRules, ValueTierRules};
 use crate::patients::profile::code_enum;
 use crate::visits::VisitType;
 
@@ -177,6 +177,32 @@ impl ClinicContext {
             m.push(mm);
         }
         ClinicContext::from_values(r, f, m)
+    }
+
+    /// One patient's figures taken out (their facts changed, or they left).
+    pub(crate) fn remove(&mut self, (r, f, m): (i64, i64, i64)) {
+        for (sorted, value) in [
+            (&mut self.recency_days, r),
+            (&mut self.frequency, f),
+            (&mut self.monetary, m),
+        ] {
+            let at = sorted.partition_point(|&x| x < value);
+            if sorted.get(at) == Some(&value) {
+                sorted.remove(at);
+            }
+        }
+    }
+
+    /// One patient's figures put in, in order.
+    pub(crate) fn insert(&mut self, (r, f, m): (i64, i64, i64)) {
+        for (sorted, value) in [
+            (&mut self.recency_days, r),
+            (&mut self.frequency, f),
+            (&mut self.monetary, m),
+        ] {
+            let at = sorted.partition_point(|&x| x < value);
+            sorted.insert(at, value);
+        }
     }
 
     /// From each patient's recency (days), frequency and money.
@@ -650,6 +676,41 @@ fn money(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, minor % 100)
 }
 
+/// The R, F and M quintile scores of a patient's recency, frequency and money among the
+/// clinic's, and the value tier their sum falls in.
+fn value_band(
+    (days, visits, amount): (i64, i64, i64),
+    r: &ValueTierRules,
+    clinic: &ClinicContext,
+) -> (u32, u32, u32, &'static str) {
+    let (rs, fs, ms) = (
+        score(days, &clinic.recency_days, true),
+        score(visits, &clinic.frequency, false),
+        score(amount, &clinic.monetary, false),
+    );
+    let total = rs + fs + ms;
+    let name = if total >= r.high_value_min {
+        "high-value"
+    } else if total >= r.mid_min {
+        "mid"
+    } else if total >= r.regular_min {
+        "regular"
+    } else {
+        "low"
+    };
+    (rs, fs, ms, name)
+}
+
+/// The value tier's name from a patient's `rfm` (`None`: no visit in the window), as
+/// `value_tier` names it — for re-scoring everyone when the clinic's figures move.
+pub(crate) fn value_tier_name(
+    rfm: Option<(i64, i64, i64)>,
+    rules: &SegmentRules,
+    clinic: &ClinicContext,
+) -> &'static str {
+    rfm.map_or("low", |v| value_band(v, &rules.value_tier, clinic).3)
+}
+
 fn value_tier(
     facts: &Facts,
     rules: &SegmentRules,
@@ -668,21 +729,8 @@ fn value_tier(
             || format!("no visit in the last {} months", r.window_months),
         );
     };
-    let (rs, fs, ms) = (
-        score(days, &clinic.recency_days, true),
-        score(visits, &clinic.frequency, false),
-        score(amount, &clinic.monetary, false),
-    );
+    let (rs, fs, ms, name) = value_band((days, visits, amount), r, clinic);
     let total = rs + fs + ms;
-    let name = if total >= r.high_value_min {
-        "high-value"
-    } else if total >= r.mid_min {
-        "mid"
-    } else if total >= r.regular_min {
-        "regular"
-    } else {
-        "low"
-    };
     let bands = || {
         format!(
             "high-value from {}, mid from {}, regular from {}",
