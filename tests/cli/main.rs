@@ -367,11 +367,14 @@ fn generate_fills_an_empty_clinic_once_and_search_finds_its_patients() {
             "9",
             "--region",
             "cn",
+            "--appointments",
         ],
     ));
     let g: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(g["patients"], 120);
     assert!(g["visits"].as_u64().unwrap() > 500);
+    // Most of the last year's visits were booked ahead (a tenth of ~1,200 visits is in it).
+    assert!(g["appointments"].as_u64().unwrap() > 40, "{out}");
 
     let list: serde_json::Value = serde_json::from_str(&ok(clinic(
         tmp.path(),

@@ -27,7 +27,7 @@ use clinic_core::patients::{
     RecordConsent, SearchPatients, UnlinkFamily, UpdatePatient,
 };
 use clinic_core::settings::{GetClinicLogo, GetClinicProfile, SetClinicLogo, SetClinicProfile};
-use clinic_core::synth::{GenerateClinic, Region};
+use clinic_core::synth::{GenerateAppointments, GenerateClinic, Region};
 use clinic_core::visits::{AddVisit, ListVisits, VisitInput};
 use clinic_core::{keychain, Actor, Clinic, ClinicError, ErrorCode, Result, ValidationRule};
 
@@ -138,6 +138,10 @@ enum Command {
         /// Names and phones from: cn, tw or mixed
         #[arg(long, default_value = "mixed")]
         region: String,
+        /// Also the appointment book: most of the last year's visits booked ahead, some
+        /// missed or called off, some coming up in the next month
+        #[arg(long)]
+        appointments: bool,
     },
 }
 
@@ -770,6 +774,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             visits,
             seed,
             region,
+            appointments,
         } => {
             let region = Region::parse(&region).ok_or_else(|| {
                 ClinicError::validation("region", ValidationRule::UnknownValue, "cn, tw or mixed")
@@ -784,7 +789,18 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                     until: chrono::Local::now().date_naive(),
                 },
             )?;
-            out.generated(&generated);
+            let booked = if appointments {
+                Some(clinic.execute(
+                    &actor,
+                    GenerateAppointments {
+                        seed,
+                        until: chrono::Local::now().date_naive(),
+                    },
+                )?)
+            } else {
+                None
+            };
+            out.generated(&generated, booked);
         }
         Command::Visit(cmd) => match cmd {
             VisitCommand::Add {

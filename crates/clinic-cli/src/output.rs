@@ -311,11 +311,19 @@ impl Output {
         }
     }
 
-    pub fn generated(&self, g: &clinic_core::synth::Generated) {
+    /// What the generator wrote (and booked, when asked to).
+    pub fn generated(&self, g: &clinic_core::synth::Generated, appointments: Option<u64>) {
         if self.json {
-            self.print_json(g);
+            let mut doc = serde_json::to_value(g).expect("serialisable");
+            if let Some(n) = appointments {
+                doc["appointments"] = n.into();
+            }
+            self.print_json(&doc);
         } else {
             println!("Generated {} patients and {} visits", g.patients, g.visits);
+            if let Some(n) = appointments {
+                println!("Booked {n} appointments");
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use clinic_core::patients::{ListPatients, SearchPatients};
-use clinic_core::synth::{GenerateClinic, Region};
+use clinic_core::synth::{GenerateAppointments, GenerateClinic, Region};
 use clinic_core::{Actor, Clinic, ErrorCode, KdfParams, DB_FILE};
 
 const FAST: KdfParams = KdfParams {
@@ -162,4 +162,106 @@ fn generated_profiles_have_conditions_and_allergies_and_the_list_flag_agrees() {
         "{allergic} of {}",
         list.len()
     );
+}
+
+/// A generated clinic with its appointment book, and the book's rows (id, status, patient,
+/// starts, booked at, visit, moved to) read straight from the file.
+type Book = Vec<[Option<String>; 7]>;
+fn with_appointments(seed: u64) -> (tempfile::TempDir, u64, Book, rusqlite::Connection) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (c, key) = Clinic::initialize_with(tmp.path(), "correct horse battery", FAST).unwrap();
+    let until = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let op = GenerateClinic {
+        patients: 300,
+        mean_visits: 10,
+        seed,
+        region: Region::Mixed,
+        until,
+    };
+    c.execute(&Actor::owner(), op).unwrap();
+    let written = c
+        .execute(&Actor::owner(), GenerateAppointments { seed, until })
+        .unwrap();
+    drop(c);
+    let conn = rusqlite::Connection::open(tmp.path().join(DB_FILE)).unwrap();
+    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
+        .unwrap();
+    let rows = {
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, status, patient_id, starts_at, created_at, visit_id, rescheduled_to
+                 FROM appointment ORDER BY id",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(std::array::from_fn(|i| {
+                    r.get::<_, Option<String>>(i).unwrap()
+                }))
+            })
+            .unwrap();
+        rows.collect::<Result<Vec<_>, _>>().unwrap()
+    };
+    (tmp, written, rows, conn)
+}
+
+#[test]
+fn the_appointment_book_follows_the_visits() {
+    let (_tmp, written, book, conn) = with_appointments(5);
+    assert_eq!(written as usize, book.len());
+    let count = |status: &str| {
+        book.iter()
+            .filter(|r| r[1].as_deref() == Some(status))
+            .count()
+    };
+    let (completed, missed) = (count("completed"), count("no-show"));
+    let upcoming = count("scheduled") + count("confirmed");
+    let in_year: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM visit WHERE visited_at_ms >= unixepoch('2025-11-22T16:00:00Z') * 1000
+               AND archived_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Three visits in four of the last year were booked; about one booking in fifteen missed.
+    let booked = completed as f64 / in_year as f64;
+    assert!(
+        (0.7..0.8).contains(&booked),
+        "{completed} of {in_year} visits booked"
+    );
+    let missed_share = missed as f64 / (completed + missed) as f64;
+    assert!((0.04..0.12).contains(&missed_share), "{missed} missed");
+    assert!(count("cancelled") > 0 && count("rescheduled") > 0 && upcoming > 0);
+    // Each completed one is its visit: same patient, same moment.
+    let mismatched: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM appointment a LEFT JOIN visit v ON v.id = a.visit_id
+             WHERE a.status = 'completed'
+               AND (v.id IS NULL OR v.patient_id <> a.patient_id OR v.visited_at_ms <> a.starts_ms)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(mismatched, 0);
+    // Booked before it starts; a moved one points at the one it became; coming-up ones
+    // are in the month after the clinic's today.
+    let bad: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM appointment a
+             WHERE unixepoch(a.created_at) * 1000 > a.starts_ms
+                OR (a.status = 'rescheduled' AND NOT EXISTS (
+                        SELECT 1 FROM appointment b WHERE b.id = a.rescheduled_to
+                          AND b.patient_id = a.patient_id))
+                OR (a.status IN ('scheduled', 'confirmed')
+                    AND (a.starts_at < '2026-11-24' OR a.starts_at > '2026-12-24'))
+                OR (a.status NOT IN ('scheduled', 'confirmed') AND a.starts_at > '2026-11-24')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bad, 0);
+    // The same seed gives the same book.
+    assert_eq!(with_appointments(5).2, book);
 }

@@ -1,12 +1,12 @@
 //! What the benchmarks share: the benchmark clinic (BENCH_PATIENTS patients, 100k by
-//! default, ~10 visits each up to 2026-11-23, in an encrypted file with a cheap key
-//! derivation) and the median of three runs.
+//! default, ~10 visits each up to 2026-11-23 and the last year's appointment book, in an
+//! encrypted file with a cheap key derivation) and the median of three runs.
 #![allow(dead_code)] // each benchmark uses a different part
 
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use clinic_core::synth::{GenerateClinic, Generated, Region};
+use clinic_core::synth::{GenerateAppointments, GenerateClinic, Generated, Region};
 use clinic_core::{Actor, Clinic, KdfParams};
 
 /// The benchmark clinic's "today".
@@ -40,6 +40,15 @@ pub fn benchmark_clinic() -> (tempfile::TempDir, Clinic, Generated) {
             },
         )
         .expect("generate");
+    clinic
+        .execute(
+            &Actor::owner(),
+            GenerateAppointments {
+                seed: 1,
+                until: today(),
+            },
+        )
+        .expect("appointments");
     (tmp, clinic, generated)
 }
 

@@ -15,6 +15,9 @@ use crate::clinic::Operation;
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::search::{self, KeyBuilder, OwnedSearchable};
 
+mod appointments;
+pub use appointments::GenerateAppointments;
+
 /// Where the generated patients come from (names, phones, scripts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Region {
