@@ -2048,6 +2048,17 @@ fn every_report_by_name_as_text_json_and_csv() {
         "{}",
         stderr(&reversed)
     );
+    // reminder-effect's window: said in the definition; out of 1-365 refused.
+    let mut args = vec!["--json", "report", "reminder-effect", "--days", "14"];
+    args.extend(range);
+    let json: serde_json::Value = serde_json::from_str(&ok(clinic(d, &args))).unwrap();
+    let definition = json["definition"].as_str().unwrap();
+    assert!(definition.contains("within 14 days"), "{definition}");
+    let mut args = vec!["report", "reminder-effect", "--days", "0"];
+    args.extend(range);
+    let zero = clinic(d, &args);
+    assert_eq!(zero.status.code(), Some(3), "{}", stderr(&zero));
+    assert!(stderr(&zero).contains("withinDays"), "{}", stderr(&zero));
 }
 
 /// `clinic` with extra environment (the staff password, the new member's password).

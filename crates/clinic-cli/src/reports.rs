@@ -1,4 +1,4 @@
-//! `clinic report NAME --from D --to D [--department X] [--doctor Y] [--segment S]`: any
+//! `clinic report NAME --from D --to D [--department X] [--doctor Y] [--segment S] [--days N]`: any
 //! of the owner's reports as text tables, JSON (`--json`), CSV (`--csv FILE`) or PDF
 //! (`--pdf FILE`).
 
@@ -33,6 +33,9 @@ pub struct ReportArgs {
     /// A saved segment's name, or dimension:label (e.g. age-group:senior)
     #[arg(long)]
     segment: Option<String>,
+    /// reminder-effect: booked or came within this many days of the contact (default 30)
+    #[arg(long)]
+    days: Option<u32>,
     /// Also write every table to this CSV file (UTF-8)
     #[arg(long)]
     csv: Option<PathBuf>,
@@ -59,6 +62,7 @@ pub fn run(args: ReportArgs, clinic: &Clinic, out: &Output) -> Result<()> {
                 department: args.department,
                 doctor: args.doctor,
                 segment: args.segment,
+                within_days: args.days,
             },
             today: None,
         },

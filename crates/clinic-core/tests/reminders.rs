@@ -789,3 +789,58 @@ fn a_recall_aimed_at_a_segment_reaches_its_members_once_a_stretch() {
         .iter()
         .all(|x| x.patient_id != member));
 }
+
+/// The owner's reminder-effect report counts a return within the days asked for.
+#[test]
+fn the_report_counts_a_return_within_the_days_asked_for() {
+    use clinic_core::reports::{Cell, ReportFilter, ReportName, RunReport};
+    let (_t, c) = setup();
+    let a = patient(&c, "甲", true, "sms");
+    visit(&c, a, "2026-05-20", "洗牙", None);
+    // Due 20 November, sent in that day's SMS batch; the patient books ten days later.
+    let dir = tempfile::tempdir().unwrap();
+    c.execute(
+        &owner(),
+        ExportReminderBatch {
+            out: dir.path().join("sms.csv"),
+            date: None,
+            now: morning("2026-11-20"),
+        },
+    )
+    .unwrap();
+    book(&c, a, "2026-12-08 10:00", "2026-11-30");
+    let recall = |within_days: Option<u32>| {
+        let report = c.execute(
+            &owner(),
+            RunReport {
+                name: ReportName::ReminderEffect,
+                filter: ReportFilter {
+                    from: d("2026-11-01"),
+                    to: d("2026-11-30"),
+                    within_days,
+                    ..Default::default()
+                },
+                today: Some(d("2027-01-10")),
+            },
+        )?;
+        let row = report.tables[0]
+            .rows
+            .iter()
+            .find(|r| matches!(&r[0], Cell::Text(k) if k == "recall"))
+            .cloned()
+            .expect("a recall row");
+        Ok::<_, clinic_core::ClinicError>((row[1].clone(), row[2].clone(), report.definition))
+    };
+    let (contacted, returned, definition) = recall(None).unwrap();
+    assert_eq!((contacted, returned), (Cell::Count(1), Cell::Count(1)));
+    assert!(definition.contains("within 30 days"), "{definition}");
+    let (contacted, returned, definition) = recall(Some(7)).unwrap();
+    assert_eq!((contacted, returned), (Cell::Count(1), Cell::Count(0)));
+    assert!(definition.contains("within 7 days"), "{definition}");
+    let (_, returned, _) = recall(Some(10)).unwrap();
+    assert_eq!(returned, Cell::Count(1), "the tenth day still counts");
+    for bad in [0, 366] {
+        let e = recall(Some(bad)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("withinDays"));
+    }
+}

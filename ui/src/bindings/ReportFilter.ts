@@ -11,4 +11,9 @@ department: string | null, doctor: string | null,
 /**
  * A saved segment's name or `dimension:label`: only its members today.
  */
-segment: string | null, };
+segment: string | null, 
+/**
+ * reminder-effect: "came back" means booked or came within this many days of the
+ * contact (or of the due day); 30 when not given, 1 to 365.
+ */
+withinDays?: number, };

@@ -753,6 +753,13 @@ export function installFakeBackend(scenario) {
   // Reports: the core's shape with figures worked out elsewhere (the core's own tests
   // check the arithmetic); here the window's charts, tables and words are under test.
   const REPORT_TABLES = {
+    "reminder-effect": [
+      {
+        key: "by-rule",
+        columns: ["kind", "contacted", "contactedReturned", "contactedRate", "notContacted", "notContactedReturned", "notContactedRate"],
+        rows: [["recall", 40, 22, 55.0, 25, 6, 24.0], ["follow-up", 12, 7, 58.3, 9, 1, 11.1]],
+      },
+    ],
     "return-rate": [
       { key: "overall", columns: ["days", "patients", "returned", "rate"], rows: [[30, 120, 45, 37.5], [90, 110, 70, 63.6], [180, 90, 75, 83.3]] },
       { key: "by-department", columns: ["group", "patients", "rate30", "rate90", "rate180"], rows: [["dental", 80, 41.3, 66.0, 85.1], ["ortho", 40, 30.0, 58.3, 79.4]] },

@@ -70,8 +70,8 @@ test("NPS below zero and the detractors' words; revenue by value tier, printed (
     await byTestId(page, "report-problem").waitFor();
   }));
 
-test("the dashboard and the busiest times in Traditional Chinese (zh-TW)", () =>
-  withApp({ patients: people }, { locale: "zh-TW" }, async ({ page, shot }) => {
+test("the dashboard, the busiest times and the reminder effect in Traditional Chinese (zh-TW)", () =>
+  withApp({ patients: people }, { locale: "zh-TW" }, async ({ page, shot, backend }) => {
     await byTestId(page, "nav-reports").click();
     await byTestId(page, "dashboard-noShowRate").getByText("未到診率").waitFor();
     await byTestId(page, "report-dashboard").getByText("對比上月同期", { exact: false }).waitFor();
@@ -81,4 +81,24 @@ test("the dashboard and the busiest times in Traditional Chinese (zh-TW)", () =>
     await byTestId(page, "report-heatmap-visits").getByText("週一").waitFor();
     await byTestId(page, "report-table-utilisation").getByText("使用率").first().waitFor();
     await shot("reports-busiest-zh-TW");
+    // Reminder effect: "came back" within the days the owner asks for, sent to the core
+    // and said in the definition.
+    await byTestId(page, "report-name").click();
+    await page.locator(".n-base-select-option", { hasText: "提醒成效" }).click();
+    await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
+    await byTestId(page, "report-definition").getByText("30 天內預約或就診", { exact: false }).waitFor();
+    await byTestId(page, "report-within-days").locator("input").fill("14");
+    await byTestId(page, "report-run").click();
+    await byTestId(page, "report-definition").getByText("14 天內預約或就診", { exact: false }).waitFor();
+    const last = (await backend()).reportsRun.at(-1);
+    assert.equal(last.name, "reminder-effect");
+    assert.equal(last.filter.withinDays, 14);
+    await byTestId(page, "report-chart").getByText("未回診追蹤關懷").first().waitFor();
+    await shot("reports-reminder-effect-zh-TW");
+    // Other reports do not carry it.
+    await byTestId(page, "report-name").click();
+    await page.locator(".n-base-select-option", { hasText: "繁忙時段" }).click();
+    await page.locator(".n-base-select-menu").waitFor({ state: "hidden" });
+    assert.equal(await byTestId(page, "report-within-days").count(), 0);
+    assert.equal((await backend()).reportsRun.at(-1).filter.withinDays, undefined);
   }));

@@ -234,7 +234,7 @@ pub(super) fn reminder_effect(
     let effects = crate::reminders::ReminderEffect {
         from: scope.from,
         to: scope.to,
-        days: 30,
+        days: scope.within_days,
     }
     .run(tx, by)?;
     let mut t = ReportTable::new(
@@ -263,7 +263,7 @@ pub(super) fn reminder_effect(
     Ok((
         "Reminders that fell due in the period, per rule: those contacted, and those not \
          contacted (no consent, not worked, lapsed) as the comparison; returned = booked \
-         or came within 30 days of the contact (or of the due day). The department, \
+         or came within {days} days of the contact (or of the due day). The department, \
          doctor and segment filters do not apply.",
         vec![t],
     ))

@@ -204,7 +204,15 @@ pub struct ReportFilter {
     pub doctor: Option<String>,
     /// A saved segment's name or `dimension:label`: only its members today.
     pub segment: Option<String>,
+    /// reminder-effect: "came back" means booked or came within this many days of the
+    /// contact (or of the due day); 30 when not given, 1 to 365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub within_days: Option<u32>,
 }
+
+/// The reminder-effect window when none is asked for.
+pub const DEFAULT_WITHIN_DAYS: u32 = 30;
 
 /// The filter made ready: the patients of the segment, the words folded.
 pub(crate) struct Scope {
@@ -215,6 +223,8 @@ pub(crate) struct Scope {
     members: Option<HashSet<String>>,
     /// "Today" for figures that need time to have passed (return within N days).
     pub today: NaiveDate,
+    /// reminder-effect's window, in days.
+    pub within_days: u32,
 }
 
 impl Scope {
@@ -227,6 +237,7 @@ impl Scope {
             doctor: None,
             members: None,
             today,
+            within_days: DEFAULT_WITHIN_DAYS,
         }
     }
 
@@ -353,6 +364,14 @@ impl Operation for RunReport {
                 "at most ten years at a time",
             ));
         }
+        let within_days = f.within_days.unwrap_or(DEFAULT_WITHIN_DAYS);
+        if !(1..=365).contains(&within_days) {
+            return Err(ClinicError::validation(
+                "withinDays",
+                ValidationRule::OutOfRange,
+                "came back within 1 to 365 days",
+            ));
+        }
         let today = self
             .today
             .unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -373,6 +392,7 @@ impl Operation for RunReport {
             doctor: clean(&f.doctor),
             members,
             today,
+            within_days,
         };
         let (definition, tables) = match self.name {
             ReportName::ReturnRate => visits::return_rate(tx, &scope)?,
@@ -392,7 +412,8 @@ impl Operation for RunReport {
             department: scope.department.clone(),
             doctor: scope.doctor.clone(),
             segment,
-            definition: definition.into(),
+            // A definition that depends on the filter says so with a placeholder.
+            definition: definition.replace("{days}", &within_days.to_string()),
             tables,
         })
     }
