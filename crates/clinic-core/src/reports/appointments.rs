@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Timelike};
+use rusqlite::types::ValueRef;
 use rusqlite::Transaction;
 
 use super::{Cell, ReportTable, Scope};
@@ -17,7 +18,7 @@ pub(super) struct Booking {
     hour: u32,
     minutes: i64,
     doctor: String,
-    pub status: String,
+    pub status: &'static str,
     /// Days from booking to the appointment's day.
     lead: i64,
 }
@@ -35,30 +36,55 @@ pub(super) fn bookings(tx: &Transaction<'_>, scope: &Scope) -> Result<Vec<Bookin
     )?;
     let mut rows = stmt.query([lo.timestamp_millis(), hi.timestamp_millis()])?;
     let mut out = Vec::new();
+    // A quarter of a large clinic is ~100k rows: read in place, nothing copied that is
+    // not kept.
     while let Some(r) = rows.next()? {
-        let patient: String = r.get(0)?;
-        let doctor: Option<String> = r.get(3)?;
-        if !scope.patient(&patient) || !scope.doctor(doctor.as_deref()) {
+        if !scope.patient(text(r, 0)?) {
+            continue;
+        }
+        let doctor = text(r, 3)?.trim();
+        if !scope.doctor(Some(doctor).filter(|d| !d.is_empty())) {
             continue;
         }
         let (starts, ends): (i64, i64) = (r.get(1)?, r.get(2)?);
         let Some(at) = DateTime::from_timestamp_millis(starts).map(|t| t.with_timezone(&tz)) else {
             continue;
         };
-        let created: String = r.get(5)?;
-        let booked = DateTime::parse_from_rfc3339(&created)
+        let booked = DateTime::parse_from_rfc3339(text(r, 5)?)
             .map(|t| t.with_timezone(&tz).date_naive())
             .unwrap_or(at.date_naive());
         out.push(Booking {
             weekday: at.weekday().number_from_monday(),
             hour: at.hour(),
             minutes: (ends - starts) / 60_000,
-            doctor: doctor.unwrap_or_default().trim().to_string(),
-            status: r.get(4)?,
+            doctor: doctor.to_string(),
+            status: status_code(text(r, 4)?),
             lead: (at.date_naive() - booked).num_days().max(0),
         });
     }
     Ok(out)
+}
+
+/// An appointment's status as one of the book's own words (they are checked on the way in).
+/// A text column read in place ("" for NULL or bytes that are not UTF-8).
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Text(t) => std::str::from_utf8(t).unwrap_or(""),
+        _ => "",
+    })
+}
+
+fn status_code(status: &str) -> &'static str {
+    match status {
+        "scheduled" => "scheduled",
+        "confirmed" => "confirmed",
+        "arrived" => "arrived",
+        "completed" => "completed",
+        "no-show" => "no-show",
+        "cancelled" => "cancelled",
+        "rescheduled" => "rescheduled",
+        _ => "unknown",
+    }
 }
 
 fn lead_band(days: i64) -> &'static str {
@@ -82,7 +108,7 @@ pub(super) fn no_shows(
     let mut groups: [BTreeMap<String, Tally>; 3] = Default::default();
     let mut total: Tally = (0, 0, 0);
     for b in &all {
-        let (kept, missed, cancelled) = match b.status.as_str() {
+        let (kept, missed, cancelled) = match b.status {
             "completed" | "arrived" => (1, 0, 0),
             "no-show" => (0, 1, 0),
             "cancelled" => (0, 0, 1),

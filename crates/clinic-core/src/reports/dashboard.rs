@@ -112,7 +112,7 @@ impl Operation for GetDashboard {
             let scope = Scope::plain(from, to, today);
             let (mut kept, mut missed) = (0u64, 0u64);
             for b in bookings(tx, &scope)? {
-                match b.status.as_str() {
+                match b.status {
                     "completed" | "arrived" => kept += 1,
                     "no-show" => missed += 1,
                     _ => {}

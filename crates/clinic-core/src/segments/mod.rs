@@ -60,10 +60,11 @@ pub(crate) fn load_facts(
     // The ids as stored (the digest is keyed by them).
     let mut ids: Vec<String> = Vec::new();
     {
-        let mut stmt = tx.prepare(
+        let mut stmt = tx.prepare(&format!(
             "SELECT id, name, birth_date, payment_type, sex, smoking FROM patient
-             WHERE archived_at IS NULL AND (?1 IS NULL OR id = ?1)",
-        )?;
+             WHERE archived_at IS NULL AND {}",
+            only_where("id", only.as_deref())
+        ))?;
         let mut rows = stmt.query([&only])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
@@ -89,12 +90,12 @@ pub(crate) fn load_facts(
     load_visits(tx, &mut people, &ids, &index, only.as_deref(), visit_text)?;
     load_loyalty(tx, &mut people, &index, only.as_deref(), detail)?;
     {
-        let mut stmt = tx.prepare(
+        let mut stmt = tx.prepare(&format!(
             "SELECT referred_by, count(*) FROM patient
-             WHERE referred_by IS NOT NULL AND archived_at IS NULL
-               AND (?1 IS NULL OR referred_by = ?1)
+             WHERE referred_by IS NOT NULL AND archived_at IS NULL AND {}
              GROUP BY referred_by",
-        )?;
+            only_where("referred_by", only.as_deref())
+        ))?;
         let mut rows = stmt.query([&only])?;
         while let Some(r) = rows.next()? {
             let by: String = r.get(0)?;
@@ -156,7 +157,8 @@ pub(crate) fn load_facts(
         }
         let mut stmt = tx.prepare(&format!(
             "SELECT patient_id, {column} FROM {table}
-             WHERE {filter} AND (?1 IS NULL OR patient_id = ?1) ORDER BY {order}"
+             WHERE {filter} AND {} ORDER BY {order}",
+            only_where("patient_id", only.as_deref())
         ))?;
         let mut rows = stmt.query([&only])?;
         while let Some(r) = rows.next()? {
@@ -167,6 +169,16 @@ pub(crate) fn load_facts(
         }
     }
     Ok(people)
+}
+
+/// The condition that picks one patient's rows by `column` (the patient's id is `?1`),
+/// or every row (`?1` is then NULL). Written out rather than `(?1 IS NULL OR column = ?1)`,
+/// which SQLite cannot answer from the column's index: one patient would read the table.
+fn only_where(column: &str, only: Option<&str>) -> String {
+    match only {
+        Some(_) => format!("{column} = ?1"),
+        None => "?1 IS NULL".into(),
+    }
 }
 
 /// Membership tiers (when the clinic runs a loyalty programme: everyone is in the base
@@ -192,10 +204,11 @@ fn load_loyalty(
                 ..Default::default()
             });
         }
-        let mut stmt = tx.prepare(
+        let mut stmt = tx.prepare(&format!(
             "SELECT patient_id, tier, since, spend_minor, visits, qualified_on FROM membership
-             WHERE (?1 IS NULL OR patient_id = ?1)",
-        )?;
+             WHERE {}",
+            only_where("patient_id", only)
+        ))?;
         let mut rows = stmt.query([only])?;
         while let Some(r) = rows.next()? {
             let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) else {
@@ -211,10 +224,10 @@ fn load_loyalty(
         }
     }
     if detail {
-        let mut stmt = tx.prepare(
-            "SELECT patient_id, sum(points) FROM points_entry
-             WHERE (?1 IS NULL OR patient_id = ?1) GROUP BY patient_id",
-        )?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT patient_id, sum(points) FROM points_entry WHERE {} GROUP BY patient_id",
+            only_where("patient_id", only)
+        ))?;
         let mut rows = stmt.query([only])?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) {
@@ -244,9 +257,10 @@ fn load_visits(
     }
     let mut fresh = vec![false; people.len()];
     {
-        let mut stmt = tx.prepare(
-            "SELECT patient_id, visits FROM visit_digest WHERE (?1 IS NULL OR patient_id = ?1)",
-        )?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT patient_id, visits FROM visit_digest WHERE {}",
+            only_where("patient_id", only)
+        ))?;
         let mut rows = stmt.query([only])?;
         while let Some(r) = rows.next()? {
             let Some(&i) = text_ref(r, 0)?.and_then(|pid| index.get(pid)) else {
@@ -344,7 +358,8 @@ fn scan_visits(
     let mut stmt = tx.prepare(&format!(
         "SELECT patient_id, visited_at_ms, substr(visited_at, 1, 10), visit_type, satisfaction,
                 amount_minor, nps, follow_up_by{columns}
-         FROM visit WHERE archived_at IS NULL AND (?1 IS NULL OR patient_id = ?1)"
+         FROM visit WHERE archived_at IS NULL AND {}",
+        only_where("patient_id", only)
     ))?;
     let mut when: Vec<Vec<i64>> = vec![Vec::new(); people.len()];
     let mut rows = stmt.query([only])?;
