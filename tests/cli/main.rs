@@ -375,6 +375,7 @@ fn generate_fills_an_empty_clinic_once_and_search_finds_its_patients() {
     assert!(g["visits"].as_u64().unwrap() > 500);
     // Most of the last year's visits were booked ahead (a tenth of ~1,200 visits is in it).
     assert!(g["appointments"].as_u64().unwrap() > 40, "{out}");
+    assert!(g["reminders"].as_u64().unwrap() > 40, "{out}");
 
     let list: serde_json::Value = serde_json::from_str(&ok(clinic(
         tmp.path(),

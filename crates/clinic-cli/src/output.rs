@@ -312,17 +312,25 @@ impl Output {
     }
 
     /// What the generator wrote (and booked, when asked to).
-    pub fn generated(&self, g: &clinic_core::synth::Generated, appointments: Option<u64>) {
+    pub fn generated(
+        &self,
+        g: &clinic_core::synth::Generated,
+        booked: Option<clinic_core::synth::Booked>,
+    ) {
         if self.json {
             let mut doc = serde_json::to_value(g).expect("serialisable");
-            if let Some(n) = appointments {
-                doc["appointments"] = n.into();
+            if let Some(b) = booked {
+                doc["appointments"] = b.appointments.into();
+                doc["reminders"] = b.reminders.into();
             }
             self.print_json(&doc);
         } else {
             println!("Generated {} patients and {} visits", g.patients, g.visits);
-            if let Some(n) = appointments {
-                println!("Booked {n} appointments");
+            if let Some(b) = booked {
+                println!(
+                    "Booked {} appointments; {} reminders",
+                    b.appointments, b.reminders
+                );
             }
         }
     }

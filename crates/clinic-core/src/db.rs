@@ -41,7 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0022_staff_audit.sql"),
     include_str!("../migrations/0023_privacy.sql"),
     include_str!("../migrations/0024_fact_change.sql"),
-    include_str!("../migrations/0025_appointment_report_index.sql"),
+    include_str!("../migrations/0025_report_indexes.sql"),
 ];
 
 /// How long a write waits for another connection (the CLI, a backup's reader) to let go.

@@ -796,27 +796,31 @@ fn the_report_counts_a_return_within_the_days_asked_for() {
     use clinic_core::reports::{Cell, ReportFilter, ReportName, RunReport};
     let (_t, c) = setup();
     let a = patient(&c, "甲", true, "sms");
-    visit(&c, a, "2026-05-20", "洗牙", None);
-    // Due 20 November, sent in that day's SMS batch; the patient books ten days later.
+    let b = patient(&c, "乙乙", false, "sms");
+    visit(&c, a, "2026-04-20", "洗牙", None);
+    visit(&c, b, "2026-04-20", "洗牙", None);
+    // Due 20 October, sent in that day's SMS batch; the patient books ten days later.
+    // The other one is never contacted (no consent) and comes on 1 November, 12 days on.
     let dir = tempfile::tempdir().unwrap();
     c.execute(
         &owner(),
         ExportReminderBatch {
             out: dir.path().join("sms.csv"),
             date: None,
-            now: morning("2026-11-20"),
+            now: morning("2026-10-20"),
         },
     )
     .unwrap();
-    book(&c, a, "2026-12-08 10:00", "2026-11-30");
+    book(&c, a, "2026-11-07 10:00", "2026-10-30");
+    visit(&c, b, "2026-11-01", "补牙", None);
     let recall = |within_days: Option<u32>| {
         let report = c.execute(
             &owner(),
             RunReport {
                 name: ReportName::ReminderEffect,
                 filter: ReportFilter {
-                    from: d("2026-11-01"),
-                    to: d("2026-11-30"),
+                    from: d("2026-10-01"),
+                    to: d("2026-10-31"),
                     within_days,
                     ..Default::default()
                 },
@@ -829,16 +833,27 @@ fn the_report_counts_a_return_within_the_days_asked_for() {
             .find(|r| matches!(&r[0], Cell::Text(k) if k == "recall"))
             .cloned()
             .expect("a recall row");
-        Ok::<_, clinic_core::ClinicError>((row[1].clone(), row[2].clone(), report.definition))
+        Ok::<_, clinic_core::ClinicError>((
+            row[1..3].to_vec(),
+            row[4..6].to_vec(),
+            report.definition,
+        ))
     };
-    let (contacted, returned, definition) = recall(None).unwrap();
-    assert_eq!((contacted, returned), (Cell::Count(1), Cell::Count(1)));
+    let count = |n| Cell::Count(n);
+    let (contacted, not_contacted, definition) = recall(None).unwrap();
+    assert_eq!(contacted, [count(1), count(1)]);
+    assert_eq!(not_contacted, [count(1), count(1)]);
     assert!(definition.contains("within 30 days"), "{definition}");
-    let (contacted, returned, definition) = recall(Some(7)).unwrap();
-    assert_eq!((contacted, returned), (Cell::Count(1), Cell::Count(0)));
+    let (contacted, not_contacted, definition) = recall(Some(7)).unwrap();
+    assert_eq!(contacted, [count(1), count(0)]);
+    assert_eq!(not_contacted, [count(1), count(0)]);
     assert!(definition.contains("within 7 days"), "{definition}");
-    let (_, returned, _) = recall(Some(10)).unwrap();
-    assert_eq!(returned, Cell::Count(1), "the tenth day still counts");
+    // The last day of the window still counts: booked on the tenth, came on the twelfth.
+    let (contacted, not_contacted, _) = recall(Some(10)).unwrap();
+    assert_eq!(contacted, [count(1), count(1)]);
+    assert_eq!(not_contacted, [count(1), count(0)]);
+    let (_, not_contacted, _) = recall(Some(12)).unwrap();
+    assert_eq!(not_contacted, [count(1), count(1)]);
     for bad in [0, 366] {
         let e = recall(Some(bad)).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("withinDays"));

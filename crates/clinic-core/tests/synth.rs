@@ -179,14 +179,44 @@ fn with_appointments(seed: u64) -> (tempfile::TempDir, u64, Book, rusqlite::Conn
         until,
     };
     c.execute(&Actor::owner(), op).unwrap();
-    let written = c
+    let booked = c
         .execute(&Actor::owner(), GenerateAppointments { seed, until })
         .unwrap();
+    // The reminder-effect report over the year: both of its groups have members.
+    let effect = c
+        .execute(
+            &Actor::owner(),
+            clinic_core::reminders::ReminderEffect {
+                from: until - chrono::Duration::days(365),
+                to: until,
+                days: 30,
+            },
+        )
+        .unwrap();
+    for kind in ["day-before", "recall"] {
+        let e = effect.iter().find(|e| e.kind.code() == kind).expect(kind);
+        assert!(e.contacted > 0 && e.not_contacted > 0, "{kind}: {e:?}");
+        assert!(e.contacted_returned > 0, "{kind}: {e:?}");
+    }
+    let written = booked.appointments;
     drop(c);
     let conn = rusqlite::Connection::open(tmp.path().join(DB_FILE)).unwrap();
     let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
     conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
         .unwrap();
+    // Each day-before message belongs to a booking of its patient, the day before it.
+    let (reminders, orphans): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE r.kind = 'day-before' AND NOT EXISTS (
+                 SELECT 1 FROM appointment a WHERE a.id = r.appointment_id
+                   AND a.patient_id = r.patient_id
+                   AND date(r.due_date, '+1 day') = substr(a.starts_at, 1, 10)))
+             FROM reminder r",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((reminders as u64, orphans), (booked.reminders, 0));
     let rows = {
         let mut stmt = conn
             .prepare(

@@ -1,5 +1,7 @@
 //! Reminder effectiveness: contacted against comparable patients not contacted.
 
+use rusqlite::types::ValueRef;
+
 use super::*;
 
 /// One rule's effect over a period: patients contacted against comparable patients the
@@ -39,62 +41,132 @@ impl Operation for ReminderEffect {
             ));
         }
         let schedule = schedule::load(tx)?;
-        // Each reminder with the day counting starts (the first successful contact, else
-        // the due date) and whether it reached the patient.
-        let mut stmt = tx.prepare(
-            "SELECT r.kind, r.patient_id, r.due_date,
-                    (SELECT min(c.day) FROM contact_reminder cr JOIN contact c ON c.id = cr.contact_id
-                      WHERE cr.reminder_id = r.id
-                        AND c.outcome IN ('reached', 'sent', 'booked', 'declined')) AS reached_on
-             FROM reminder r WHERE r.due_date BETWEEN ?1 AND ?2 AND r.state <> 'resolved'
-               AND r.state <> 'open'",
-        )?;
-        let rows = stmt.query_map(params![self.from.to_string(), self.to.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        let mut out: BTreeMap<ReminderKind, RuleEffect> = BTreeMap::new();
-        for row in rows {
-            let (kind, patient, due, reached_on) = row?;
-            let Some(kind) = ReminderKind::parse(&kind) else {
-                continue;
-            };
-            let start = reached_on
-                .as_deref()
-                .unwrap_or(&due)
-                .parse::<NaiveDate>()
-                .unwrap_or(self.from);
+        // The clinic's visits, kept in memory; patients are known by their place in it.
+        let visits = crate::visits::kept::kept_visits(tx)?;
+        let window = Duration::days(self.days.into());
+        // Each reminder with the day counting starts (the first contact that reached the
+        // patient, kept on the reminder by triggers — migration 0025 —, else the due date),
+        // whether it reached them, and whether they came: a visit on one of the window's
+        // days (the visit's own date). One pass over one index; nothing copied per row.
+        struct Due {
+            kind: ReminderKind,
+            patient: usize,
+            start: NaiveDate,
+            reached: bool,
+            came: bool,
+        }
+        let mut due: Vec<Due> = Vec::new();
+        {
+            let mut stmt = tx.prepare(
+                "SELECT kind, patient_id, due_date, reached_on FROM reminder
+                 INDEXED BY reminder_effect
+                 WHERE due_date BETWEEN ?1 AND ?2 AND state IN ('done', 'expired', 'skipped')",
+            )?;
+            let mut rows = stmt.query(params![self.from.to_string(), self.to.to_string()])?;
+            while let Some(r) = rows.next()? {
+                let str_at = |i: usize| match r.get_ref(i) {
+                    Ok(rusqlite::types::ValueRef::Text(t)) => std::str::from_utf8(t).ok(),
+                    _ => None,
+                };
+                let (Some(kind), Some(patient)) = (
+                    str_at(0).and_then(ReminderKind::parse),
+                    str_at(1).and_then(|p| visits.position(p)),
+                ) else {
+                    continue;
+                };
+                let reached_on = str_at(3).and_then(crate::segments::iso_date);
+                let start = reached_on
+                    .or_else(|| str_at(2).and_then(crate::segments::iso_date))
+                    .unwrap_or(self.from);
+                due.push(Due {
+                    kind,
+                    patient,
+                    start,
+                    reached: reached_on.is_some(),
+                    came: false,
+                });
+            }
+        }
+        // In the order the visits are kept, so that they are read front to back (a quarter
+        // is ~150k reminders: in row order, each would be a jump through memory).
+        due.sort_unstable_by_key(|d| (d.patient, d.start));
+        for d in &mut due {
+            let v = &visits.patients[d.patient].visits;
+            let at = v.partition_point(|v| v.date < d.start);
+            d.came = v.get(at).is_some_and(|v| v.date <= d.start + window);
+        }
+        // Booked: an appointment made within the window (creation times are UTC text,
+        // compared as text), read for the patients who did not come, in one pass over the
+        // bookings made from the first window's start to the last one's end.
+        let bounds = |start: NaiveDate| {
             let (from, _) = schedule.day_bounds(start);
-            let (_, until) = schedule.day_bounds(start + Duration::days(self.days.into()));
-            let returned: bool = tx
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM visit WHERE patient_id = ?1 AND archived_at IS NULL
-                                      AND visited_at_ms >= ?2 AND visited_at_ms < ?3)
-                         OR EXISTS (SELECT 1 FROM appointment WHERE patient_id = ?1
-                                      AND created_at >= ?4 AND created_at < ?5)",
-                )?
-                .query_row(
-                    params![
-                        patient,
-                        from.timestamp_millis(),
-                        until.timestamp_millis(),
-                        from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                        until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                    ],
-                    |r| r.get(0),
-                )?;
-            let e = out.entry(kind).or_insert(RuleEffect {
-                kind,
+            let (_, until) = schedule.day_bounds(start + window);
+            let text = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            };
+            (text(from), text(until))
+        };
+        // Who is asked about, by id: a booking row is let through on its id's 128 bits
+        // (a small set) before the clinic-wide look-up.
+        let mut asked = vec![false; visits.patients.len()];
+        let mut asked_ids = std::collections::HashSet::new();
+        for d in due.iter().filter(|d| !d.came) {
+            if !std::mem::replace(&mut asked[d.patient], true) {
+                if let Ok(id) = uuid::Uuid::try_parse(&visits.patients[d.patient].id) {
+                    asked_ids.insert(id.as_u128());
+                } else {
+                    asked_ids.insert(u128::MAX); // an id of another shape: look all up
+                }
+            }
+        }
+        let screen = |p: &str| {
+            asked_ids.contains(&u128::MAX)
+                || uuid::Uuid::try_parse(p).is_ok_and(|id| asked_ids.contains(&id.as_u128()))
+        };
+        let mut booked: HashMap<usize, Vec<Box<str>>> = HashMap::new();
+        let pending = due.iter().filter(|d| !d.came).map(|d| d.start);
+        if let (Some(first), Some(last)) = (pending.clone().min(), pending.max()) {
+            let (lo, _) = bounds(first);
+            let (_, hi) = bounds(last);
+            let mut stmt = tx.prepare(
+                "SELECT patient_id, created_at FROM appointment
+                 WHERE created_at >= ?1 AND created_at < ?2",
+            )?;
+            let mut rows = stmt.query([lo, hi])?;
+            while let Some(r) = rows.next()? {
+                let (ValueRef::Text(p), ValueRef::Text(made)) = (r.get_ref(0)?, r.get_ref(1)?)
+                else {
+                    continue;
+                };
+                let Some(i) = std::str::from_utf8(p)
+                    .ok()
+                    .filter(|p| screen(p))
+                    .and_then(|p| visits.position(p))
+                else {
+                    continue;
+                };
+                if asked[i] {
+                    let made = String::from_utf8_lossy(made).into();
+                    booked.entry(i).or_default().push(made);
+                }
+            }
+        }
+        let mut windows: HashMap<NaiveDate, (String, String)> = HashMap::new();
+        let mut out: BTreeMap<ReminderKind, RuleEffect> = BTreeMap::new();
+        for d in due {
+            let returned = d.came
+                || booked.get(&d.patient).is_some_and(|made| {
+                    let (from, until) = windows.entry(d.start).or_insert_with(|| bounds(d.start));
+                    made.iter().any(|m| **m >= **from && **m < **until)
+                });
+            let e = out.entry(d.kind).or_insert(RuleEffect {
+                kind: d.kind,
                 contacted: 0,
                 contacted_returned: 0,
                 not_contacted: 0,
                 not_contacted_returned: 0,
             });
-            if reached_on.is_some() {
+            if d.reached {
                 e.contacted += 1;
                 e.contacted_returned += u32::from(returned);
             } else {

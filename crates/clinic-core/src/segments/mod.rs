@@ -397,7 +397,7 @@ fn text_ref<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>>
 }
 
 /// `YYYY-MM-DD` read by hand: a million of them per count, where a general parser shows.
-fn iso_date(s: &str) -> Option<NaiveDate> {
+pub(crate) fn iso_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

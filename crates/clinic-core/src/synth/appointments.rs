@@ -1,13 +1,18 @@
 //! The appointment book of a generated clinic, written from its visits: most visits of
 //! the last year were booked ahead (completed, linked to the visit), some bookings were
 //! missed or called off, some were moved, and some patients seen lately have one coming
-//! up. A separate step from `GenerateClinic`, so the clinics it makes — and the figures
-//! tests expect of them — stay as they were; the benchmark clinic takes both.
+//! up. With it, the year's reminders as the work list would have left them: a day-before
+//! message for each booking (sent, or skipped without consent), and recalls for patients
+//! six months past a visit (called — reached or not — or left to expire), so the
+//! reminder-effect report has both its groups. A separate step from `GenerateClinic`, so
+//! the clinics it makes — and the figures tests expect of them — stay as they were; the
+//! benchmark clinic takes both.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, SecondsFormat, TimeZone, Utc};
 use rand::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use rusqlite::{params, Transaction};
+use serde::Serialize;
 
 use super::time_ordered_uuid;
 use crate::access::{Action, Actor};
@@ -19,6 +24,13 @@ use crate::error::Result;
 const LEAD_DAYS: [i64; 13] = [0, 0, 1, 1, 2, 3, 5, 7, 7, 14, 14, 21, 28];
 const HOURS: [u32; 12] = [8, 9, 9, 10, 10, 11, 14, 14, 15, 16, 17, 19];
 const SLOT_MINUTES: i64 = 30;
+
+/// What `GenerateAppointments` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Booked {
+    pub appointments: u64,
+    pub reminders: u64,
+}
 
 pub struct GenerateAppointments {
     /// The same seed gives the same book.
@@ -38,12 +50,11 @@ struct Booking<'a> {
 }
 
 impl Operation for GenerateAppointments {
-    /// How many appointments were written.
-    type Output = u64;
+    type Output = Booked;
     fn action(&self) -> Action {
         Action::PatientWrite
     }
-    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<u64> {
+    fn run(self, tx: &Transaction<'_>, _: &Actor) -> Result<Booked> {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x0A99_01D7);
         let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8"); // as the generator
         let midnight = |day: NaiveDate| {
@@ -96,6 +107,7 @@ impl Operation for GenerateAppointments {
             booked.min(starts - Duration::minutes(30))
         };
         let mut written = 0u64;
+        let mut reminders = Reminders::new(tx)?;
         for (visit, patient, visited_at, doctor) in &visits {
             let Ok(at) = DateTime::parse_from_rfc3339(visited_at) else {
                 continue;
@@ -104,7 +116,7 @@ impl Operation for GenerateAppointments {
             let kept = if rng.gen_ratio(3, 4) {
                 written += 1;
                 let booked = ahead(&mut rng, at);
-                Some(book(
+                let id = book(
                     &mut rng,
                     Booking {
                         patient,
@@ -115,7 +127,9 @@ impl Operation for GenerateAppointments {
                         visit: Some(visit),
                         moved_to: None,
                     },
-                )?)
+                )?;
+                reminders.day_before(&mut rng, patient, &id, at.date_naive())?;
+                Some(id)
             } else {
                 None
             };
@@ -129,7 +143,7 @@ impl Operation for GenerateAppointments {
             };
             written += 1;
             let booked = ahead(&mut rng, earlier);
-            book(
+            let id = book(
                 &mut rng,
                 Booking {
                     patient,
@@ -141,6 +155,9 @@ impl Operation for GenerateAppointments {
                     moved_to: kept.filter(|_| status == "rescheduled"),
                 },
             )?;
+            if status == "no-show" {
+                reminders.day_before(&mut rng, patient, &id, earlier.date_naive())?;
+            }
         }
         // Coming up: one patient in ten of those seen in the last half year.
         let recent: Vec<(String, Option<String>)> = {
@@ -182,6 +199,165 @@ impl Operation for GenerateAppointments {
                 },
             )?;
         }
-        Ok(written)
+        reminders.recalls(&mut rng, self.until)?;
+        Ok(Booked {
+            appointments: written,
+            reminders: reminders.written,
+        })
+    }
+}
+
+/// The reminders of the generated year, closed as the work list leaves them.
+struct Reminders<'t> {
+    tx: &'t Transaction<'t>,
+    written: u64,
+}
+
+impl<'t> Reminders<'t> {
+    fn new(tx: &'t Transaction<'t>) -> Result<Self> {
+        Ok(Reminders { tx, written: 0 })
+    }
+
+    /// One reminder; `contact` is the outcome of the contact that settled it, if any.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        key: &str,
+        patient: &str,
+        kind: &str,
+        rule: Option<&str>,
+        appointment: Option<&str>,
+        due: NaiveDate,
+        expires: NaiveDate,
+        contact: Option<(&str, &str)>,
+    ) -> Result<()> {
+        let at = |day: NaiveDate| {
+            let t = FixedOffset::east_opt(8 * 3600)
+                .expect("UTC+8")
+                .from_local_datetime(&day.and_hms_opt(10, 0, 0).expect("valid"))
+                .single()
+                .expect("fixed offset");
+            t.with_timezone(&Utc)
+                .to_rfc3339_opts(SecondsFormat::Millis, true)
+        };
+        let (state, skip) = match contact {
+            Some(_) => ("done", None),
+            None if kind == "day-before" => ("skipped", Some("no-consent")),
+            None => ("expired", None),
+        };
+        let closed = if contact.is_some() { due } else { expires };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO reminder (key, patient_id, kind, rule, due_date, expires_date, state,
+                     skip_reason, created_at, closed_at, appointment_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                key,
+                patient,
+                kind,
+                rule,
+                due.to_string(),
+                expires.to_string(),
+                state,
+                skip,
+                at(due),
+                at(closed),
+                appointment
+            ])?;
+        let reminder = self.tx.last_insert_rowid();
+        if let Some((channel, outcome)) = contact {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO contact (patient_id, day, channel, outcome, staff, at)
+                     VALUES (?1, ?2, ?3, ?4, 'front desk', ?5)",
+                )?
+                .execute(params![patient, due.to_string(), channel, outcome, at(due)])?;
+            let contact = self.tx.last_insert_rowid();
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO contact_reminder (contact_id, reminder_id) VALUES (?1, ?2)",
+                )?
+                .execute([contact, reminder])?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// The message the day before a booking: sent, or skipped (no consent) for one in seven.
+    fn day_before(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        patient: &str,
+        appointment: &str,
+        day: NaiveDate,
+    ) -> Result<()> {
+        let contact = (!rng.gen_ratio(1, 7)).then_some(("sms", "sent"));
+        let key = format!("day-before:{appointment}");
+        self.add(
+            &key,
+            patient,
+            "day-before",
+            None,
+            Some(appointment),
+            day - Duration::days(1),
+            day,
+            contact,
+        )
+    }
+
+    /// Six months after a visit with no other visit in between, a recall fell due; three in
+    /// five were called (reached, or not answering), the rest left to expire.
+    fn recalls(&mut self, rng: &mut ChaCha8Rng, until: NaiveDate) -> Result<()> {
+        let gaps: Vec<(String, NaiveDate)> = {
+            let mut stmt = self.tx.prepare(
+                "SELECT patient_id, substr(visited_at, 1, 10) AS day,
+                        lead(substr(visited_at, 1, 10)) OVER (PARTITION BY patient_id
+                                                             ORDER BY visited_at_ms) AS next
+                 FROM visit WHERE archived_at IS NULL",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (patient, day, next) = row?;
+                let Ok(day) = day.parse::<NaiveDate>() else {
+                    continue;
+                };
+                let next = next.and_then(|n| n.parse::<NaiveDate>().ok());
+                let due = day + Duration::days(182);
+                let seen_before = next.is_some_and(|n| n <= due);
+                if !seen_before && due < until && due >= until - Duration::days(365) {
+                    out.push((patient, due));
+                }
+            }
+            out.sort();
+            out
+        };
+        for (patient, due) in gaps {
+            let contact = match rng.gen_range(0..10) {
+                0..=3 => Some(("phone", "reached")),
+                4..=5 => Some(("phone", "no-answer")),
+                _ => None,
+            };
+            let key = format!("recall:scaling:segment:{patient}:{due}");
+            let expires = due + Duration::days(30);
+            self.add(
+                &key,
+                &patient,
+                "recall",
+                Some("scaling"),
+                None,
+                due,
+                expires,
+                contact,
+            )?;
+        }
+        Ok(())
     }
 }

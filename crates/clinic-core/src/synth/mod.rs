@@ -16,7 +16,7 @@ use crate::error::{ClinicError, ErrorCode, Result};
 use crate::search::{self, KeyBuilder, OwnedSearchable};
 
 mod appointments;
-pub use appointments::GenerateAppointments;
+pub use appointments::{Booked, GenerateAppointments};
 
 /// Where the generated patients come from (names, phones, scripts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
