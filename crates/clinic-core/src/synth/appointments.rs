@@ -95,8 +95,9 @@ impl Operation for GenerateAppointments {
                 b.status,
                 b.moved_to,
                 b.visit,
-                settled.to_rfc3339(),
-                b.booked.to_rfc3339(),
+                // Bookkeeping times in UTC, as the app writes them.
+                utc_text(settled),
+                utc_text(b.booked),
             ])?;
             Ok(id)
         };
@@ -205,6 +206,11 @@ impl Operation for GenerateAppointments {
             reminders: reminders.written,
         })
     }
+}
+
+fn utc_text(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&Utc)
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// The reminders of the generated year, closed as the work list leaves them.
