@@ -334,9 +334,14 @@ impl Classified {
             .iter()
             .position(|x| *x == Dimension::ValueTier)
             .expect("value tier is a dimension");
+        let tiers =
+            ["high-value", "mid", "regular", "low"].map(|t| (t, self.code_for(d, t.into())));
         for i in 0..self.people.len() {
             let name = value_tier_name(self.rfm[i], rules, &self.clinic);
-            self.codes[i * dims + d] = self.code_for(d, Cow::Borrowed(name));
+            self.codes[i * dims + d] = tiers
+                .iter()
+                .find(|(t, _)| *t == name)
+                .map_or_else(|| self.code_for(d, Cow::Borrowed(name)), |(_, c)| *c);
         }
         Ok(())
     }
@@ -345,6 +350,26 @@ impl Classified {
     /// (then id), in one pass; the arrivals' labels are left to be worked out.
     fn reorder(&mut self, leaving: &[usize], mut arriving: Vec<(Person, Option<Figures>)>) {
         let dims = Dimension::ALL.len();
+        if leaving.len() + arriving.len() <= 4 {
+            // A few (a new patient, a rename): moved in place — the list is ~40 MB on a
+            // large clinic, and one memmove of it is quicker than rebuilding it.
+            let mut leaving = leaving.to_vec();
+            leaving.sort_unstable_by(|a, b| b.cmp(a));
+            for i in leaving {
+                self.people.remove(i);
+                self.rfm.remove(i);
+                self.codes.drain(i * dims..(i + 1) * dims);
+            }
+            for (p, figures) in arriving {
+                let at = self.people.partition_point(|q| (&q.1, q.0) < (&p.1, p.0));
+                self.people.insert(at, p);
+                self.rfm.insert(at, figures);
+                self.codes
+                    .splice(at * dims..at * dims, std::iter::repeat_n(NONE, dims));
+            }
+            self.position = position_of(&self.people);
+            return;
+        }
         let n = self.people.len() - leaving.len() + arriving.len();
         let mut gone = vec![false; self.people.len()];
         leaving.iter().for_each(|&i| gone[i] = true);
