@@ -35,3 +35,9 @@ pub use clinic::{
 pub use db::SCHEMA_VERSION;
 pub use error::{ClinicError, ErrorCode, Result, ValidationRule};
 pub use key::{DbKey, KdfParams, RecoveryCode};
+
+/// The library's tests that open a clinic take turns: what is kept in memory (the visits,
+/// the classification) is one per process, and a test checking how it was brought up to
+/// date must not see another clinic's replace it between its steps.
+#[cfg(test)]
+pub(crate) static ONE_CLINIC_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());

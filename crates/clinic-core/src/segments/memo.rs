@@ -414,8 +414,8 @@ fn position_of(people: &[Person]) -> HashMap<Uuid, usize> {
 
 #[cfg(test)]
 mod tests {
-    //! The only test in the library that keeps a classification, so nothing else replaces
-    //! it between its steps (integration tests run in processes of their own).
+    //! Takes its turn with the library's other clinic tests (`ONE_CLINIC_AT_A_TIME`), so
+    //! nothing else replaces what is kept between its steps.
     use super::*;
     use crate::patients::{CreatePatient, PatientInput};
     use crate::synth::{GenerateClinic, Region};
@@ -480,6 +480,9 @@ mod tests {
 
     #[test]
     fn the_kept_classification_always_equals_classifying_afresh() {
+        let _turn = crate::ONE_CLINIC_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let fast = KdfParams {
             m_cost: 1024,
             t_cost: 1,

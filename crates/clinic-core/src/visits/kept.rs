@@ -351,8 +351,8 @@ fn refresh(tx: &Transaction<'_>) -> Result<(Arc<KeptVisits>, Freshened)> {
 
 #[cfg(test)]
 mod tests {
-    //! The only test in the library that keeps visits, so nothing else replaces them
-    //! between its steps (integration tests run in processes of their own).
+    //! Takes its turn with the library's other clinic tests (`ONE_CLINIC_AT_A_TIME`), so
+    //! nothing else replaces what is kept between its steps.
     use super::*;
     use crate::patients::{CreatePatient, PatientInput};
     use crate::synth::{GenerateClinic, Region};
@@ -434,6 +434,9 @@ mod tests {
 
     #[test]
     fn the_kept_visits_always_equal_the_file() {
+        let _turn = crate::ONE_CLINIC_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let fast = KdfParams {
             m_cost: 1024,
             t_cost: 1,
