@@ -40,4 +40,42 @@ pub use key::{DbKey, KdfParams, RecoveryCode};
 /// the classification) is one per process, and a test checking how it was brought up to
 /// date must not see another clinic's replace it between its steps.
 #[cfg(test)]
-pub(crate) static ONE_CLINIC_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ONE_CLINIC_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A generated clinic (up to 2026-11-23) in a temporary folder, for the library's own
+/// tests, with this test's turn (see `ONE_CLINIC_AT_A_TIME`) held until it is dropped.
+#[cfg(test)]
+pub(crate) struct TestClinic {
+    pub clinic: Clinic,
+    pub key: DbKey,
+    pub dir: tempfile::TempDir,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+#[cfg(test)]
+pub(crate) fn generated_clinic(patients: u32, mean_visits: u32, seed: u64) -> TestClinic {
+    let turn = ONE_CLINIC_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let fast = KdfParams {
+        m_cost: 1024,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (clinic, key) = Clinic::initialize_with(dir.path(), "correct horse battery", fast).unwrap();
+    let generate = synth::GenerateClinic {
+        patients,
+        mean_visits,
+        seed,
+        region: synth::Region::Mixed,
+        until: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    };
+    clinic.execute(&Actor::owner(), generate).unwrap();
+    TestClinic {
+        clinic,
+        key,
+        dir,
+        _turn: turn,
+    }
+}

@@ -197,32 +197,15 @@ impl ReminderEffect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{GenerateAppointments, GenerateClinic, Region};
-    use crate::{Clinic, KdfParams};
+    use crate::synth::GenerateAppointments;
 
     /// Bookings looked up patient by patient or read in one pass: the same figures.
     #[test]
     fn both_ways_of_reading_bookings_agree() {
-        let _turn = crate::ONE_CLINIC_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let fast = KdfParams {
-            m_cost: 1024,
-            t_cost: 1,
-            p_cost: 1,
-        };
-        let tmp = tempfile::tempdir().unwrap();
-        let (c, _) = Clinic::initialize_with(tmp.path(), "correct horse battery", fast).unwrap();
+        let t = crate::generated_clinic(200, 6, 3);
+        let c = &t.clinic;
         let until = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let owner = Actor::owner();
-        let clinic = GenerateClinic {
-            patients: 200,
-            mean_visits: 6,
-            seed: 3,
-            region: Region::Mixed,
-            until,
-        };
-        c.execute(&owner, clinic).unwrap();
         c.execute(&owner, GenerateAppointments { seed: 3, until })
             .unwrap();
         let mut conn = c.connection();

@@ -418,9 +418,8 @@ mod tests {
     //! nothing else replaces what is kept between its steps.
     use super::*;
     use crate::patients::{CreatePatient, PatientInput};
-    use crate::synth::{GenerateClinic, Region};
     use crate::visits::{AddVisit, VisitInput};
-    use crate::{Actor, Clinic, KdfParams};
+    use crate::{Actor, Clinic};
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
@@ -480,28 +479,13 @@ mod tests {
 
     #[test]
     fn the_kept_classification_always_equals_classifying_afresh() {
-        let _turn = crate::ONE_CLINIC_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let fast = KdfParams {
-            m_cost: 1024,
-            t_cost: 1,
-            p_cost: 1,
-        };
-        let tmp = tempfile::tempdir().unwrap();
-        let (c, key) = Clinic::initialize_with(tmp.path(), "correct horse battery", fast).unwrap();
+        let crate::TestClinic {
+            clinic: c,
+            key,
+            dir: tmp,
+            _turn,
+        } = crate::generated_clinic(300, 3, 12);
         let owner = Actor::owner();
-        c.execute(
-            &owner,
-            GenerateClinic {
-                patients: 300,
-                mean_visits: 3,
-                seed: 12,
-                region: Region::Mixed,
-                until: today(),
-            },
-        )
-        .unwrap();
         let ids: Vec<String> = {
             let conn = c.connection();
             let mut stmt = conn

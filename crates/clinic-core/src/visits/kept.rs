@@ -355,9 +355,8 @@ mod tests {
     //! nothing else replaces what is kept between its steps.
     use super::*;
     use crate::patients::{CreatePatient, PatientInput};
-    use crate::synth::{GenerateClinic, Region};
     use crate::visits::{AddVisit, VisitInput};
-    use crate::{Actor, Clinic, KdfParams};
+    use crate::{Actor, Clinic};
 
     /// Everything kept, in a form that does not depend on the order it was read in.
     fn canonical(k: &KeptVisits) -> Vec<String> {
@@ -434,28 +433,13 @@ mod tests {
 
     #[test]
     fn the_kept_visits_always_equal_the_file() {
-        let _turn = crate::ONE_CLINIC_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let fast = KdfParams {
-            m_cost: 1024,
-            t_cost: 1,
-            p_cost: 1,
-        };
-        let tmp = tempfile::tempdir().unwrap();
-        let (c, key) = Clinic::initialize_with(tmp.path(), "correct horse battery", fast).unwrap();
+        let crate::TestClinic {
+            clinic: c,
+            key,
+            dir: tmp,
+            _turn,
+        } = crate::generated_clinic(300, 3, 11);
         let owner = Actor::owner();
-        c.execute(
-            &owner,
-            GenerateClinic {
-                patients: 300,
-                mean_visits: 3,
-                seed: 11,
-                region: Region::Mixed,
-                until: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-            },
-        )
-        .unwrap();
         let ids: Vec<String> = {
             let conn = c.connection();
             let mut stmt = conn.prepare("SELECT id FROM patient ORDER BY id").unwrap();
