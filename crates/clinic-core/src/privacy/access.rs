@@ -15,7 +15,7 @@ use crate::handouts::template::Block;
 use crate::patients::{now_text, Language};
 
 use super::graph::{column_values, references_to, rows_of};
-use super::labels::{column_label, value_text};
+use super::labels::{column_label, local_time, machine_column, value_text};
 
 /// One kind of record held about the patient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -189,7 +189,11 @@ impl Operation for PrintPatientData {
             Language::ZhCn => ("项目", "内容"),
             Language::ZhTw => ("項目", "內容"),
         };
-        let mut blocks = vec![Block::Paragraph(format!("{} · {}", d.name, d.exported_at))];
+        let zone = crate::appointments::schedule::load(tx)?.tz();
+        let exported = chrono::DateTime::parse_from_rfc3339(&d.exported_at)
+            .map(|t| local_time(t, zone))
+            .unwrap_or_else(|_| d.exported_at.clone());
+        let mut blocks = vec![Block::Paragraph(format!("{} · {exported}", d.name))];
         for s in &d.sections {
             blocks.push(Block::Heading(format!(
                 "{} ({})",
@@ -199,8 +203,15 @@ impl Operation for PrintPatientData {
             for row in &s.rows {
                 let rows = row
                     .iter()
-                    .filter(|(k, v)| !v.is_null() && !BOOKKEEPING.contains(&k.as_str()))
-                    .map(|(k, v)| vec![column_label(&s.table, k, self.language), value_text(k, v)])
+                    .filter(|(k, v)| {
+                        !v.is_null() && !BOOKKEEPING.contains(&k.as_str()) && !machine_column(k)
+                    })
+                    .map(|(k, v)| {
+                        vec![
+                            column_label(&s.table, k, self.language),
+                            value_text(&s.table, k, v, self.language, zone),
+                        ]
+                    })
                     .collect();
                 blocks.push(Block::Table {
                     header: vec![field.into(), value.into()],

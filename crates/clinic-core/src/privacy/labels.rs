@@ -170,8 +170,126 @@ pub(super) fn column_label(table: &str, column: &str, language: Language) -> Str
     }
 }
 
-/// A value as printed: an amount kept in cents (`*_minor`) in units, exactly.
-pub(super) fn value_text(column: &str, value: &serde_json::Value) -> String {
+/// Stored codes in words, `[English, 简体, 繁體]` — the window's words for them.
+/// `table.column` where the same column name holds other codes elsewhere.
+const CODES: &[(&str, &str, [&str; 3])] = &[
+    ("sex", "M", ["Male", "男", "男"]),
+    ("sex", "F", ["Female", "女", "女"]),
+    ("sex", "O", ["Other", "其他", "其他"]),
+    ("payment_type", "self-pay", ["Self-pay", "自费", "自費"]),
+    (
+        "payment_type",
+        "public-insurance",
+        ["Public insurance", "医保", "健保"],
+    ),
+    (
+        "payment_type",
+        "commercial-insurance",
+        ["Commercial insurance", "商业保险", "商業保險"],
+    ),
+    ("smoking", "never", ["Never smoked", "从不吸烟", "從不吸菸"]),
+    ("smoking", "former", ["Former smoker", "已戒烟", "已戒菸"]),
+    ("smoking", "current", ["Smokes", "吸烟", "吸菸"]),
+    ("visit_type", "first", ["First visit", "初诊", "初診"]),
+    ("visit_type", "return", ["Return visit", "复诊", "回診"]),
+    ("visit_type", "specialist", ["Specialist", "专科", "專科"]),
+    ("visit_type", "emergency", ["Emergency", "急诊", "急診"]),
+    ("severity", "mild", ["Mild", "轻度", "輕度"]),
+    ("severity", "moderate", ["Moderate", "中度", "中度"]),
+    ("severity", "severe", ["Severe", "重度", "重度"]),
+    (
+        "severity",
+        "life-threatening",
+        ["Life-threatening", "危及生命", "危及生命"],
+    ),
+    ("purpose", "care", ["Care", "诊疗", "診療"]),
+    ("purpose", "reminders", ["Reminders", "提醒", "提醒"]),
+    ("purpose", "marketing", ["Marketing", "营销", "行銷"]),
+    ("purpose", "research", ["Research", "研究", "研究"]),
+    (
+        "appointment.status",
+        "scheduled",
+        ["Scheduled", "已预约", "已預約"],
+    ),
+    (
+        "appointment.status",
+        "confirmed",
+        ["Confirmed", "已确认", "已確認"],
+    ),
+    (
+        "appointment.status",
+        "arrived",
+        ["Arrived", "已到诊", "已報到"],
+    ),
+    (
+        "appointment.status",
+        "completed",
+        ["Completed", "已完成", "已完成"],
+    ),
+    (
+        "appointment.status",
+        "no-show",
+        ["No-show", "爽约", "未到診"],
+    ),
+    (
+        "appointment.status",
+        "cancelled",
+        ["Cancelled", "已取消", "已取消"],
+    ),
+    (
+        "appointment.status",
+        "rescheduled",
+        ["Rescheduled", "已改约", "已改約"],
+    ),
+    ("outcome", "reached", ["Reached", "已联系上", "已聯絡上"]),
+    ("outcome", "sent", ["Message sent", "已发消息", "已傳訊息"]),
+    (
+        "outcome",
+        "no-answer",
+        ["No answer", "无人接听", "無人接聽"],
+    ),
+    (
+        "outcome",
+        "wrong-number",
+        ["Wrong number", "号码有误", "號碼有誤"],
+    ),
+    ("outcome", "booked", ["Booked", "已预约", "已預約"]),
+    ("outcome", "declined", ["Declined", "婉拒", "婉拒"]),
+    (
+        "outcome",
+        "do-not-contact",
+        ["Do not contact again", "不再联系", "不再聯絡"],
+    ),
+];
+
+/// Yes / no columns (kept as 0 / 1).
+const FLAGS: &[&str] = &["chronic", "given", "has_allergies"];
+
+fn words(w: &[&'static str; 3], language: Language) -> &'static str {
+    match language {
+        Language::En => w[0],
+        Language::ZhCn => w[1],
+        Language::ZhTw => w[2],
+    }
+}
+
+/// Machine copies of what another column says in words (`starts_ms` beside `starts_at`):
+/// left off the printed copy.
+pub(super) fn machine_column(column: &str) -> bool {
+    column.ends_with("_ms")
+}
+
+/// A value as printed: an amount kept in cents (`*_minor`) in units, exactly; a stored
+/// code in words; a yes/no flag as yes or no; a moment (UTC or with its offset) as the
+/// clinic's local date and time.
+pub(super) fn value_text(
+    table: &str,
+    column: &str,
+    value: &serde_json::Value,
+    language: Language,
+    zone: chrono_tz::Tz,
+) -> String {
+    let qualified = format!("{table}.{column}");
     match value {
         serde_json::Value::Number(n) if column.ends_with("_minor") && n.is_i64() => {
             let cents = n.as_i64().unwrap_or_default();
@@ -179,14 +297,43 @@ pub(super) fn value_text(column: &str, value: &serde_json::Value) -> String {
             let abs = cents.unsigned_abs();
             format!("{sign}{}.{:02}", abs / 100, abs % 100)
         }
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) if FLAGS.contains(&column) => {
+            let yes = n.as_i64().unwrap_or_default() != 0;
+            words(
+                &if yes {
+                    ["Yes", "是", "是"]
+                } else {
+                    ["No", "否", "否"]
+                },
+                language,
+            )
+            .into()
+        }
+        serde_json::Value::String(s) => {
+            if let Some((_, _, w)) = CODES
+                .iter()
+                .find(|(c, code, _)| (*c == qualified || *c == column) && code == s)
+            {
+                return words(w, language).into();
+            }
+            match chrono::DateTime::parse_from_rfc3339(s) {
+                Ok(t) if s.len() > 10 => local_time(t, zone),
+                _ => s.clone(),
+            }
+        }
         other => other.to_string(),
     }
+}
+
+/// A moment as the clinic's local date and time, to the minute.
+pub(super) fn local_time(t: chrono::DateTime<chrono::FixedOffset>, zone: chrono_tz::Tz) -> String {
+    t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn columns_in_the_readers_language_and_cents_as_units() {
@@ -211,13 +358,61 @@ mod tests {
             column_label("x", "some_new_column", Language::ZhCn),
             "some new column"
         );
+        let taipei: chrono_tz::Tz = "Asia/Taipei".parse().unwrap();
+        let value = |table, column, v: serde_json::Value, language| {
+            value_text(table, column, &v, language, taipei)
+        };
+        let en = Language::En;
+        assert_eq!(value("visit", "amount_minor", json!(30005), en), "300.05");
+        assert_eq!(value("visit", "amount_minor", json!(-7), en), "-0.07");
+        assert_eq!(value("points_entry", "points", json!(30005), en), "30005");
+        assert_eq!(value("patient", "name", json!("林美玲"), en), "林美玲");
+        // Codes in words, in the reader's language; a code of another column stays.
+        let tw = Language::ZhTw;
         assert_eq!(
-            value_text("amount_minor", &serde_json::json!(30005)),
-            "300.05"
+            value("patient", "payment_type", json!("public-insurance"), tw),
+            "健保"
         );
-        assert_eq!(value_text("amount_minor", &serde_json::json!(-7)), "-0.07");
-        assert_eq!(value_text("points", &serde_json::json!(30005)), "30005");
-        assert_eq!(value_text("name", &serde_json::json!("林美玲")), "林美玲");
+        assert_eq!(
+            value(
+                "patient",
+                "payment_type",
+                json!("public-insurance"),
+                Language::ZhCn
+            ),
+            "医保"
+        );
+        assert_eq!(value("patient", "sex", json!("F"), tw), "女");
+        assert_eq!(
+            value("appointment", "status", json!("no-show"), tw),
+            "未到診"
+        );
+        assert_eq!(
+            value("appointment", "status", json!("no-show"), en),
+            "No-show"
+        );
+        assert_eq!(value("reminder", "status", json!("no-show"), en), "no-show");
+        assert_eq!(value("consent", "given", json!(1), tw), "是");
+        assert_eq!(value("patient", "has_allergies", json!(0), en), "No");
+        // Moments as the clinic's local time; a bare date stays a date.
+        assert_eq!(
+            value("visit", "created_at", json!("2026-11-11T01:00:00.000Z"), tw),
+            "2026-11-11 09:00"
+        );
+        assert_eq!(
+            value(
+                "visit",
+                "visited_at",
+                json!("2026-11-19T15:30:00+08:00"),
+                tw
+            ),
+            "2026-11-19 15:30"
+        );
+        assert_eq!(
+            value("patient", "birth_date", json!("1963-06-26"), tw),
+            "1963-06-26"
+        );
+        assert!(machine_column("starts_ms") && !machine_column("name"));
         // Every column a patient's data can hold has words (tables from the schema).
         let names: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
         let mut unique = names.clone();
