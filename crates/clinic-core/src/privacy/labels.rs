@@ -262,6 +262,100 @@ const CODES: &[(&str, &str, [&str; 3])] = &[
     ),
 ];
 
+/// The audit log's actions in words, `[English, 简体, 繁體]` — the window's words for them.
+const ACTIONS: &[(&str, [&str; 3])] = &[
+    (
+        "patient-read",
+        ["Opened a patient record", "查看患者档案", "查看病患病歷"],
+    ),
+    (
+        "patient-write",
+        ["Changed a patient", "修改患者", "修改病患"],
+    ),
+    (
+        "patient-export",
+        [
+            "Exported or printed patient data",
+            "导出或打印患者资料",
+            "匯出或列印病患資料",
+        ],
+    ),
+    (
+        "patient-archive",
+        ["Archived a record", "归档档案", "封存病歷"],
+    ),
+    ("patient-merge", ["Merged records", "合并档案", "合併病歷"]),
+    (
+        "patient-import",
+        ["Imported patients", "导入患者", "匯入病患"],
+    ),
+    (
+        "visit-read",
+        ["Looked at visits", "查看就诊记录", "查看就診紀錄"],
+    ),
+    ("visit-write", ["Recorded a visit", "登记就诊", "登記就診"]),
+    ("sign-in", ["Signed in", "登录", "登入"]),
+    ("sign-in-failed", ["Wrong password", "密码错误", "密碼錯誤"]),
+    (
+        "staff-add",
+        ["Added a staff member", "添加员工", "新增員工"],
+    ),
+    (
+        "staff-disable",
+        ["Switched off an account", "停用账号", "停用帳號"],
+    ),
+    ("role-define", ["Changed a role", "修改角色", "修改角色"]),
+    ("report-read", ["Opened a report", "查看报表", "查看報表"]),
+    (
+        "audit-read",
+        ["Opened the audit log", "查看审计日志", "查看稽核紀錄"],
+    ),
+    (
+        "privacy-erase",
+        [
+            "Carried out an erasure request",
+            "执行删除请求",
+            "執行刪除請求",
+        ],
+    ),
+    ("backup", ["Backup or restore", "备份或恢复", "備份或還原"]),
+    (
+        "settings-write",
+        ["Changed settings", "修改设置", "修改設定"],
+    ),
+    ("points-adjust", ["Adjusted points", "调整积分", "調整點數"]),
+    ("points-redeem", ["Redeemed points", "兑换积分", "兌換點數"]),
+    ("points-expire", ["Expired points", "积分到期", "點數到期"]),
+    (
+        "key-management",
+        [
+            "Changed the passphrase or key",
+            "更改口令或密钥",
+            "變更密語或金鑰",
+        ],
+    ),
+    (
+        "staff-write",
+        ["Changed staff accounts", "更改员工账号", "變更員工帳號"],
+    ),
+    (
+        "appointment-write",
+        [
+            "Booked or changed an appointment",
+            "预约或修改预约",
+            "預約或修改預約",
+        ],
+    ),
+    (
+        "reminder-write",
+        ["Logged a contact", "记录联系", "記錄聯繫"],
+    ),
+    (
+        "handout-print",
+        ["Printed a handout", "打印卫教单张", "列印衛教單張"],
+    ),
+];
+
 /// Yes / no columns (kept as 0 / 1).
 const FLAGS: &[&str] = &["chronic", "given", "has_allergies"];
 
@@ -309,6 +403,10 @@ pub(super) fn value_text(
             )
             .into()
         }
+        serde_json::Value::String(s) if qualified == "audit_log.action" => ACTIONS
+            .iter()
+            .find(|(code, _)| code == s)
+            .map_or_else(|| s.clone(), |(_, w)| words(w, language).into()),
         serde_json::Value::String(s) => {
             if let Some((_, _, w)) = CODES
                 .iter()
@@ -334,6 +432,33 @@ pub(super) fn local_time(t: chrono::DateTime<chrono::FixedOffset>, zone: chrono_
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The printed copy names the audit log's actions with the window's words: read from
+    /// the window's catalogues, so the two cannot drift apart.
+    #[test]
+    fn audit_actions_read_as_the_window_says_them() {
+        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n");
+        for (i, file) in ["en.ts", "zh-CN.ts", "zh-TW.ts"].iter().enumerate() {
+            let text = std::fs::read_to_string(ui.join(file)).unwrap();
+            let audit = text.find("\n  audit: {").expect("an audit section");
+            let from = audit + text[audit..].find("    action: {").expect("its actions");
+            let to = from + text[from..].find("\n    },").expect("their end");
+            let window: Vec<(String, String)> = text[from..to]
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let (key, value) = line.trim().split_once(": ")?;
+                    let unquote = |s: &str| s.trim_end_matches(',').trim_matches('"').to_string();
+                    Some((unquote(key), unquote(value)))
+                })
+                .collect();
+            let printed: Vec<(String, String)> = ACTIONS
+                .iter()
+                .map(|(code, w)| (code.to_string(), w[i].to_string()))
+                .collect();
+            assert_eq!(printed, window, "{file}");
+        }
+    }
 
     #[test]
     fn columns_in_the_readers_language_and_cents_as_units() {
@@ -413,6 +538,15 @@ mod tests {
             "1963-06-26"
         );
         assert!(machine_column("starts_ms") && !machine_column("name"));
+        // Who looked at the record, in words.
+        assert_eq!(
+            value("audit_log", "action", json!("patient-export"), tw),
+            "匯出或列印病患資料"
+        );
+        assert_eq!(
+            value("audit_log", "action", json!("new-action"), tw),
+            "new-action"
+        );
         // Every column a patient's data can hold has words (tables from the schema).
         let names: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
         let mut unique = names.clone();
