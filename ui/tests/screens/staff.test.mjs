@@ -136,3 +136,31 @@ test("a patient's data handed over, then their erasure request carried out (en)"
     await page.locator(".n-dialog").getByRole("button", { name: "Erase" }).click();
     await page.getByText("Restricted until 2041-11-25", { exact: false }).waitFor();
   }));
+
+test("a record's history and an audit entry unfolded, in Traditional Chinese (zh-TW)", () =>
+  withApp({
+    staff: [{ name: "王", role: "owner", password: "owner-passphrase", active: true }],
+    signedIn: "王",
+    patients: [patient(1, { name: "陳美玲" })],
+    history: [{ at: "2026-11-24T02:00:00Z", staff: "王", role: "owner", action: "patient-write",
+      changes: { paymentType: ["self-pay", "public-insurance"], name: ["陳美鈴", "陳美玲"] }, reason: "依健保卡更正" }],
+    auditLog: [
+      { seq: 1, at: "2026-11-24T02:03:00.000Z", staff: "小林", role: "front-desk", action: "appointment-write", patientId: "00000000-0000-7000-8000-000000000001", patientName: "陳美玲",
+        detail: JSON.stringify({ op: "SetAppointmentStatus", rows: [{ table: "appointment", op: "update", key: "a1", fields: { status: ["scheduled", "no-show"], updated_at: ["x", "y"] } }] }) },
+    ],
+  }, { locale: "zh-TW" }, async ({ page, shot }) => {
+    await page.getByText("陳美玲").first().click();
+    await byTestId(page, "patient-title").waitFor();
+    await page.locator(".n-tabs-tab", { hasText: "修改紀錄" }).click();
+    const history = byTestId(page, "patient-history");
+    await history.getByText("依健保卡更正", { exact: false }).waitFor();
+    await history.getByText("健保").first().waitFor();
+    await history.getByText("陳美鈴").waitFor();
+    await shot("patient-history-zh-TW");
+    await byTestId(page, "nav-audit").click();
+    await byTestId(page, "audit-changes-1").click();
+    const unfolded = byTestId(page, "audit-detail-1");
+    await unfolded.getByText("預約", { exact: true }).waitFor();
+    await unfolded.getByText("未到診").waitFor();
+    await shot("audit-zh-TW");
+  }));
