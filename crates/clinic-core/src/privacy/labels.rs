@@ -260,6 +260,46 @@ const CODES: &[(&str, &str, [&str; 3])] = &[
         "do-not-contact",
         ["Do not contact again", "不再联系", "不再聯絡"],
     ),
+    (
+        "reminder.kind",
+        "same-day",
+        ["Today's appointments", "今日预约", "今日預約"],
+    ),
+    (
+        "reminder.kind",
+        "day-before",
+        ["Appointment reminders", "预约提醒", "預約提醒"],
+    ),
+    (
+        "reminder.kind",
+        "confirmation",
+        ["Booking confirmations", "预约确认", "預約確認"],
+    ),
+    (
+        "reminder.kind",
+        "follow-up",
+        ["Missed follow-ups", "未回诊随访", "未回診追蹤關懷"],
+    ),
+    (
+        "reminder.kind",
+        "check-in",
+        ["Check-ins after treatment", "治疗后关怀", "治療後關懷"],
+    ),
+    (
+        "reminder.kind",
+        "recall",
+        ["Recalls", "定期复查提醒", "定期回診提醒"],
+    ),
+    (
+        "reminder.kind",
+        "birthday",
+        ["Birthdays", "生日祝福", "生日祝福"],
+    ),
+    ("points_entry.kind", "earn", ["Earned", "获得", "獲得"]),
+    ("points_entry.kind", "redeem", ["Redeemed", "兑换", "兌換"]),
+    ("points_entry.kind", "expire", ["Expired", "过期", "到期"]),
+    ("points_entry.kind", "adjust", ["Adjusted", "调整", "調整"]),
+    ("points_entry.kind", "reverse", ["Reversal", "冲销", "沖銷"]),
 ];
 
 /// The audit log's actions in words, `[English, 简体, 繁體]` — the window's words for them.
@@ -517,6 +557,12 @@ mod tests {
             "No-show"
         );
         assert_eq!(value("reminder", "status", json!("no-show"), en), "no-show");
+        assert_eq!(
+            value("reminder", "kind", json!("recall"), tw),
+            "定期回診提醒"
+        );
+        assert_eq!(value("points_entry", "kind", json!("expire"), tw), "到期");
+        assert_eq!(value("tag", "kind", json!("recall"), tw), "recall");
         assert_eq!(value("consent", "given", json!(1), tw), "是");
         assert_eq!(value("patient", "has_allergies", json!(0), en), "No");
         // Moments as the clinic's local time; a bare date stays a date.
