@@ -181,6 +181,14 @@ fn start_backup_timer<R: Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
+/// After each unlock (the keychain's at start, a passphrase, a restore), the clinic's first
+/// questions of the day are prepared in the background (`AppState::warm_up_when_opened`).
+fn start_warm_up<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || loop {
+        app.state::<AppState>().warm_up_when_opened();
+    });
+}
+
 pub fn run() {
     let state = AppState::from_env();
     // The keychain first: staff are not asked for the passphrase every morning.
@@ -188,6 +196,7 @@ pub fn run() {
     setup(tauri::Builder::default(), state)
         .setup(|app| {
             start_backup_timer(app.handle().clone());
+            start_warm_up(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use clinic_core::access::staff::HasStaff;
 use clinic_core::access::SignedIn;
@@ -24,6 +24,9 @@ pub struct AppState {
     points_expired_on: Mutex<Option<chrono::NaiveDate>>,
     /// The staff member signed in at this desk (none: nobody yet, or no staff accounts).
     signed_in: Mutex<Option<Actor>>,
+    /// Set when a clinic was opened and its warm-up has not started yet.
+    warm_up_wanted: Mutex<bool>,
+    warm_up_signal: Condvar,
 }
 
 impl AppState {
@@ -36,6 +39,8 @@ impl AppState {
             closing: AtomicBool::new(false),
             points_expired_on: Mutex::new(None),
             signed_in: Mutex::new(None),
+            warm_up_wanted: Mutex::new(false),
+            warm_up_signal: Condvar::new(),
         }
     }
 
@@ -54,7 +59,45 @@ impl AppState {
             return;
         }
         if let Ok(Some(clinic)) = Clinic::unlock_from_keychain(&self.dir, self.cache.as_ref()) {
-            *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+            self.open(clinic);
+        }
+    }
+
+    /// The clinic is open: it becomes the window's, and its warm-up is asked for.
+    fn open(&self, clinic: Clinic) {
+        *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        self.want_warm_up();
+    }
+
+    fn want_warm_up(&self) {
+        *self
+            .warm_up_wanted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = true;
+        self.warm_up_signal.notify_one();
+    }
+
+    /// Waits until a clinic is opened, then fills what its first report and segment
+    /// questions read (`Clinic::warm_up`), on its own connection: the desk can search and
+    /// record visits meanwhile. For the warm-up thread; returns after each warm-up.
+    pub fn warm_up_when_opened(&self) {
+        {
+            let mut wanted = self
+                .warm_up_wanted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            while !*wanted {
+                wanted = self
+                    .warm_up_signal
+                    .wait(wanted)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+            *wanted = false;
+        }
+        let guard = self.clinic.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(clinic) = guard.as_ref() {
+            // A failure costs only speed: the first question then reads for itself.
+            let _ = clinic.warm_up(None);
         }
     }
 
@@ -125,7 +168,7 @@ impl AppState {
         let (clinic, key) = Clinic::initialize(&self.dir, passphrase)?;
         self.set_signed_in(None);
         let _ = self.cache.store(clinic.clinic_id(), &key);
-        *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        self.open(clinic);
         Ok(self.status())
     }
 
@@ -133,7 +176,7 @@ impl AppState {
         let (clinic, key) = Clinic::unlock_with_passphrase(&self.dir, passphrase)?;
         self.set_signed_in(None);
         let _ = self.cache.store(clinic.clinic_id(), &key);
-        *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        self.open(clinic);
         Ok(self.status())
     }
 
@@ -240,7 +283,7 @@ impl AppState {
         let key = clinic_core::security::reset_passphrase(&self.dir, code, new_passphrase)?;
         let clinic = Clinic::open_with_key(&self.dir, &key)?;
         let _ = self.cache.store(clinic.clinic_id(), &key);
-        *self.clinic.write().unwrap_or_else(|e| e.into_inner()) = Some(clinic);
+        self.open(clinic);
         Ok(self.status())
     }
 
@@ -285,6 +328,7 @@ impl AppState {
                     },
                 )?;
                 *slot = Some(clinic);
+                self.want_warm_up();
                 // The restored file has its own staff: whoever acts next signs in there.
                 self.set_signed_in(None);
                 Ok(report)

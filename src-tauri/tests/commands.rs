@@ -977,3 +977,35 @@ fn loyalty_over_ipc_settings_a_visit_earns_redeem_and_cancel() {
     let m = call(&h, "membership_get", json!({"patientId": id})).unwrap();
     assert_eq!(m["tier"], "regular");
 }
+
+/// Each opening of the clinic (set-up, a passphrase, a restore) asks the warm-up thread for
+/// one warm-up; with nothing newly opened it waits.
+#[test]
+fn opening_the_clinic_asks_for_one_warm_up() {
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+    let h = unlocked();
+    let state: &AppState = h._app.state::<AppState>().inner();
+    std::thread::scope(|s| {
+        let warm_up = || {
+            let (done, finished) = channel();
+            s.spawn(move || {
+                state.warm_up_when_opened();
+                let _ = done.send(());
+            });
+            finished
+        };
+        warm_up()
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the set-up asked for a warm-up");
+        let next = warm_up();
+        assert!(
+            next.recv_timeout(Duration::from_millis(300)).is_err(),
+            "nothing was opened since"
+        );
+        call(&h, "lock", json!({"forget": false})).unwrap();
+        call(&h, "unlock", json!({"passphrase": "correct horse battery"})).unwrap();
+        next.recv_timeout(Duration::from_secs(20))
+            .expect("unlocking asked for a warm-up");
+    });
+}

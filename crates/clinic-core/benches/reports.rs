@@ -48,9 +48,10 @@ fn record_a_visit(clinic: &Clinic) {
 }
 
 fn main() {
-    let (_tmp, clinic, generated) = benchmark_clinic();
+    let (tmp, clinic, generated) = benchmark_clinic();
     let owner = Actor::owner();
     let today = today();
+    let clinic = first_dashboard_of_the_day(clinic, tmp.path(), today);
     println!(
         "Reports benchmark: {} patients, {} visits; 2026-07-01 to 2026-09-30 (median of 3)\n",
         generated.patients, generated.visits
@@ -77,12 +78,6 @@ fn main() {
             .execute(&owner, GetDashboard { today: Some(today) })
             .expect("dashboard");
     };
-    let t = Instant::now();
-    dashboard();
-    println!(
-        "First question after the clinic was generated (every visit read into memory): {:.0} ms\n",
-        t.elapsed().as_secs_f64() * 1e3
-    );
     println!("| report | after a visit was recorded | again | target |\n|---|---|---|---|");
     let row = |name: &str, changed: Duration, again: Duration, target: u32| {
         println!(
@@ -99,6 +94,52 @@ fn main() {
     let changed = timed_median(&clinic, &dashboard);
     let again = median(&mut || dashboard());
     row("dashboard", changed, again, 500);
+}
+
+/// The dashboard as the first question after the clinic is opened: read cold; after the
+/// warm-up the app runs on unlock; and asked at once while that warm-up is running.
+/// Answers the clinic, open, for the rest of the benchmark.
+fn first_dashboard_of_the_day(clinic: Clinic, dir: &std::path::Path, today: NaiveDate) -> Clinic {
+    let owner = Actor::owner();
+    let reopen = |clinic: Clinic| {
+        drop(clinic);
+        Clinic::unlock_with_passphrase(dir, support::PASSPHRASE)
+            .expect("reopen")
+            .0
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let dashboard = |clinic: &Clinic| {
+        let t = Instant::now();
+        clinic
+            .execute(&owner, GetDashboard { today: Some(today) })
+            .expect("dashboard");
+        t.elapsed()
+    };
+    let clinic = reopen(clinic);
+    let cold = dashboard(&clinic);
+    let clinic = reopen(clinic);
+    let warmed = clinic.warm_up(Some(today)).expect("warm-up");
+    let after = dashboard(&clinic);
+    let clinic = reopen(clinic);
+    let at_once = std::thread::scope(|s| {
+        let warming = s.spawn(|| clinic.warm_up(Some(today)).expect("warm-up"));
+        // The owner clicks Reports the moment the window opens.
+        std::thread::sleep(Duration::from_millis(50));
+        let d = dashboard(&clinic);
+        warming.join().expect("warm-up thread");
+        d
+    });
+    println!(
+        "The first dashboard after opening the clinic: read cold {:.0} ms; after the warm-up \
+         on unlock (every visit {:.0} ms, everyone's labels {:.0} ms, on its own connection) \
+         {:.0} ms; asked 50 ms into the warm-up {:.0} ms\n",
+        ms(cold),
+        ms(warmed.visits),
+        ms(warmed.classification),
+        ms(after),
+        ms(at_once)
+    );
+    clinic
 }
 
 /// The median of three: a visit recorded (not timed), then `f` (timed).

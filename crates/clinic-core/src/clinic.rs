@@ -97,6 +97,10 @@ pub struct Clinic {
     key: Mutex<DbKey>,
     /// Held by whole-file jobs (backup, key rotation) so they never overlap.
     pub(crate) maintenance: Mutex<()>,
+    /// Random, for this opening of the file: every connection this clinic opens carries it,
+    /// so what one of them keeps in memory (every visit, everyone's labels) serves them all,
+    /// and never a reopened or restored file.
+    file_tag: i64,
 }
 
 impl std::fmt::Debug for Clinic {
@@ -144,16 +148,8 @@ impl Clinic {
             }
             return Err(e);
         }
-        Ok((
-            Clinic {
-                conn: Mutex::new(conn),
-                dir: dir.to_path_buf(),
-                clinic_id,
-                key: Mutex::new(key.clone()),
-                maintenance: Mutex::new(()),
-            },
-            key,
-        ))
+        let clinic = Clinic::around(conn, dir, clinic_id, &key)?;
+        Ok((clinic, key))
     }
 
     /// An UNENCRYPTED clinic in `dir`, for the benchmark's encryption-overhead figure only.
@@ -161,13 +157,8 @@ impl Clinic {
     #[doc(hidden)]
     pub fn create_unencrypted_for_benchmark(dir: &Path) -> Result<Clinic> {
         std::fs::create_dir_all(dir)?;
-        Ok(Clinic {
-            conn: Mutex::new(db::open_plain(&dir.join(DB_FILE))?),
-            dir: dir.to_path_buf(),
-            clinic_id: "benchmark".into(),
-            key: Mutex::new(DbKey::generate()),
-            maintenance: Mutex::new(()),
-        })
+        let conn = db::open_plain(&dir.join(DB_FILE))?;
+        Clinic::around(conn, dir, "benchmark".into(), &DbKey::generate())
     }
 
     /// Reads the key file's clinic id (to look the key up in the keychain) without a passphrase.
@@ -209,13 +200,33 @@ impl Clinic {
     pub fn open_with_key(dir: &Path, key: &DbKey) -> Result<Clinic> {
         let key_file = Self::key_file(dir)?;
         let conn = db::open(&dir.join(DB_FILE), key, false)?;
+        Clinic::around(conn, dir, key_file.clinic_id().to_string(), key)
+    }
+
+    fn around(conn: Connection, dir: &Path, clinic_id: String, key: &DbKey) -> Result<Clinic> {
+        let file_tag = uuid::Uuid::new_v4().as_u64_pair().0 as i64;
+        crate::segments::memo::tag_connection(&conn, file_tag)?;
         Ok(Clinic {
             conn: Mutex::new(conn),
             dir: dir.to_path_buf(),
-            clinic_id: key_file.clinic_id().to_string(),
+            clinic_id,
             key: Mutex::new(key.clone()),
             maintenance: Mutex::new(()),
+            file_tag,
         })
+    }
+
+    /// A second, read-only connection to the clinic's file, carrying its tag (what it keeps
+    /// in memory serves the desk's connection too). Reads beside the desk's writes (WAL).
+    pub(crate) fn reader(&self) -> Result<Connection> {
+        let conn = db::keyed(
+            &self.dir.join(DB_FILE),
+            &self.key(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        conn.busy_timeout(db::BUSY_TIMEOUT)?;
+        crate::segments::memo::tag_connection(&conn, self.file_tag)?;
+        Ok(conn)
     }
 
     /// The keychain first; on any keychain failure (none, locked, stale key) the caller's

@@ -94,6 +94,15 @@ pub(crate) fn set_key(conn: &Connection, key: &DbKey) -> rusqlite::Result<()> {
     conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal().as_str()))
 }
 
+/// A second connection to a clinic file with `key` (an online backup's reader, a check, the
+/// warm-up): no migrations, no pragmas beyond the key. A wrong key shows on the first read.
+pub(crate) fn keyed(path: &Path, key: &DbKey, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    set_key(&conn, key)?;
+    Ok(conn)
+}
+
 /// Opens (or, with `create`, creates) the database and brings its schema up to date.
 pub fn open(path: &Path, key: &DbKey, create: bool) -> Result<Connection> {
     open_inner(path, Some(key), create)

@@ -27,6 +27,7 @@ pub mod settings;
 pub mod synth;
 mod validate;
 pub mod visits;
+pub mod warm_up;
 
 pub use access::{Action, Actor, Role};
 pub use clinic::{

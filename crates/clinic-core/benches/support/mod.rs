@@ -14,6 +14,9 @@ pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
 }
 
+/// The benchmark clinic's passphrase (its key file is wrapped with quick KDF settings).
+pub const PASSPHRASE: &str = "benchmark passphrase";
+
 /// A new benchmark clinic in a temporary folder (kept alive by the `TempDir`).
 pub fn benchmark_clinic() -> (tempfile::TempDir, Clinic, Generated) {
     let patients: u32 = std::env::var("BENCH_PATIENTS")
@@ -26,8 +29,7 @@ pub fn benchmark_clinic() -> (tempfile::TempDir, Clinic, Generated) {
         t_cost: 1,
         p_cost: 1,
     };
-    let (clinic, _) =
-        Clinic::initialize_with(tmp.path(), "benchmark passphrase", fast).expect("init");
+    let (clinic, _) = Clinic::initialize_with(tmp.path(), PASSPHRASE, fast).expect("init");
     let generated = clinic
         .execute(
             &Actor::owner(),

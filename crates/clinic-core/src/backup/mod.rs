@@ -21,7 +21,7 @@ use ts_rs::TS;
 
 use crate::access::{authorize, Action, Actor};
 use crate::clinic::{folder_state, Clinic, FolderState, DB_FILE, KEY_FILE};
-use crate::db::{APPLICATION_ID, SCHEMA_VERSION};
+use crate::db::{keyed, APPLICATION_ID, SCHEMA_VERSION};
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::key::{DbKey, KeyFile};
 
@@ -178,13 +178,6 @@ impl Drop for TempFile {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
         }
     }
-}
-
-fn keyed(path: &Path, key: &DbKey, flags: OpenFlags) -> Result<Connection> {
-    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    crate::db::set_key(&conn, key)?;
-    Ok(conn)
 }
 
 /// Opens a database copy with `key` and runs both integrity checks; answers its schema

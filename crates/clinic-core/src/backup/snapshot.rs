@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use rusqlite::{ffi, Connection, OpenFlags};
 
-use super::{counts, keyed, BackupCounts};
+use super::{counts, BackupCounts};
 use crate::clinic::{Clinic, DB_FILE};
+use crate::db::keyed;
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::key::DbKey;
 

@@ -7,8 +7,9 @@
 //! forget to say so; before each use the patients named there since the last look are read
 //! again and labelled again, and — since one patient's figures move the clinic's quintiles —
 //! everyone's value tier is scored again from their kept recency, frequency and money.
-//! Everything is classified again on another connection (a random tag in a TEMP table
-//! tells a reopened or restored file from this one), on a new day, under new thresholds,
+//! Everything is classified again for another opening of the file (the `Clinic`'s random
+//! tag, in a TEMP table of each of its connections, tells a reopened or restored file from
+//! this one), on a new day, under new thresholds,
 //! when the log no longer reaches back far enough, or when many patients changed.
 
 use std::borrow::Cow;
@@ -145,12 +146,24 @@ struct Kept {
 
 /// One clinic's classification at a time (the app has one clinic open).
 static LAST: Mutex<Option<Kept>> = Mutex::new(None);
+/// Held while the classification is brought up to date.
+static CLASSIFYING: Mutex<()> = Mutex::new(());
 
-/// A random number for this connection, the same until it is closed: what is kept in
+/// The tag of this opening of the file (`Clinic`'s connections share one; a connection
+/// opened otherwise gets a random one, the same until it is closed): what is kept in
 /// memory for one open file is never taken for another's (a reopened or restored file).
 pub(crate) fn connection_tag(tx: &Transaction<'_>) -> Result<i64> {
     tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS connection_tag AS SELECT random() AS id")?;
     Ok(tx.query_row("SELECT id FROM temp.connection_tag", [], |r| r.get(0))?)
+}
+
+/// Gives `conn` the tag `tag` (before its first question).
+pub(crate) fn tag_connection(conn: &rusqlite::Connection, tag: i64) -> Result<()> {
+    // A number written into the SQL: DDL takes no parameters.
+    conn.execute_batch(&format!(
+        "CREATE TEMP TABLE IF NOT EXISTS connection_tag AS SELECT {tag} AS id"
+    ))?;
+    Ok(())
 }
 
 /// How the classification was brought up to date (for the tests).
@@ -169,11 +182,14 @@ pub(crate) fn classified(
     Ok(refresh(tx, rules, today)?.0)
 }
 
-fn refresh(
+pub(crate) fn refresh(
     tx: &Transaction<'_>,
     rules: &SegmentRules,
     today: NaiveDate,
 ) -> Result<(Arc<Classified>, Freshened)> {
+    // One at a time: a question asked while the warm-up classifies waits for it and then
+    // finds it kept, rather than classifying everyone a second time beside it.
+    let _turn = crate::clinic::lock(&CLASSIFYING);
     let key = Key {
         connection: connection_tag(tx)?,
         today,

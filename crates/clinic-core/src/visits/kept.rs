@@ -6,8 +6,9 @@
 //! of every change to the patient details the reports group by) to `visit_change`
 //! (migration 0021); before each use the patients named there since the last look are read
 //! again, through the patient index. Everything is read again when the log no longer
-//! reaches back that far, when many patients changed (an import), or on another
-//! connection (a reopened or restored file).
+//! reaches back that far, when many patients changed (an import), or for another opening
+//! of the file (a reopened or restored one: `Clinic`'s tag). Any connection of the same
+//! `Clinic` — the desk's, the warm-up's — fills it for the others.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -294,13 +295,13 @@ pub(crate) fn kept_visits(tx: &Transaction<'_>) -> Result<Arc<KeptVisits>> {
 
 /// How the kept visits were brought up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Freshened {
+pub(crate) enum Freshened {
     AsKept,
     Patients(usize),
     ReadAll,
 }
 
-fn refresh(tx: &Transaction<'_>) -> Result<(Arc<KeptVisits>, Freshened)> {
+pub(crate) fn refresh(tx: &Transaction<'_>) -> Result<(Arc<KeptVisits>, Freshened)> {
     let connection = connection_tag(tx)?;
     // Inside a write that may yet roll back, the log's numbers may be handed out again:
     // read afresh and keep nothing.
@@ -550,7 +551,7 @@ mod tests {
         assert_eq!(check(&c), Freshened::ReadAll);
         assert_eq!(check(&c), Freshened::AsKept);
 
-        // A reopened file is another connection: read again.
+        // A reopened file is another opening of it: read again.
         drop(c);
         let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
         assert_eq!(check(&c), Freshened::ReadAll);
