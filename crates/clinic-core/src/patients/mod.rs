@@ -18,14 +18,19 @@ use crate::validate;
 
 mod bulk;
 pub mod duplicates;
+mod find;
 mod input;
 pub mod profile;
+mod record;
 pub mod relations;
 
 pub(crate) use bulk::BulkInsert;
 pub use duplicates::{
     DuplicateCandidate, DuplicateReason, FindDuplicates, MergePatients, MergeRecord,
 };
+pub use find::{search_summary_sql, ListPatients, SearchPatients};
+pub(crate) use record::PatientRecord;
+use record::{code_value, text_value};
 
 use profile::Lists;
 pub use profile::{
@@ -37,7 +42,6 @@ pub use relations::{
     consent_given, ConsentEntry, ConsentPurpose, FamilyMember, LinkFamily, RecordConsent, Relation,
     UnlinkFamily,
 };
-use rusqlite::types::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -218,185 +222,6 @@ pub struct PatientSummary {
     /// RFC 3339 with the offset it was recorded in.
     pub last_visit_at: Option<String>,
     pub archived: bool,
-}
-
-/// Validated values, ready to store.
-pub(crate) struct PatientRecord {
-    pub(crate) name: String,
-    pub(crate) sex: Option<Sex>,
-    pub(crate) birth_date: Option<NaiveDate>,
-    pub(crate) phone: Option<String>,
-    pub(crate) id_number: Option<String>,
-    /// Every other single-valued column, as (column, value).
-    columns: Vec<(String, Value)>,
-    referred_by: Option<Uuid>,
-    lists: Lists,
-}
-
-/// A search key row: (rank, key, search_no).
-fn text_value(v: Option<String>) -> Value {
-    v.map_or(Value::Null, Value::Text)
-}
-
-fn code_value(v: Option<&'static str>) -> Value {
-    v.map_or(Value::Null, |c| Value::Text(c.to_string()))
-}
-
-impl PatientRecord {
-    /// Column names and values, in one fixed order (so statements are cached once).
-    fn all_columns(&self) -> Vec<(String, Value)> {
-        let mut all: Vec<(String, Value)> = [
-            ("name", Value::Text(self.name.clone())),
-            ("name_fold", Value::Text(self.name.to_lowercase())),
-            ("sex", code_value(self.sex.map(Sex::code))),
-            (
-                "birth_date",
-                text_value(self.birth_date.map(|d| d.to_string())),
-            ),
-            ("phone", text_value(self.phone.clone())),
-            (
-                "phone_digits",
-                text_value(self.phone.as_deref().map(validate::digits_only)),
-            ),
-            ("id_number", text_value(self.id_number.clone())),
-            (
-                "referred_by",
-                text_value(self.referred_by.map(|u| u.to_string())),
-            ),
-        ]
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect();
-        all.extend(self.columns.iter().cloned());
-        all
-    }
-
-    /// A referrer must be another patient who exists.
-    fn check_referrer(&self, tx: &Transaction<'_>, own_id: Uuid) -> Result<()> {
-        let Some(r) = self.referred_by else {
-            return Ok(());
-        };
-        if r == own_id {
-            return Err(ClinicError::validation(
-                "referredBy",
-                ValidationRule::UnknownValue,
-                "a patient cannot refer themselves",
-            ));
-        }
-        let known: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM patient WHERE id = ?1)")?
-            .query_row([r.to_string()], |row| row.get(0))?;
-        if !known {
-            return Err(ClinicError::validation(
-                "referredBy",
-                ValidationRule::UnknownValue,
-                format!("no patient with id {r}"),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Registers a new patient now, with its search keys.
-    pub(crate) fn insert(&self, tx: &Transaction<'_>, external_id: Option<&str>) -> Result<Uuid> {
-        let mut one = BulkInsert::new(tx)?;
-        let id = one.add(tx, self, external_id)?;
-        one.finish(tx)?;
-        Ok(id)
-    }
-
-    /// Every stored column of a new patient, in one fixed order.
-    fn new_row(&self, id: Uuid, external_id: Option<&str>, search_no: i64) -> Vec<(String, Value)> {
-        let now = now_text();
-        let mut columns = self.all_columns();
-        for (n, v) in [
-            ("id", Value::Text(id.to_string())),
-            ("created_at", Value::Text(now.clone())),
-            ("updated_at", Value::Text(now)),
-            ("external_id", text_value(external_id.map(str::to_string))),
-            ("search_no", Value::Integer(search_no)),
-        ] {
-            columns.push((n.to_string(), v));
-        }
-        columns
-    }
-
-    /// Replaces every field and list of patient `id`, and its search keys.
-    pub(crate) fn update(&self, tx: &Transaction<'_>, id: Uuid) -> Result<()> {
-        self.check_referrer(tx, id)?;
-        // What the patient was found by until now, so exactly those keys are replaced.
-        let before = tx.query_row(
-            "SELECT search_no, name, phone, id_number,
-                 (SELECT group_concat(number, char(31)) FROM patient_phone WHERE patient_id = ?1)
-             FROM patient WHERE id = ?1",
-            [id.to_string()],
-            |r| {
-                Ok(SearchedAs {
-                    search_no: r.get(0)?,
-                    name: r.get(1)?,
-                    phone: r.get(2)?,
-                    id_number: r.get(3)?,
-                    other_phones: r.get(4)?,
-                })
-            },
-        )?;
-        let mut columns = self.all_columns();
-        columns.push(("updated_at".into(), Value::Text(now_text())));
-        let sets: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, (n, _))| format!("{n} = ?{}", i + 2))
-            .collect();
-        let mut values = vec![Value::Text(id.to_string())];
-        values.extend(columns.into_iter().map(|(_, v)| v));
-        tx.prepare_cached(&format!(
-            "UPDATE patient SET {} WHERE id = ?1",
-            sets.join(", ")
-        ))?
-        .execute(rusqlite::params_from_iter(values))?;
-        self.lists.save(tx, &id.to_string(), true)?;
-        let old = Searchable {
-            name: &before.name,
-            phone: before.phone.as_deref(),
-            other_phones: before
-                .other_phones
-                .as_deref()
-                .map(|o| o.split('\u{1f}').collect())
-                .unwrap_or_default(),
-            id_number: before.id_number.as_deref(),
-        };
-        search::index_patient(tx, before.search_no, Some(&old), &self.searchable())
-    }
-
-    pub(crate) fn searchable(&self) -> Searchable<'_> {
-        Searchable {
-            name: &self.name,
-            phone: self.phone.as_deref(),
-            other_phones: self
-                .lists
-                .other_phones
-                .iter()
-                .map(|p| p.number.as_str())
-                .collect(),
-            id_number: self.id_number.as_deref(),
-        }
-    }
-
-    /// Every phone: the primary first.
-    pub(crate) fn phones(&self) -> impl Iterator<Item = &str> {
-        self.phone
-            .as_deref()
-            .into_iter()
-            .chain(self.lists.other_phones.iter().map(|p| p.number.as_str()))
-    }
-}
-
-/// The stored fields a patient's search keys are made from.
-struct SearchedAs {
-    search_no: i64,
-    name: String,
-    phone: Option<String>,
-    id_number: Option<String>,
-    other_phones: Option<String>,
 }
 
 pub(crate) fn today_local() -> NaiveDate {
@@ -702,113 +527,6 @@ impl Operation for GetPatient {
     }
     fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Patient> {
         shown(tx, by, load(tx, self.0)?)
-    }
-}
-
-const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.sex, p.birth_date, p.phone, p.payment_type,
-        p.has_allergies,
-        p.visit_count, p.last_visit_at,
-        p.archived_at IS NOT NULL
-    FROM patient p";
-
-/// One search hit's row, read from the compact index alone (migration 0007): SQLite would
-/// otherwise pick the unique index on search_no and read the table page. A test checks
-/// the plan, so a column added to the row but not to the index is caught.
-#[doc(hidden)]
-pub fn search_summary_sql() -> String {
-    format!("{SUMMARY_SELECT} INDEXED BY patient_summary WHERE p.search_no = ?1")
-}
-
-fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<PatientSummary> {
-    let birth: Option<String> = row.get(3)?;
-    Ok(PatientSummary {
-        id: uuid_at(row, 0)?,
-        name: row.get(1)?,
-        sex: row
-            .get::<_, Option<String>>(2)?
-            .as_deref()
-            .and_then(Sex::parse),
-        age: birth
-            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-            .map(|b| age_on(b, today_local())),
-        phone: row.get(4)?,
-        payment_type: row
-            .get::<_, Option<String>>(5)?
-            .as_deref()
-            .and_then(PaymentType::parse),
-        has_allergies: row.get(6)?,
-        visit_count: row.get(7)?,
-        last_visit_at: row.get(8)?,
-        archived: row.get(9)?,
-    })
-}
-
-/// The list: most recently changed first.
-pub struct ListPatients {
-    pub include_archived: bool,
-    pub limit: u32,
-    pub offset: u32,
-}
-
-impl Operation for ListPatients {
-    type Output = Vec<PatientSummary>;
-    fn action(&self) -> Action {
-        Action::PatientRead
-    }
-    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<PatientSummary>> {
-        let sql = format!(
-            "{SUMMARY_SELECT} WHERE (?1 OR p.archived_at IS NULL) ORDER BY p.updated_at DESC, p.id LIMIT ?2 OFFSET ?3"
-        );
-        let mut stmt = tx.prepare(&sql)?;
-        let rows = stmt.query_map(
-            params![self.include_archived, self.limit.min(1000), self.offset],
-            summary_from_row,
-        )?;
-        let redact = Redaction::for_actor(tx, by)?;
-        let mut out: Vec<PatientSummary> = rows.collect::<rusqlite::Result<_>>()?;
-        out.iter_mut().for_each(|s| redact.summary(s));
-        Ok(out)
-    }
-}
-
-/// Search active patients by any fragment of the name, its pinyin or initials, a phone
-/// fragment of 4+ digits (see [`crate::search`]). Exact and prefix matches come first.
-pub struct SearchPatients {
-    pub query: String,
-    pub limit: u32,
-}
-
-impl Operation for SearchPatients {
-    type Output = Vec<PatientSummary>;
-    fn action(&self) -> Action {
-        Action::PatientRead
-    }
-    fn run(self, tx: &Transaction<'_>, by: &Actor) -> Result<Vec<PatientSummary>> {
-        if self.query.trim().is_empty() {
-            return ListPatients {
-                include_archived: false,
-                limit: self.limit,
-                offset: 0,
-            }
-            .run(tx, by);
-        }
-        if self.query.chars().count() > 100 {
-            return Err(ClinicError::validation(
-                "query",
-                ValidationRule::TooLong,
-                "at most 100 characters",
-            ));
-        }
-        let found = search::find(tx, &self.query, self.limit.clamp(1, 500) as usize)?;
-        let mut stmt = tx.prepare_cached(&search_summary_sql())?;
-        let redact = Redaction::for_actor(tx, by)?;
-        let mut out = Vec::with_capacity(found.len());
-        for no in found {
-            let mut row = stmt.query_row([no], summary_from_row)?;
-            redact.summary(&mut row);
-            out.push(row);
-        }
-        Ok(out)
     }
 }
 
