@@ -443,6 +443,9 @@ pub(super) fn value_text(
             )
             .into()
         }
+        serde_json::Value::String(s) if qualified == "audit_log.detail" => {
+            audit_detail_text(s, language, zone)
+        }
         serde_json::Value::String(s) if qualified == "audit_log.action" => ACTIONS
             .iter()
             .find(|(code, _)| code == s)
@@ -461,6 +464,47 @@ pub(super) fn value_text(
         }
         other => other.to_string(),
     }
+}
+
+/// An audit entry's detail as a reader takes it: each field changed, before → after, in
+/// words, and the reason given. The operation's own name and the rows it touched are for
+/// the file's checks (the JSON copy keeps them), so an entry with no fields changed prints
+/// nothing here: its action says what happened.
+fn audit_detail_text(detail: &str, language: Language, zone: chrono_tz::Tz) -> String {
+    let Ok(detail) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return detail.to_string();
+    };
+    let zh = language != Language::En;
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(changes) = detail["changes"].as_object() {
+        for (field, values) in changes {
+            // The form's field names (camelCase) are the stored columns' (snake_case).
+            let column: String = field
+                .chars()
+                .flat_map(|c| {
+                    let lower = c.to_ascii_lowercase();
+                    (c.is_ascii_uppercase().then_some('_').into_iter()).chain([lower])
+                })
+                .collect();
+            let shown = |v: &serde_json::Value| match v {
+                serde_json::Value::Null => "—".to_string(),
+                v => value_text("patient", &column, v, language, zone),
+            };
+            let (before, after) = (&values[0], &values[1]);
+            let label = column_label("patient", &column, language);
+            let colon = if zh { "：" } else { ": " };
+            parts.push(format!(
+                "{label}{colon}{} → {}",
+                shown(before),
+                shown(after)
+            ));
+        }
+    }
+    if let Some(reason) = detail["reason"].as_str() {
+        let label = column_label("audit_log", "reason", language);
+        parts.push(format!("{label}{}{reason}", if zh { "：" } else { ": " }));
+    }
+    parts.join(if zh { "；" } else { "; " })
 }
 
 /// A moment as the clinic's local date and time, to the minute.
@@ -592,6 +636,27 @@ mod tests {
         assert_eq!(
             value("audit_log", "action", json!("new-action"), tw),
             "new-action"
+        );
+        // What a correction changed, in words; the bookkeeping (operation, rows) left off.
+        let correction = json!(
+            r#"{"op":"UpdatePatient","changes":{"paymentType":["self-pay","public-insurance"],"email":[null,"lin@example.com"]},"reason":"新卡","rows":{"patient":1}}"#
+        );
+        assert_eq!(
+            value("audit_log", "detail", correction.clone(), tw),
+            "電子郵件：— → lin@example.com；付費方式：自費 → 健保；原因：新卡"
+        );
+        assert_eq!(
+            value("audit_log", "detail", correction, en),
+            "Email: — → lin@example.com; Payment type: Self-pay → Public insurance; Reason: 新卡"
+        );
+        assert_eq!(
+            value(
+                "audit_log",
+                "detail",
+                json!(r#"{"op":"ExportPatientData"}"#),
+                tw
+            ),
+            ""
         );
         // Every column a patient's data can hold has words (tables from the schema).
         let names: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
