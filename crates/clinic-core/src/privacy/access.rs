@@ -123,7 +123,7 @@ impl Operation for ExportPatientData {
 }
 
 /// Section titles in the reader's language (the table's name otherwise).
-fn section_title(table: &str, language: Language) -> String {
+pub(super) fn section_title(table: &str, language: Language) -> String {
     let t: Option<[&str; 3]> = match table {
         "patient" => Some(["Patient record", "患者档案", "病患檔案"]),
         "visit" => Some(["Visits", "就诊记录", "就診紀錄"]),

@@ -466,19 +466,73 @@ pub(super) fn value_text(
     }
 }
 
-/// An audit entry's detail as a reader takes it: each field changed, before → after, in
-/// words, and the reason given. The operation's own name and the rows it touched are for
-/// the file's checks (the JSON copy keeps them), so an entry with no fields changed prints
-/// nothing here: its action says what happened.
+/// An audit entry's detail as a reader takes it, as the window's audit view shows it: each
+/// row written (its table, added/changed/removed, its fields before → after), the fields a
+/// correction changed, and the reason given. The operation's own name and the file's
+/// bookkeeping (when a row was saved, sort keys) stay in the JSON copy only.
 fn audit_detail_text(detail: &str, language: Language, zone: chrono_tz::Tz) -> String {
     let Ok(detail) = serde_json::from_str::<serde_json::Value>(detail) else {
         return detail.to_string();
     };
     let zh = language != Language::En;
+    let colon = if zh { "：" } else { ": " };
     let mut parts: Vec<String> = Vec::new();
-    if let Some(changes) = detail["changes"].as_object() {
-        for (field, values) in changes {
-            // The form's field names (camelCase) are the stored columns' (snake_case).
+    for row in detail["rows"].as_array().into_iter().flatten() {
+        let table = row["table"].as_str().unwrap_or_default();
+        let op = match row["op"].as_str() {
+            Some("insert") => ["added", "新增", "新增"],
+            Some("delete") => ["removed", "删除", "刪除"],
+            _ => ["changed", "修改", "修改"],
+        };
+        let fields = field_changes(table, &row["fields"], language, zone);
+        let what = format!(
+            "{} {}",
+            super::access::section_title(table, language),
+            words(&op, language)
+        );
+        parts.push(if fields.is_empty() {
+            what
+        } else {
+            format!("{what}{colon}{}", fields.join(if zh { "，" } else { ", " }))
+        });
+    }
+    for (table, n) in detail["rowsNotShown"].as_object().into_iter().flatten() {
+        let what = super::access::section_title(table, language);
+        let n = n.as_u64().unwrap_or_default();
+        parts.push(match language {
+            Language::En => format!("and {n} more rows of {what}"),
+            Language::ZhCn => format!("以及{what}另外 {n} 行"),
+            Language::ZhTw => format!("以及{what}另外 {n} 列"),
+        });
+    }
+    parts.extend(field_changes("patient", &detail["changes"], language, zone));
+    if let Some(reason) = detail["reason"].as_str() {
+        let label = column_label("audit_log", "reason", language);
+        parts.push(format!("{label}{colon}{reason}"));
+    }
+    parts.join(if zh { "；" } else { "; " })
+}
+
+/// `{field: [before, after]}` as "Field: before → after", bookkeeping columns (and the
+/// patient's id, which the entry shows) left off.
+/// Fields are the stored columns (snake_case) or the form's names for them (camelCase).
+fn field_changes(
+    table: &str,
+    fields: &serde_json::Value,
+    language: Language,
+    zone: chrono_tz::Tz,
+) -> Vec<String> {
+    let colon = if language == Language::En {
+        ": "
+    } else {
+        "："
+    };
+    let Some(fields) = fields.as_object() else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .filter_map(|(field, pair)| {
             let column: String = field
                 .chars()
                 .flat_map(|c| {
@@ -486,25 +540,23 @@ fn audit_detail_text(detail: &str, language: Language, zone: chrono_tz::Tz) -> S
                     (c.is_ascii_uppercase().then_some('_').into_iter()).chain([lower])
                 })
                 .collect();
+            // The entry names its patient already; the rest is the file's own bookkeeping.
+            let bookkeeping = ["created_at", "updated_at", "patient_id"];
+            if machine_column(&column) || bookkeeping.contains(&column.as_str()) {
+                return None;
+            }
             let shown = |v: &serde_json::Value| match v {
                 serde_json::Value::Null => "—".to_string(),
-                v => value_text("patient", &column, v, language, zone),
+                v => value_text(table, &column, v, language, zone),
             };
-            let (before, after) = (&values[0], &values[1]);
-            let label = column_label("patient", &column, language);
-            let colon = if zh { "：" } else { ": " };
-            parts.push(format!(
+            let label = column_label(table, &column, language);
+            Some(format!(
                 "{label}{colon}{} → {}",
-                shown(before),
-                shown(after)
-            ));
-        }
-    }
-    if let Some(reason) = detail["reason"].as_str() {
-        let label = column_label("audit_log", "reason", language);
-        parts.push(format!("{label}{}{reason}", if zh { "：" } else { ": " }));
-    }
-    parts.join(if zh { "；" } else { "; " })
+                shown(&pair[0]),
+                shown(&pair[1])
+            ))
+        })
+        .collect()
 }
 
 /// A moment as the clinic's local date and time, to the minute.
@@ -513,156 +565,4 @@ pub(super) fn local_time(t: chrono::DateTime<chrono::FixedOffset>, zone: chrono_
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// The printed copy names the audit log's actions with the window's words: read from
-    /// the window's catalogues, so the two cannot drift apart.
-    #[test]
-    fn audit_actions_read_as_the_window_says_them() {
-        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n");
-        for (i, file) in ["en.ts", "zh-CN.ts", "zh-TW.ts"].iter().enumerate() {
-            let text = std::fs::read_to_string(ui.join(file)).unwrap();
-            let audit = text.find("\n  audit: {").expect("an audit section");
-            let from = audit + text[audit..].find("    action: {").expect("its actions");
-            let to = from + text[from..].find("\n    },").expect("their end");
-            let window: Vec<(String, String)> = text[from..to]
-                .lines()
-                .skip(1)
-                .filter_map(|line| {
-                    let (key, value) = line.trim().split_once(": ")?;
-                    let unquote = |s: &str| s.trim_end_matches(',').trim_matches('"').to_string();
-                    Some((unquote(key), unquote(value)))
-                })
-                .collect();
-            let printed: Vec<(String, String)> = ACTIONS
-                .iter()
-                .map(|(code, w)| (code.to_string(), w[i].to_string()))
-                .collect();
-            assert_eq!(printed, window, "{file}");
-        }
-    }
-
-    #[test]
-    fn columns_in_the_readers_language_and_cents_as_units() {
-        assert_eq!(
-            column_label("visit", "chief_complaint", Language::ZhCn),
-            "主诉"
-        );
-        assert_eq!(
-            column_label("visit", "chief_complaint", Language::ZhTw),
-            "主訴"
-        );
-        assert_eq!(column_label("patient", "name", Language::ZhCn), "姓名");
-        assert_eq!(
-            column_label("patient_medication", "name", Language::ZhCn),
-            "名称"
-        );
-        assert_eq!(
-            column_label("visit", "chief_complaint", Language::En),
-            "Chief complaint"
-        );
-        assert_eq!(
-            column_label("x", "some_new_column", Language::ZhCn),
-            "some new column"
-        );
-        let taipei: chrono_tz::Tz = "Asia/Taipei".parse().unwrap();
-        let value = |table, column, v: serde_json::Value, language| {
-            value_text(table, column, &v, language, taipei)
-        };
-        let en = Language::En;
-        assert_eq!(value("visit", "amount_minor", json!(30005), en), "300.05");
-        assert_eq!(value("visit", "amount_minor", json!(-7), en), "-0.07");
-        assert_eq!(value("points_entry", "points", json!(30005), en), "30005");
-        assert_eq!(value("patient", "name", json!("林美玲"), en), "林美玲");
-        // Codes in words, in the reader's language; a code of another column stays.
-        let tw = Language::ZhTw;
-        assert_eq!(
-            value("patient", "payment_type", json!("public-insurance"), tw),
-            "健保"
-        );
-        assert_eq!(
-            value(
-                "patient",
-                "payment_type",
-                json!("public-insurance"),
-                Language::ZhCn
-            ),
-            "医保"
-        );
-        assert_eq!(value("patient", "sex", json!("F"), tw), "女");
-        assert_eq!(
-            value("appointment", "status", json!("no-show"), tw),
-            "未到診"
-        );
-        assert_eq!(
-            value("appointment", "status", json!("no-show"), en),
-            "No-show"
-        );
-        assert_eq!(value("reminder", "status", json!("no-show"), en), "no-show");
-        assert_eq!(
-            value("reminder", "kind", json!("recall"), tw),
-            "定期回診提醒"
-        );
-        assert_eq!(value("points_entry", "kind", json!("expire"), tw), "到期");
-        assert_eq!(value("tag", "kind", json!("recall"), tw), "recall");
-        assert_eq!(value("consent", "given", json!(1), tw), "是");
-        assert_eq!(value("patient", "has_allergies", json!(0), en), "No");
-        // Moments as the clinic's local time; a bare date stays a date.
-        assert_eq!(
-            value("visit", "created_at", json!("2026-11-11T01:00:00.000Z"), tw),
-            "2026-11-11 09:00"
-        );
-        assert_eq!(
-            value(
-                "visit",
-                "visited_at",
-                json!("2026-11-19T15:30:00+08:00"),
-                tw
-            ),
-            "2026-11-19 15:30"
-        );
-        assert_eq!(
-            value("patient", "birth_date", json!("1963-06-26"), tw),
-            "1963-06-26"
-        );
-        assert!(machine_column("starts_ms") && !machine_column("name"));
-        // Who looked at the record, in words.
-        assert_eq!(
-            value("audit_log", "action", json!("patient-export"), tw),
-            "匯出或列印病患資料"
-        );
-        assert_eq!(
-            value("audit_log", "action", json!("new-action"), tw),
-            "new-action"
-        );
-        // What a correction changed, in words; the bookkeeping (operation, rows) left off.
-        let correction = json!(
-            r#"{"op":"UpdatePatient","changes":{"paymentType":["self-pay","public-insurance"],"email":[null,"lin@example.com"]},"reason":"新卡","rows":{"patient":1}}"#
-        );
-        assert_eq!(
-            value("audit_log", "detail", correction.clone(), tw),
-            "電子郵件：— → lin@example.com；付費方式：自費 → 健保；原因：新卡"
-        );
-        assert_eq!(
-            value("audit_log", "detail", correction, en),
-            "Email: — → lin@example.com; Payment type: Self-pay → Public insurance; Reason: 新卡"
-        );
-        assert_eq!(
-            value(
-                "audit_log",
-                "detail",
-                json!(r#"{"op":"ExportPatientData"}"#),
-                tw
-            ),
-            ""
-        );
-        // Every column a patient's data can hold has words (tables from the schema).
-        let names: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
-        let mut unique = names.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), names.len(), "a column listed twice");
-    }
-}
+mod tests;

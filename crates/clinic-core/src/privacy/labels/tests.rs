@@ -1,0 +1,151 @@
+use super::*;
+use serde_json::json;
+
+/// The printed copy names the audit log's actions with the window's words: read from
+/// the window's catalogues, so the two cannot drift apart.
+#[test]
+fn audit_actions_read_as_the_window_says_them() {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n");
+    for (i, file) in ["en.ts", "zh-CN.ts", "zh-TW.ts"].iter().enumerate() {
+        let text = std::fs::read_to_string(ui.join(file)).unwrap();
+        let audit = text.find("\n  audit: {").expect("an audit section");
+        let from = audit + text[audit..].find("    action: {").expect("its actions");
+        let to = from + text[from..].find("\n    },").expect("their end");
+        let window: Vec<(String, String)> = text[from..to]
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let (key, value) = line.trim().split_once(": ")?;
+                let unquote = |s: &str| s.trim_end_matches(',').trim_matches('"').to_string();
+                Some((unquote(key), unquote(value)))
+            })
+            .collect();
+        let printed: Vec<(String, String)> = ACTIONS
+            .iter()
+            .map(|(code, w)| (code.to_string(), w[i].to_string()))
+            .collect();
+        assert_eq!(printed, window, "{file}");
+    }
+}
+
+#[test]
+fn columns_in_the_readers_language_and_cents_as_units() {
+    assert_eq!(
+        column_label("visit", "chief_complaint", Language::ZhCn),
+        "主诉"
+    );
+    assert_eq!(
+        column_label("visit", "chief_complaint", Language::ZhTw),
+        "主訴"
+    );
+    assert_eq!(column_label("patient", "name", Language::ZhCn), "姓名");
+    assert_eq!(
+        column_label("patient_medication", "name", Language::ZhCn),
+        "名称"
+    );
+    assert_eq!(
+        column_label("visit", "chief_complaint", Language::En),
+        "Chief complaint"
+    );
+    assert_eq!(
+        column_label("x", "some_new_column", Language::ZhCn),
+        "some new column"
+    );
+    let taipei: chrono_tz::Tz = "Asia/Taipei".parse().unwrap();
+    let value = |table, column, v: serde_json::Value, language| {
+        value_text(table, column, &v, language, taipei)
+    };
+    let en = Language::En;
+    assert_eq!(value("visit", "amount_minor", json!(30005), en), "300.05");
+    assert_eq!(value("visit", "amount_minor", json!(-7), en), "-0.07");
+    assert_eq!(value("points_entry", "points", json!(30005), en), "30005");
+    assert_eq!(value("patient", "name", json!("林美玲"), en), "林美玲");
+    // Codes in words, in the reader's language; a code of another column stays.
+    let tw = Language::ZhTw;
+    assert_eq!(
+        value("patient", "payment_type", json!("public-insurance"), tw),
+        "健保"
+    );
+    assert_eq!(
+        value(
+            "patient",
+            "payment_type",
+            json!("public-insurance"),
+            Language::ZhCn
+        ),
+        "医保"
+    );
+    assert_eq!(value("patient", "sex", json!("F"), tw), "女");
+    assert_eq!(
+        value("appointment", "status", json!("no-show"), tw),
+        "未到診"
+    );
+    assert_eq!(
+        value("appointment", "status", json!("no-show"), en),
+        "No-show"
+    );
+    assert_eq!(value("reminder", "status", json!("no-show"), en), "no-show");
+    assert_eq!(
+        value("reminder", "kind", json!("recall"), tw),
+        "定期回診提醒"
+    );
+    assert_eq!(value("points_entry", "kind", json!("expire"), tw), "到期");
+    assert_eq!(value("tag", "kind", json!("recall"), tw), "recall");
+    assert_eq!(value("consent", "given", json!(1), tw), "是");
+    assert_eq!(value("patient", "has_allergies", json!(0), en), "No");
+    // Moments as the clinic's local time; a bare date stays a date.
+    assert_eq!(
+        value("visit", "created_at", json!("2026-11-11T01:00:00.000Z"), tw),
+        "2026-11-11 09:00"
+    );
+    assert_eq!(
+        value(
+            "visit",
+            "visited_at",
+            json!("2026-11-19T15:30:00+08:00"),
+            tw
+        ),
+        "2026-11-19 15:30"
+    );
+    assert_eq!(
+        value("patient", "birth_date", json!("1963-06-26"), tw),
+        "1963-06-26"
+    );
+    assert!(machine_column("starts_ms") && !machine_column("name"));
+    // Who looked at the record, in words.
+    assert_eq!(
+        value("audit_log", "action", json!("patient-export"), tw),
+        "匯出或列印病患資料"
+    );
+    assert_eq!(
+        value("audit_log", "action", json!("new-action"), tw),
+        "new-action"
+    );
+    // What a correction changed, in words; the bookkeeping (operation, rows) left off.
+    let correction = json!(
+        r#"{"op":"UpdatePatient","changes":{"paymentType":["self-pay","public-insurance"],"email":[null,"lin@example.com"]},"reason":"新卡","rows":{"patient":1}}"#
+    );
+    assert_eq!(
+        value("audit_log", "detail", correction.clone(), tw),
+        "電子郵件：— → lin@example.com；付費方式：自費 → 健保；原因：新卡"
+    );
+    assert_eq!(
+        value("audit_log", "detail", correction, en),
+        "Email: — → lin@example.com; Payment type: Self-pay → Public insurance; Reason: 新卡"
+    );
+    assert_eq!(
+        value(
+            "audit_log",
+            "detail",
+            json!(r#"{"op":"ExportPatientData"}"#),
+            tw
+        ),
+        ""
+    );
+    // Every column a patient's data can hold has words (tables from the schema).
+    let names: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "a column listed twice");
+}
