@@ -219,11 +219,17 @@ impl Clinic {
     /// A second, read-only connection to the clinic's file, carrying its tag (what it keeps
     /// in memory serves the desk's connection too). Reads beside the desk's writes (WAL).
     pub(crate) fn reader(&self) -> Result<Connection> {
-        let conn = db::keyed(
-            &self.dir.join(DB_FILE),
-            &self.key(),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )?;
+        self.tagged(rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    }
+
+    /// A second connection that may write (saving what is kept in memory), carrying the
+    /// clinic's tag; its writes wait for the desk's like the CLI's do.
+    pub(crate) fn writer(&self) -> Result<Connection> {
+        self.tagged(rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    fn tagged(&self, flags: rusqlite::OpenFlags) -> Result<Connection> {
+        let conn = db::keyed(&self.dir.join(DB_FILE), &self.key(), flags)?;
         conn.busy_timeout(db::BUSY_TIMEOUT)?;
         crate::segments::memo::tag_connection(&conn, self.file_tag)?;
         Ok(conn)

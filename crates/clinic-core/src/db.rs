@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0024_fact_change.sql"),
     include_str!("../migrations/0025_report_indexes.sql"),
     include_str!("../migrations/0026_foreign_key_indexes.sql"),
+    include_str!("../migrations/0027_kept_visits_image.sql"),
 ];
 
 /// How long a write waits for another connection (the CLI, a backup's reader) to let go.

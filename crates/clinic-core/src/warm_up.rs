@@ -6,6 +6,8 @@
 //!
 //! Both are kept per opening of the file (`Clinic`'s tag), so what this connection fills
 //! serves the desk's; changes made meanwhile are caught up from the change logs as usual.
+//! The visits are then saved in the file (`visits::kept`'s image) when they changed since
+//! the image there was made, so the next opening starts from it.
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,8 @@ use crate::error::Result;
 pub struct WarmedUp {
     pub visits: Duration,
     pub classification: Duration,
+    /// The kept visits were saved in the file for the next opening (they had changed).
+    pub saved: bool,
 }
 
 impl Clinic {
@@ -46,9 +50,17 @@ impl Clinic {
             });
             (visits, labels)
         });
+        let (visits, classification) = (visits?, classification?);
+        // Saved for the next opening (and the CLI's reports): its first report then reads
+        // one blob instead of every visit row.
+        let mut conn = self.writer()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let saved = crate::visits::kept::save_image(&tx)?;
+        tx.commit()?;
         Ok(WarmedUp {
-            visits: visits?,
-            classification: classification?,
+            visits,
+            classification,
+            saved,
         })
     }
 
@@ -91,10 +103,17 @@ mod tests {
     fn what_the_warm_up_fills_serves_the_desk_and_only_this_opening_of_the_file() {
         let t = crate::generated_clinic(60, 4, 7);
         let c = &t.clinic;
-        c.warm_up(Some(day())).unwrap();
+        assert!(
+            c.warm_up(Some(day())).unwrap().saved,
+            "the visits saved in the file"
+        );
         assert_eq!(
             on_the_desk(c),
             (kept::Freshened::AsKept, memo::Freshened::AsKept)
+        );
+        assert!(
+            !c.warm_up(Some(day())).unwrap().saved,
+            "nothing new to save"
         );
 
         // A visit recorded at the desk afterwards: that patient alone is read again.
@@ -119,11 +138,12 @@ mod tests {
         );
 
         // The same file opened again (a restore, the next morning) is another opening:
-        // nothing kept for the first one is taken for it.
+        // nothing kept in memory for the first one is taken for it. Its visits start from
+        // the image the warm-up saved, caught up with the visit recorded since.
         let again = Clinic::open_with_key(t.dir.path(), &t.key).unwrap();
         assert_eq!(
             on_the_desk(&again),
-            (kept::Freshened::ReadAll, memo::Freshened::All)
+            (kept::Freshened::FromImage(1), memo::Freshened::All)
         );
     }
 

@@ -15,10 +15,12 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use rusqlite::types::ValueRef;
-use rusqlite::{Row, Transaction};
+use rusqlite::{OptionalExtension, Row, Transaction};
 
 use crate::error::Result;
 use crate::segments::memo::connection_tag;
+
+mod image;
 
 /// No doctor, no NPS answer, no satisfaction score, no comment.
 const NONE: u32 = u32::MAX;
@@ -298,6 +300,8 @@ pub(crate) fn kept_visits(tx: &Transaction<'_>) -> Result<Arc<KeptVisits>> {
 pub(crate) enum Freshened {
     AsKept,
     Patients(usize),
+    /// From the image saved in the file, then these patients read again.
+    FromImage(usize),
     ReadAll,
 }
 
@@ -313,41 +317,84 @@ pub(crate) fn refresh(tx: &Transaction<'_>) -> Result<(Arc<KeptVisits>, Freshene
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    // The log still reaches back to just after `seen` (it is trimmed from the oldest end,
+    // and its numbers only grow).
+    let reaches_back = |seen: i64| seen == newest || (seen < newest && oldest <= seen + 1);
     let mut last = KEPT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(k) = last.as_mut().filter(|k| k.connection == connection) {
         if k.seen == newest {
             return Ok((Arc::clone(&k.visits), Freshened::AsKept));
         }
-        // The log still reaches back to just after what was seen (it is trimmed from the
-        // oldest end, and numbers only grow).
-        if k.seen < newest && oldest <= k.seen + 1 {
-            let mut stmt =
-                tx.prepare("SELECT DISTINCT patient_id FROM visit_change WHERE seq > ?1 LIMIT ?2")?;
-            let changed = stmt
-                .query_map([k.seen, RELOAD_ALL_OVER as i64 + 1], |r| {
-                    r.get::<_, String>(0)
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            if changed.len() <= RELOAD_ALL_OVER {
-                // In place when no report holds the old one (reports run one at a time).
-                let visits = Arc::make_mut(&mut k.visits);
-                for id in &changed {
-                    visits.read_patient(tx, id)?;
-                }
+        if reaches_back(k.seen) {
+            // In place when no report holds the old one (reports run one at a time).
+            if let Some(n) = catch_up(tx, Arc::make_mut(&mut k.visits), k.seen)? {
                 k.seen = newest;
-                return Ok((Arc::clone(&k.visits), Freshened::Patients(changed.len())));
+                return Ok((Arc::clone(&k.visits), Freshened::Patients(n)));
             }
         }
     }
     // Freed before the new one is read, so that two never sit in memory at once.
     *last = None;
-    let visits = Arc::new(KeptVisits::read_all(tx)?);
+    let (visits, how) = match image::load(tx)? {
+        Some((mut visits, seen)) if reaches_back(seen) => match catch_up(tx, &mut visits, seen)? {
+            Some(n) => (visits, Freshened::FromImage(n)),
+            None => (KeptVisits::read_all(tx)?, Freshened::ReadAll),
+        },
+        _ => (KeptVisits::read_all(tx)?, Freshened::ReadAll),
+    };
+    let visits = Arc::new(visits);
     *last = Some(Kept {
         connection,
         seen: newest,
         visits: Arc::clone(&visits),
     });
-    Ok((visits, Freshened::ReadAll))
+    Ok((visits, how))
+}
+
+/// Reads again the patients named in the log after `seen`; `None` when so many changed
+/// (an import) that one pass over the table is quicker.
+fn catch_up(tx: &Transaction<'_>, visits: &mut KeptVisits, seen: i64) -> Result<Option<usize>> {
+    let mut stmt =
+        tx.prepare_cached("SELECT DISTINCT patient_id FROM visit_change WHERE seq > ?1 LIMIT ?2")?;
+    let changed = stmt
+        .query_map([seen, RELOAD_ALL_OVER as i64 + 1], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if changed.len() > RELOAD_ALL_OVER {
+        return Ok(None);
+    }
+    for id in &changed {
+        visits.read_patient(tx, id)?;
+    }
+    Ok(Some(changed.len()))
+}
+
+/// Saves the kept visits of `tx`'s clinic in the file (`kept_visits_image`) unless the
+/// image there is already this one; `tx` must be a write transaction on a connection of
+/// the same opening of the file. Answers whether it wrote.
+pub(crate) fn save_image(tx: &Transaction<'_>) -> Result<bool> {
+    let connection = connection_tag(tx)?;
+    let kept = KEPT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|k| k.connection == connection)
+        .map(|k| (Arc::clone(&k.visits), k.seen));
+    let Some((visits, seen)) = kept else {
+        return Ok(false);
+    };
+    let saved: Option<i64> = tx
+        .query_row(
+            "SELECT seen FROM kept_visits_image WHERE id = 1 AND format = ?1",
+            [image::FORMAT],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if saved == Some(seen) {
+        return Ok(false);
+    }
+    image::save(tx, &visits, seen)
 }
 
 #[cfg(test)]
@@ -491,6 +538,8 @@ mod tests {
             .unwrap()
             .id
             .to_string();
+        // Registered, no visit yet: in what is kept too (whom they were referred by).
+        assert_eq!(check(&c), Freshened::Patients(1));
         visit(&c, &gone, "2026-11-21T10:00+08:00");
         sql(
             &c,
@@ -554,6 +603,133 @@ mod tests {
         // A reopened file is another opening of it: read again.
         drop(c);
         let c = Clinic::open_with_key(tmp.path(), &key).unwrap();
+        assert_eq!(check(&c), Freshened::ReadAll);
+    }
+
+    /// Saves the kept visits in the file as the warm-up does; whether it wrote.
+    fn save(c: &Clinic) -> bool {
+        let mut conn = c.connection();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .unwrap();
+        let saved = save_image(&tx).unwrap();
+        tx.commit().unwrap();
+        saved
+    }
+
+    fn images(c: &Clinic) -> i64 {
+        c.connection()
+            .query_row("SELECT count(*) FROM kept_visits_image", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_image_in_the_file_serves_the_next_opening_and_keeps_no_stale_names() {
+        let crate::TestClinic {
+            clinic: c,
+            key,
+            dir: tmp,
+            _turn,
+        } = crate::generated_clinic(200, 3, 5);
+        let reopen = |c: Clinic| {
+            drop(c);
+            Clinic::open_with_key(tmp.path(), &key).unwrap()
+        };
+        let ids: Vec<String> = {
+            let conn = c.connection();
+            let mut stmt = conn.prepare("SELECT id FROM patient ORDER BY id").unwrap();
+            let ids = stmt.query_map([], |r| r.get(0)).unwrap();
+            ids.collect::<rusqlite::Result<_>>().unwrap()
+        };
+        assert!(!save(&c), "nothing kept yet, nothing to save");
+        assert_eq!(check(&c), Freshened::ReadAll);
+        assert!(save(&c));
+        assert!(!save(&c), "the image there is this one already");
+
+        // The image reads back as what was kept, and a damaged one is refused, not misread.
+        let bytes: Vec<u8> = c
+            .connection()
+            .query_row("SELECT image FROM kept_visits_image", [], |r| r.get(0))
+            .unwrap();
+        {
+            let mut conn = c.connection();
+            let tx = conn.transaction().unwrap();
+            let fresh = KeptVisits::read_all(&tx).unwrap();
+            let decoded = image::decode(&bytes).expect("decodes");
+            assert_eq!(canonical(&decoded), canonical(&fresh));
+            assert_eq!(decoded.position(&ids[3]), fresh.position(&ids[3]));
+        }
+        for cut in (0..bytes.len()).step_by(89) {
+            assert!(image::decode(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+        for at in (0..bytes.len()).step_by(41) {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x5a;
+            let _ = image::decode(&flipped); // never a panic or a runaway allocation
+        }
+
+        // The next opening starts from it; what was written while the app was closed (the
+        // CLI) is caught up from the log.
+        let c = reopen(c);
+        assert_eq!(check(&c), Freshened::FromImage(0));
+        let c = reopen(c);
+        visit(&c, &ids[0], "2026-11-20T09:30+08:00");
+        let c = reopen(c);
+        assert_eq!(check(&c), Freshened::FromImage(1));
+
+        // Cut short in the file: read from the table instead.
+        sql(
+            &c,
+            "UPDATE kept_visits_image SET image = substr(image, 1, length(image) - 7)",
+        );
+        let c = reopen(c);
+        assert_eq!(check(&c), Freshened::ReadAll);
+
+        // A name or a comment changed, a visit or a patient deleted: the image goes with
+        // them (it would otherwise keep the old text in the file).
+        let lone = c
+            .execute(
+                &Actor::owner(),
+                CreatePatient::new(PatientInput {
+                    name: "No visits".into(),
+                    ..Default::default()
+                }),
+            )
+            .unwrap()
+            .id
+            .to_string();
+        for change in [
+            format!("UPDATE patient SET name = 'Renamed' WHERE id = '{}'", ids[1]),
+            "UPDATE visit SET feedback = 'too long a wait' WHERE rowid = (SELECT min(rowid) FROM visit)".into(),
+            "DELETE FROM visit WHERE rowid = (SELECT max(rowid) FROM visit)".into(),
+            format!("DELETE FROM patient WHERE id = '{lone}'"),
+        ] {
+            check(&c);
+            assert!(save(&c), "{change}");
+            assert_eq!(images(&c), 1);
+            sql(&c, &change);
+            assert_eq!(images(&c), 0, "{change}");
+        }
+        // Other changes leave it, to be caught up.
+        check(&c);
+        assert!(save(&c));
+        sql(
+            &c,
+            "UPDATE visit SET amount_minor = 12345 WHERE rowid % 20 = 0",
+        );
+        assert_eq!(images(&c), 1);
+        let c = reopen(c);
+        assert!(matches!(check(&c), Freshened::FromImage(n) if n > 5));
+
+        // The log trimmed past the image: read from the table.
+        check(&c);
+        save(&c);
+        sql(
+            &c,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 21000)
+             INSERT INTO visit_change (patient_id) SELECT 'nobody' FROM n;",
+        );
+        let c = reopen(c);
         assert_eq!(check(&c), Freshened::ReadAll);
     }
 }
