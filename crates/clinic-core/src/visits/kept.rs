@@ -3,12 +3,14 @@
 //! not ~1M visit rows through SQLCipher.
 //!
 //! Kept fresh patient by patient: triggers append the patient of every visit change (and
-//! of every change to the patient details the reports group by) to `visit_change`
-//! (migration 0021); before each use the patients named there since the last look are read
-//! again, through the patient index. Everything is read again when the log no longer
-//! reaches back that far, when many patients changed (an import), or for another opening
-//! of the file (a reopened or restored one: `Clinic`'s tag). Any connection of the same
-//! `Clinic` — the desk's, the warm-up's — fills it for the others.
+//! of every new patient and change to the patient details the reports group by) to
+//! `visit_change` (migrations 0021, 0027); before each use the patients named there since
+//! the last look are read again, through the patient index. For another opening of the
+//! file (a reopened or restored one: `Clinic`'s tag) they start from the image saved in
+//! the file (`image`), caught up the same way; everything is read from the table when
+//! there is no such image, when the log no longer reaches back that far, or when many
+//! patients changed (an import). Any connection of the same `Clinic` — the desk's, the
+//! warm-up's — fills it for the others.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
