@@ -80,6 +80,14 @@ fn visit(c: &Clinic, patient: &str, at: &str) {
     .unwrap();
 }
 
+/// Every patient's id, in id order.
+fn patient_ids(c: &Clinic) -> Vec<String> {
+    let conn = c.connection();
+    let mut stmt = conn.prepare("SELECT id FROM patient ORDER BY id").unwrap();
+    let ids = stmt.query_map([], |r| r.get(0)).unwrap();
+    ids.collect::<rusqlite::Result<_>>().unwrap()
+}
+
 #[test]
 fn the_kept_visits_always_equal_the_file() {
     let crate::TestClinic {
@@ -89,12 +97,7 @@ fn the_kept_visits_always_equal_the_file() {
         _turn,
     } = crate::generated_clinic(300, 3, 11);
     let owner = Actor::owner();
-    let ids: Vec<String> = {
-        let conn = c.connection();
-        let mut stmt = conn.prepare("SELECT id FROM patient ORDER BY id").unwrap();
-        let ids = stmt.query_map([], |r| r.get(0)).unwrap();
-        ids.collect::<rusqlite::Result<_>>().unwrap()
-    };
+    let ids = patient_ids(&c);
     assert_eq!(check(&c), Freshened::ReadAll);
     assert_eq!(check(&c), Freshened::AsKept);
 
@@ -236,12 +239,7 @@ fn the_image_in_the_file_serves_the_next_opening_and_keeps_no_stale_names() {
         drop(c);
         Clinic::open_with_key(tmp.path(), &key).unwrap()
     };
-    let ids: Vec<String> = {
-        let conn = c.connection();
-        let mut stmt = conn.prepare("SELECT id FROM patient ORDER BY id").unwrap();
-        let ids = stmt.query_map([], |r| r.get(0)).unwrap();
-        ids.collect::<rusqlite::Result<_>>().unwrap()
-    };
+    let ids = patient_ids(&c);
     assert!(!save(&c), "nothing kept yet, nothing to save");
     assert_eq!(check(&c), Freshened::ReadAll);
     assert!(save(&c));
