@@ -1,7 +1,11 @@
 //! The words a patient reads on the printed copy of their data: each column in their
-//! language (the same words as the window's forms), and money in units rather than cents.
+//! language (the same words as the window's forms), stored codes in words (`codes`), and
+//! money in units rather than cents.
 
 use crate::patients::Language;
+
+mod codes;
+use codes::CODES;
 
 /// `[English, 简体, 繁體]` for the columns a patient's data holds.
 const COLUMNS: &[(&str, [&str; 3])] = &[
@@ -169,138 +173,6 @@ pub(super) fn column_label(table: &str, column: &str, language: Language) -> Str
         None => column.replace('_', " "),
     }
 }
-
-/// Stored codes in words, `[English, 简体, 繁體]` — the window's words for them.
-/// `table.column` where the same column name holds other codes elsewhere.
-const CODES: &[(&str, &str, [&str; 3])] = &[
-    ("sex", "M", ["Male", "男", "男"]),
-    ("sex", "F", ["Female", "女", "女"]),
-    ("sex", "O", ["Other", "其他", "其他"]),
-    ("payment_type", "self-pay", ["Self-pay", "自费", "自費"]),
-    (
-        "payment_type",
-        "public-insurance",
-        ["Public insurance", "医保", "健保"],
-    ),
-    (
-        "payment_type",
-        "commercial-insurance",
-        ["Commercial insurance", "商业保险", "商業保險"],
-    ),
-    ("smoking", "never", ["Never smoked", "从不吸烟", "從不吸菸"]),
-    ("smoking", "former", ["Former smoker", "已戒烟", "已戒菸"]),
-    ("smoking", "current", ["Smokes", "吸烟", "吸菸"]),
-    ("visit_type", "first", ["First visit", "初诊", "初診"]),
-    ("visit_type", "return", ["Return visit", "复诊", "回診"]),
-    ("visit_type", "specialist", ["Specialist", "专科", "專科"]),
-    ("visit_type", "emergency", ["Emergency", "急诊", "急診"]),
-    ("severity", "mild", ["Mild", "轻度", "輕度"]),
-    ("severity", "moderate", ["Moderate", "中度", "中度"]),
-    ("severity", "severe", ["Severe", "重度", "重度"]),
-    (
-        "severity",
-        "life-threatening",
-        ["Life-threatening", "危及生命", "危及生命"],
-    ),
-    ("purpose", "care", ["Care", "诊疗", "診療"]),
-    ("purpose", "reminders", ["Reminders", "提醒", "提醒"]),
-    ("purpose", "marketing", ["Marketing", "营销", "行銷"]),
-    ("purpose", "research", ["Research", "研究", "研究"]),
-    (
-        "appointment.status",
-        "scheduled",
-        ["Scheduled", "已预约", "已預約"],
-    ),
-    (
-        "appointment.status",
-        "confirmed",
-        ["Confirmed", "已确认", "已確認"],
-    ),
-    (
-        "appointment.status",
-        "arrived",
-        ["Arrived", "已到诊", "已報到"],
-    ),
-    (
-        "appointment.status",
-        "completed",
-        ["Completed", "已完成", "已完成"],
-    ),
-    (
-        "appointment.status",
-        "no-show",
-        ["No-show", "爽约", "未到診"],
-    ),
-    (
-        "appointment.status",
-        "cancelled",
-        ["Cancelled", "已取消", "已取消"],
-    ),
-    (
-        "appointment.status",
-        "rescheduled",
-        ["Rescheduled", "已改约", "已改約"],
-    ),
-    ("outcome", "reached", ["Reached", "已联系上", "已聯絡上"]),
-    ("outcome", "sent", ["Message sent", "已发消息", "已傳訊息"]),
-    (
-        "outcome",
-        "no-answer",
-        ["No answer", "无人接听", "無人接聽"],
-    ),
-    (
-        "outcome",
-        "wrong-number",
-        ["Wrong number", "号码有误", "號碼有誤"],
-    ),
-    ("outcome", "booked", ["Booked", "已预约", "已預約"]),
-    ("outcome", "declined", ["Declined", "婉拒", "婉拒"]),
-    (
-        "outcome",
-        "do-not-contact",
-        ["Do not contact again", "不再联系", "不再聯絡"],
-    ),
-    (
-        "reminder.kind",
-        "same-day",
-        ["Today's appointments", "今日预约", "今日預約"],
-    ),
-    (
-        "reminder.kind",
-        "day-before",
-        ["Appointment reminders", "预约提醒", "預約提醒"],
-    ),
-    (
-        "reminder.kind",
-        "confirmation",
-        ["Booking confirmations", "预约确认", "預約確認"],
-    ),
-    (
-        "reminder.kind",
-        "follow-up",
-        ["Missed follow-ups", "未回诊随访", "未回診追蹤關懷"],
-    ),
-    (
-        "reminder.kind",
-        "check-in",
-        ["Check-ins after treatment", "治疗后关怀", "治療後關懷"],
-    ),
-    (
-        "reminder.kind",
-        "recall",
-        ["Recalls", "定期复查提醒", "定期回診提醒"],
-    ),
-    (
-        "reminder.kind",
-        "birthday",
-        ["Birthdays", "生日祝福", "生日祝福"],
-    ),
-    ("points_entry.kind", "earn", ["Earned", "获得", "獲得"]),
-    ("points_entry.kind", "redeem", ["Redeemed", "兑换", "兌換"]),
-    ("points_entry.kind", "expire", ["Expired", "过期", "到期"]),
-    ("points_entry.kind", "adjust", ["Adjusted", "调整", "調整"]),
-    ("points_entry.kind", "reverse", ["Reversal", "冲销", "沖銷"]),
-];
 
 /// The audit log's actions in words, `[English, 简体, 繁體]` — the window's words for them.
 const ACTIONS: &[(&str, [&str; 3])] = &[

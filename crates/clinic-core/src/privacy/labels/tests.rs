@@ -28,6 +28,62 @@ fn audit_actions_read_as_the_window_says_them() {
     }
 }
 
+/// The profile's codes print with the window's words for them: every field of the
+/// window's `code` catalogue is in `CODES` with the same words (English capitalised, as a
+/// table cell starts), read from ui/src/i18n so the two cannot drift apart.
+#[test]
+fn profile_codes_read_as_the_window_says_them() {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n");
+    let mut fields = 0;
+    for (i, file) in ["en.ts", "zh-CN.ts", "zh-TW.ts"].iter().enumerate() {
+        let text = std::fs::read_to_string(ui.join(file)).unwrap();
+        let from = text.find("\n  code: {\n").expect("a code section") + 12;
+        let to = from + text[from..].find("\n  },").expect("its end");
+        for line in text[from..to].lines() {
+            let Some((field, rest)) = line.trim().split_once(": {") else {
+                continue;
+            };
+            let column: String = field
+                .chars()
+                .flat_map(|c| {
+                    (c.is_ascii_uppercase().then_some('_').into_iter())
+                        .chain([c.to_ascii_lowercase()])
+                })
+                .collect();
+            let column = if column == "relation" {
+                "family_link.relation".to_string()
+            } else {
+                column
+            };
+            // `key: "words", "key-2": "words"` — no commas or quotes inside the words.
+            for pair in rest.trim_end_matches(['}', ',', ' ']).split("\", ") {
+                let (key, words) = pair.split_once(": ").expect("key: words");
+                let (key, words) = (key.trim().trim_matches('"'), words.trim().trim_matches('"'));
+                let printed = CODES
+                    .iter()
+                    .find(|(c, code, _)| *c == column && *code == key)
+                    .map(|(_, _, w)| w[i])
+                    .unwrap_or_else(|| panic!("{column} {key} has no printed words"));
+                let mut window = words.to_string();
+                if i == 0 {
+                    let mut chars = words.chars();
+                    window = chars
+                        .next()
+                        .map(|c| c.to_uppercase().collect::<String>())
+                        .unwrap_or_default()
+                        + chars.as_str();
+                }
+                assert_eq!(printed, window, "{file}: {column} {key}");
+            }
+            fields += 1;
+        }
+    }
+    assert!(
+        fields >= 3 * 14,
+        "the window's code fields were read: {fields}"
+    );
+}
+
 #[test]
 fn columns_in_the_readers_language_and_cents_as_units() {
     assert_eq!(
