@@ -112,7 +112,7 @@ impl PatientInput {
 }
 
 /// `maritalStatus` → `marital_status`: input fields are camelCase, columns snake_case.
-fn column_of(field: &str) -> String {
+pub(crate) fn column_of(field: &str) -> String {
     let mut out = String::with_capacity(field.len() + 4);
     for c in field.chars() {
         if c.is_ascii_uppercase() {

@@ -29,6 +29,7 @@ pub use duplicates::{
     DuplicateCandidate, DuplicateReason, FindDuplicates, MergePatients, MergeRecord,
 };
 pub use find::{search_summary_sql, ListPatients, SearchPatients};
+pub(crate) use input::column_of;
 pub(crate) use record::PatientRecord;
 use record::{code_value, text_value};
 

@@ -405,13 +405,7 @@ fn field_changes(
     fields
         .iter()
         .filter_map(|(field, pair)| {
-            let column: String = field
-                .chars()
-                .flat_map(|c| {
-                    let lower = c.to_ascii_lowercase();
-                    (c.is_ascii_uppercase().then_some('_').into_iter()).chain([lower])
-                })
-                .collect();
+            let column = crate::patients::column_of(field);
             // The entry names its patient already; the rest is the file's own bookkeeping.
             let bookkeeping = ["created_at", "updated_at", "patient_id"];
             if machine_column(&column) || bookkeeping.contains(&column.as_str()) {

@@ -43,13 +43,7 @@ fn profile_codes_read_as_the_window_says_them() {
             let Some((field, rest)) = line.trim().split_once(": {") else {
                 continue;
             };
-            let column: String = field
-                .chars()
-                .flat_map(|c| {
-                    (c.is_ascii_uppercase().then_some('_').into_iter())
-                        .chain([c.to_ascii_lowercase()])
-                })
-                .collect();
+            let column = crate::patients::column_of(field);
             let column = if column == "relation" {
                 "family_link.relation".to_string()
             } else {
