@@ -69,11 +69,11 @@ fn main() {
         .backup_to_with(&Actor::owner(), &usb, &mut |p| {
             let stage = match p {
                 backup::BackupProgress::Snapshot => {
-                    "snapshot (raw pages under read-lock 0, or the backup API)"
+                    "snapshot (raw pages under read-lock 0, or the backup API); the structure check starts"
                 }
                 backup::BackupProgress::Writing { .. } => "write + hash into the folder",
                 backup::BackupProgress::Verifying => {
-                    "read back + hash, both integrity checks, counts"
+                    "read back + hash, the copy's HMAC check and counts, the structure check's end"
                 }
             };
             if marks.last().map(|m| m.0) != Some(stage) {

@@ -396,3 +396,112 @@ fn when_another_program_holds_the_wal_the_slow_path_gives_a_whole_backup() {
     let r = c.backup_to(&Actor::owner(), usb.path()).unwrap();
     assert_eq!(r.snapshot, Some(backup::SnapshotPath::RawPages));
 }
+
+/// The database bytes of a backup file (after its magic, length and header).
+fn database_of(backup_file: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(backup_file).unwrap();
+    let header = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    bytes[12 + header..].to_vec()
+}
+
+/// SQLite's structure check runs on the live file's frozen bytes while they are copied: a
+/// copy that then differs from them must not become a backup — here it is swapped, before it
+/// is written into the folder, for an older copy of the same clinic under the same key, which
+/// would pass every check of its own and has the same counts.
+#[test]
+fn a_backup_holds_exactly_the_bytes_that_were_checked() {
+    let (tmp, c, usb, first) = backed_up();
+    let older = database_of(&first);
+    // Changed since, counts unchanged: only the bytes tell the two apart.
+    c.execute(
+        &Actor::owner(),
+        SetClinicProfile(ClinicProfile {
+            name: "康健牙科".into(),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    // The snapshot's copy in the temp folder begins, as the live file does, with the
+    // clinic's own salt.
+    let live = std::fs::read(tmp.path().join(clinic_core::DB_FILE)).unwrap();
+    let salt = live[..16].to_vec();
+    let prefix = format!("clinic-backup-{}-", std::process::id());
+    let mut swapped = None;
+    let err = c
+        .backup_to_with(&Actor::owner(), usb.path(), &mut |p| {
+            if !matches!(p, backup::BackupProgress::Writing { done: 0, .. }) || swapped.is_some() {
+                return;
+            }
+            let copy = std::fs::read_dir(std::env::temp_dir())
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .find(|f| {
+                    let name = f.file_name().unwrap().to_string_lossy();
+                    name.starts_with(&prefix)
+                        && name.ends_with(".db")
+                        && std::fs::read(f).is_ok_and(|b| b.starts_with(&salt))
+                })
+                .expect("the snapshot's copy");
+            std::fs::write(&copy, &older).unwrap();
+            swapped = Some(copy);
+        })
+        .unwrap_err();
+    assert!(swapped.is_some());
+    assert_eq!(err.code, ErrorCode::BackupInvalid);
+    assert!(
+        err.message.contains("changed before it was written"),
+        "{}",
+        err.message
+    );
+    // Nothing but the first backup in the folder.
+    assert_eq!(
+        folder_bytes(usb.path()).len(),
+        1,
+        "{:?}",
+        folder_bytes(usb.path())
+            .iter()
+            .map(|f| &f.0)
+            .collect::<Vec<_>>()
+    );
+}
+
+/// A clinic file whose index no longer matches its table (every page's HMAC still right, so
+/// only SQLite's structure check can tell) is not backed up as if it were sound.
+#[test]
+fn a_damaged_clinic_file_is_not_backed_up_as_good() {
+    use clinic_core::backup::GetBackupStatus;
+    let (tmp, c, key) = common::clinic_and_key();
+    for i in 0..30 {
+        add(&c, &format!("病人{i}"), &format!("1380013{i:04}"));
+    }
+    {
+        // The index on the last change now claims to index the names; its entries still
+        // hold the times.
+        let raw = common::raw(tmp.path(), &key);
+        let cookie: i64 = raw
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap();
+        raw.execute_batch(&format!(
+            "PRAGMA writable_schema = ON;
+             UPDATE sqlite_schema SET sql = replace(sql, '(updated_at)', '(name)')
+              WHERE name = 'patient_updated';
+             PRAGMA writable_schema = OFF;
+             PRAGMA schema_version = {};",
+            cookie + 1
+        ))
+        .unwrap();
+    }
+    let usb = tempfile::tempdir().unwrap();
+    let err = c.backup_to(&Actor::owner(), usb.path()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::BackupInvalid);
+    assert!(
+        err.message.contains("integrity check failed"),
+        "{}",
+        err.message
+    );
+    assert!(folder_bytes(usb.path()).is_empty());
+    let status = c.execute(&Actor::owner(), GetBackupStatus).unwrap();
+    assert!(status.last_good.is_none());
+    assert!(!status.last_attempt.unwrap().ok);
+}

@@ -9,27 +9,27 @@
 //! USB disk tells a finder only that it holds an encrypted clinic backup.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::access::{authorize, Action, Actor};
-use crate::clinic::{folder_state, Clinic, FolderState, DB_FILE, KEY_FILE};
-use crate::db::{keyed, APPLICATION_ID, SCHEMA_VERSION};
+use crate::clinic::{folder_state, FolderState, DB_FILE, KEY_FILE};
+use crate::db::keyed;
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::key::{DbKey, KeyFile};
 
+mod checks;
 mod log;
 mod schedule;
 mod snapshot;
+mod write;
 
-use log::RecordBackup;
+pub(crate) use checks::check_database;
 pub use log::{
     check_folder, BackupEntry, BackupStatus, FolderCheck, GetBackupFolder, GetBackupStatus,
     ListBackupLog, RecordRestore, SetBackupFolder,
@@ -177,118 +177,6 @@ impl Drop for TempFile {
         for suffix in ["", "-journal", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
         }
-    }
-}
-
-/// Opens a database copy with `key` and runs both integrity checks; answers its schema
-/// version and counts. `file` names the backup in errors.
-pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64, BackupCounts)> {
-    let (conn, version) = open_copy(db, key, file)?;
-    // Each check reads the whole file: the page HMACs on a second connection, at the same
-    // time as SQLite's structure check (two cores).
-    let (cipher, structure) = std::thread::scope(|s| {
-        let cipher = s.spawn(|| -> std::result::Result<(), String> {
-            let second = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.message)?;
-            cipher_check(&second)
-        });
-        let structure = structure_check(&conn);
-        (
-            cipher
-                .join()
-                .unwrap_or_else(|_| Err("the check stopped".into())),
-            structure,
-        )
-    });
-    cipher.and(structure).map_err(|why| invalid(file, why))?;
-    Ok((version, counts(&conn)?))
-}
-
-/// Opens a database copy read-only with `key`, refusing one that does not open with it, is
-/// not a clinic's or is from a newer version; answers the connection (ready for
-/// `integrity_check`) and the schema version. `file` names the backup in errors.
-fn open_copy(db: &Path, key: &DbKey, file: &Path) -> Result<(Connection, i64)> {
-    let conn = keyed(db, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let header = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    });
-    if let Err(e) = header {
-        return Err(
-            if e.sqlite_error_code() == Some(rusqlite::ffi::ErrorCode::NotADatabase) {
-                invalid(file, "its database does not open with its key (damaged)")
-            } else {
-                e.into()
-            },
-        );
-    }
-    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    if app_id != APPLICATION_ID {
-        return Err(invalid(file, "it does not hold a Clinic CRM database"));
-    }
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version > SCHEMA_VERSION {
-        return Err(ClinicError::new(
-            ErrorCode::SchemaTooNew,
-            format!(
-                "{} was made by a newer Clinic CRM (schema {version}; this one reads up to {SCHEMA_VERSION}): update the app first",
-                file.display()
-            ),
-        ));
-    }
-    // integrity_check walks every index against its table: with SQLite's small default
-    // cache each page would be read and decrypted again and again. A cache the size of the
-    // file (at most 1 GiB, only as much as is read) decrypts each page once.
-    let kib = std::fs::metadata(db)
-        .map_or(0, |m| m.len() / 1024)
-        .clamp(64 * 1024, 1 << 20);
-    conn.execute_batch(&format!(
-        "PRAGMA cache_size = -{kib}; PRAGMA temp_store = MEMORY;"
-    ))?;
-    Ok((conn, version))
-}
-
-/// Every page's HMAC (`PRAGMA cipher_integrity_check`); the first problem as text.
-fn cipher_check(conn: &Connection) -> std::result::Result<(), String> {
-    let run = || -> rusqlite::Result<Option<String>> {
-        let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
-        let problems: Vec<String> = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(problems
-            .first()
-            .map(|p| format!("encryption check failed: {p}")))
-    };
-    match run() {
-        Ok(None) => Ok(()),
-        Ok(Some(why)) => Err(why),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// SQLite's own structure check (`PRAGMA integrity_check`); the first problem as text.
-fn structure_check(conn: &Connection) -> std::result::Result<(), String> {
-    match conn.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)) {
-        Ok(ok) if ok == "ok" => Ok(()),
-        Ok(problem) => Err(format!("integrity check failed: {problem}")),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// Both checks, one after the other, on one connection; the first problem as text.
-fn integrity(conn: &Connection) -> std::result::Result<(), String> {
-    cipher_check(conn).and_then(|()| structure_check(conn))
-}
-
-impl Clinic {
-    /// Both integrity checks on the live file (after a crash, before trusting it).
-    pub fn check_integrity(&self, actor: &Actor) -> Result<()> {
-        authorize(actor, Action::SettingsRead)?;
-        let conn = self.connection();
-        integrity(&conn).map_err(|why| {
-            ClinicError::new(
-                ErrorCode::Storage,
-                format!("the clinic file {} is damaged: {why}", self.dir().display()),
-            )
-        })
     }
 }
 
@@ -445,212 +333,6 @@ fn file_name(clinic_name: &str, at: chrono::DateTime<Utc>) -> String {
         "{name}-{}.{EXTENSION}",
         at.with_timezone(&chrono::Local).format("%Y-%m-%d-%H%M%S")
     )
-}
-
-impl Clinic {
-    /// Writes a backup into `folder` while staff keep working (a second, read-only
-    /// connection reads one consistent snapshot), then reads it back from `folder` and
-    /// verifies it; only a verified backup gets its final name.
-    /// Every attempt is logged: a good one with its file, a failed one with its reason.
-    pub fn backup_to(&self, actor: &Actor, folder: &Path) -> Result<BackupReport> {
-        self.backup_to_with(actor, folder, &mut |_| {})
-    }
-
-    /// [`Clinic::backup_to`], telling `progress` how far it has got.
-    pub fn backup_to_with(
-        &self,
-        actor: &Actor,
-        folder: &Path,
-        progress: &mut dyn FnMut(BackupProgress),
-    ) -> Result<BackupReport> {
-        authorize(actor, Action::Backup)?;
-        let _exclusive = crate::clinic::lock(&self.maintenance);
-        let result = self.write_backup(actor, folder, progress);
-        let entry = match &result {
-            Ok(r) => RecordBackup {
-                folder: folder.display().to_string(),
-                file: Some(r.path.clone()),
-                bytes: Some(r.bytes),
-                error: None,
-            },
-            Err(e) => RecordBackup {
-                folder: folder.display().to_string(),
-                file: None,
-                bytes: None,
-                error: Some(e.clone()),
-            },
-        };
-        // The log lives in the clinic's own file: a full or missing USB disk does not stop it.
-        self.execute(actor, entry)?;
-        result
-    }
-
-    fn write_backup(
-        &self,
-        actor: &Actor,
-        folder: &Path,
-        progress: &mut dyn FnMut(BackupProgress),
-    ) -> Result<BackupReport> {
-        let started = Instant::now();
-        let meta = std::fs::metadata(folder).map_err(|e| folder_error(folder, e))?;
-        if !meta.is_dir() {
-            return Err(ClinicError::new(
-                ErrorCode::FolderMissing,
-                format!("{} is not a folder", folder.display()),
-            ));
-        }
-        let clinic_name = self.execute(actor, crate::settings::GetClinicProfile)?.name;
-        let key = self.key();
-
-        // The snapshot: the live database at one instant, in a local temp file.
-        progress(BackupProgress::Snapshot);
-        let snapshot = TempFile::new("backup");
-        let snapshot::Snapshot {
-            counts: source_counts,
-            schema_version,
-            path: snapshot_path,
-        } = snapshot::take(self, &key, &snapshot.0)?;
-
-        // The backup file under a temporary name in the destination: the header with a
-        // placeholder checksum, the database copied and hashed in one pass, then the header
-        // again with the real checksum (the same length, so nothing moves).
-        let total = std::fs::metadata(&snapshot.0)?.len();
-        let now = Utc::now();
-        let mut header = Header {
-            format: FORMAT,
-            clinic_id: self.clinic_id().to_string(),
-            // Milliseconds: two backups in one second still sort (rotation keeps the newest).
-            created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
-            schema_version,
-            app_version: env!("CARGO_PKG_VERSION").to_string(),
-            db_bytes: total,
-            db_sha256: "0".repeat(64),
-            key_file: KeyFile::read(&self.dir().join(KEY_FILE))?.to_text(),
-        };
-        let name = file_name(&clinic_name, now);
-        let path = folder.join(&name);
-        let partial = folder.join(format!(".{name}.partial"));
-        // Both integrity checks of the copy read all of it and take seconds (SQLite's
-        // structure check about 6 s on the benchmark clinic, on one core): they start now, each
-        // on its own connection and thread, while the file is written to the folder (minutes
-        // on a slow USB stick) and read back.
-        let (structure_conn, _) = open_copy(&snapshot.0, &key, &partial)?;
-        let (cipher_conn, _) = open_copy(&snapshot.0, &key, &partial)?;
-        let stops = [
-            structure_conn.get_interrupt_handle(),
-            cipher_conn.get_interrupt_handle(),
-        ];
-        let (written, checked) = std::thread::scope(|s| {
-            let structure = s.spawn(move || structure_check(&structure_conn));
-            let cipher = s.spawn(move || {
-                cipher_check(&cipher_conn)?;
-                counts(&cipher_conn).map_err(|e| e.to_string())
-            });
-            let written = (|| -> Result<u64> {
-                let file = File::create(&partial).map_err(|e| folder_error(folder, e))?;
-                let mut out = BufWriter::with_capacity(1 << 20, file);
-                let text = serde_json::to_vec(&header).expect("header serialises");
-                out.write_all(MAGIC)?;
-                out.write_all(&(text.len() as u32).to_le_bytes())?;
-                out.write_all(&text)?;
-                let mut db = File::open(&snapshot.0)?;
-                let mut hasher = Sha256::new();
-                let mut buf = vec![0u8; 1 << 20];
-                let mut done = 0u64;
-                progress(BackupProgress::Writing { done, total });
-                loop {
-                    let n = db.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    hasher.update(&buf[..n]);
-                    out.write_all(&buf[..n])?;
-                    done += n as u64;
-                    progress(BackupProgress::Writing { done, total });
-                }
-                header.db_sha256 = hex::encode(hasher.finalize());
-                let again = serde_json::to_vec(&header).expect("header serialises");
-                if again.len() != text.len() {
-                    return Err(invalid(&partial, "its header changed length while written"));
-                }
-                let mut file = out.into_inner().map_err(|e| e.into_error())?;
-                file.seek(SeekFrom::Start((MAGIC.len() + 4) as u64))?;
-                file.write_all(&again)?;
-                file.sync_all()?;
-                Ok(file.metadata()?.len())
-            })();
-            // Read back from the destination: its bytes must give the checksum computed while
-            // writing; the snapshot they then equal passed both checks and holds what the
-            // clinic held.
-            let checked = written.as_ref().map_err(|_| ()).map_or(Ok(()), |_| {
-                progress(BackupProgress::Verifying);
-                let on_disk =
-                    read_checked(&partial, &mut std::io::sink()).map_err(|e| gone_or(e, folder))?;
-                if on_disk.db_sha256 == header.db_sha256 && on_disk.db_bytes == total {
-                    Ok(())
-                } else {
-                    Err(invalid(
-                        &partial,
-                        "what was read back is not what was written",
-                    ))
-                }
-            });
-            if written.is_err() || checked.is_err() {
-                // The checks' answers no longer matter: stop them rather than wait.
-                stops.iter().for_each(|s| s.interrupt());
-            }
-            let stopped = || "the check stopped".to_string();
-            let structure = structure.join().unwrap_or_else(|_| Err(stopped()));
-            let cipher = cipher.join().unwrap_or_else(|_| Err(stopped()));
-            let checked = checked.and_then(|()| {
-                let counts = cipher
-                    .and_then(|counts| structure.map(|()| counts))
-                    .map_err(|why| invalid(&partial, why))?;
-                if counts == source_counts {
-                    Ok(())
-                } else {
-                    Err(invalid(
-                        &partial,
-                        format!("it holds {counts:?} but the clinic held {source_counts:?}"),
-                    ))
-                }
-            });
-            (written, checked)
-        });
-        drop(snapshot);
-        let bytes = match written {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(gone_or(e, folder));
-            }
-        };
-        if let Err(e) = checked {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-        // Two backups in one second must not overwrite each other: "-2", "-3"…
-        let mut path = path;
-        let mut n = 2;
-        while path.exists() {
-            let stem = name.trim_end_matches(&format!(".{EXTENSION}"));
-            path = folder.join(format!("{stem}-{n}.{EXTENSION}"));
-            n += 1;
-        }
-        std::fs::rename(&partial, &path).map_err(|e| gone_or(e.into(), folder))?;
-        if let Ok(d) = File::open(folder) {
-            let _ = d.sync_all();
-        }
-        Ok(BackupReport {
-            path: path.display().to_string(),
-            bytes,
-            created_at: header.created_at,
-            counts: source_counts,
-            millis: started.elapsed().as_millis() as u64,
-            removed: Vec::new(),
-            snapshot: Some(snapshot_path),
-        })
-    }
 }
 
 /// A restore done: what is live now, and where the data it replaced was kept.

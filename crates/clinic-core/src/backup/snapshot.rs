@@ -10,6 +10,11 @@
 //! 1.1-1.9 s on the 100k-patient benchmark clinic, 456 MiB). The transaction ends as soon as
 //! the copy is in the local temp file, so a slow USB disk never holds checkpoints back.
 //!
+//! A second reader starts its transaction at the same moment and so sees the same bytes: it
+//! is handed over for SQLite's structure check, which can then run while the copy is made
+//! (write.rs). The copy's SHA-256 is computed as it is read, so that what is written into
+//! the backup can be shown to be those bytes.
+//!
 //! Slow path, when another program (say the `clinic` CLI) wrote between the checkpoint and
 //! the read, or kept the WAL from emptying: SQLite's backup API, as before.
 
@@ -20,7 +25,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{ffi, Connection, OpenFlags};
+use sha2::{Digest, Sha256};
 
+use super::checks::ready_for_checks;
 use super::{counts, BackupCounts};
 use crate::clinic::{Clinic, DB_FILE};
 use crate::db::keyed;
@@ -41,13 +48,24 @@ pub(super) struct Snapshot {
     pub counts: BackupCounts,
     pub schema_version: i64,
     pub path: SnapshotPath,
+    /// The SHA-256 (hex) of the bytes copied, on the raw-pages path.
+    pub sha256: Option<String>,
 }
 
 /// Copies the live database of `clinic` into `to` (a new file) as one consistent snapshot.
-pub(super) fn take(clinic: &Clinic, key: &DbKey, to: &Path) -> Result<Snapshot> {
+/// On the raw-pages path `frozen` is given, before the copy starts, a read-only connection
+/// to the live file inside a transaction that sees exactly the bytes being copied (its cache
+/// sized for `integrity_check`); the transaction lasts as long as the connection.
+pub(super) fn take(
+    clinic: &Clinic,
+    key: &DbKey,
+    to: &Path,
+    frozen: &mut dyn FnMut(Connection),
+) -> Result<Snapshot> {
     let live = clinic.dir().join(DB_FILE);
     let source = keyed(&live, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let frozen = {
+    let twin = keyed(&live, key, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let is_frozen = {
         // The clinic's writer waits while the WAL is emptied and the reader starts, so no
         // write of this program can slip in between.
         let writer = clinic.connection();
@@ -62,11 +80,19 @@ pub(super) fn take(clinic: &Clinic, key: &DbKey, to: &Path) -> Result<Snapshot> 
         source.execute_batch("BEGIN")?;
         // The first read fixes the transaction's snapshot (and its read lock).
         source.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+        twin.execute_batch("BEGIN")?;
+        twin.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
         drop(writer);
         // An empty WAL now means it was empty when the snapshot was fixed: another program
         // writing in between would have left frames in it.
         busy == 0 && wal_is_empty(&live)
     };
+    if is_frozen {
+        ready_for_checks(&twin, &live)?;
+        frozen(twin);
+    } else {
+        drop(twin);
+    }
     let counted = (|| -> Result<(BackupCounts, i64)> {
         Ok((
             counts(&source)?,
@@ -80,11 +106,10 @@ pub(super) fn take(clinic: &Clinic, key: &DbKey, to: &Path) -> Result<Snapshot> 
             return Err(e);
         }
     };
-    let path = if frozen {
+    let (path, sha256) = if is_frozen {
         let copied = copy_raw_pages(&source, to);
         source.execute_batch("COMMIT")?;
-        copied?;
-        SnapshotPath::RawPages
+        (SnapshotPath::RawPages, Some(copied?))
     } else {
         let mut dest = keyed(
             to,
@@ -98,12 +123,13 @@ pub(super) fn take(clinic: &Clinic, key: &DbKey, to: &Path) -> Result<Snapshot> 
         // A single file, readable without a -wal beside it.
         dest.execute_batch("PRAGMA journal_mode = DELETE;")?;
         source.execute_batch("COMMIT")?;
-        SnapshotPath::BackupApi
+        (SnapshotPath::BackupApi, None)
     };
     Ok(Snapshot {
         counts,
         schema_version,
         path,
+        sha256,
     })
 }
 
@@ -116,11 +142,12 @@ fn wal_is_empty(live: &Path) -> bool {
     }
 }
 
-/// Copies the main database file's bytes (encrypted, as on disk) into `to`, read through
+/// Copies the main database file's bytes (encrypted, as on disk) into `to` and answers their
+/// SHA-256 (hex), read through
 /// the connection's own open file. Opening the live file a second time and closing it would
 /// drop every POSIX lock this process holds on it — SQLite's documented way to corrupt a
 /// database — so the file is only ever read through SQLite's handle.
-fn copy_raw_pages(conn: &Connection, to: &Path) -> Result<()> {
+fn copy_raw_pages(conn: &Connection, to: &Path) -> Result<String> {
     let failed = |what: &str, rc: c_int| {
         ClinicError::new(
             ErrorCode::Storage,
@@ -158,6 +185,7 @@ fn copy_raw_pages(conn: &Connection, to: &Path) -> Result<()> {
     }
     let mut out = File::create(to)?;
     let mut buf = vec![0u8; 1 << 20];
+    let mut hasher = Sha256::new();
     let mut at: ffi::sqlite3_int64 = 0;
     while at < size {
         let n = (size - at).min(buf.len() as i64) as usize;
@@ -167,9 +195,10 @@ fn copy_raw_pages(conn: &Connection, to: &Path) -> Result<()> {
         if rc != ffi::SQLITE_OK {
             return Err(failed("read", rc));
         }
+        hasher.update(&buf[..n]);
         out.write_all(&buf[..n])?;
         at += n as i64;
     }
     out.flush()?;
-    Ok(())
+    Ok(hex::encode(hasher.finalize()))
 }
