@@ -41,7 +41,7 @@ pub struct PatientData {
 
 /// Tables derived from others (search keys, packed copies, change logs): nothing in them
 /// that is not in the sections already.
-const DERIVED: &[&str] = &["visit_digest", "visit_change", "fact_change", "patient_key"];
+pub(super) const DERIVED: &[&str] = &["visit_digest", "visit_change", "fact_change", "patient_key"];
 
 /// Collects `table`'s rows where `column` is in `values`, then (for rows the patient owns)
 /// the rows that belong to those.
@@ -157,7 +157,7 @@ pub(super) fn section_title(table: &str, language: Language) -> String {
 
 /// Columns the file keeps for its own sake (search keys, sort keys, chain hashes): in the
 /// JSON, not on paper.
-const BOOKKEEPING: &[&str] = &[
+pub(super) const BOOKKEEPING: &[&str] = &[
     "name_fold",
     "phone_digits",
     "search_no",

@@ -125,6 +125,51 @@ pub(super) const CODES: &[(&str, &str, [&str; 3])] = &[
         "birthday",
         ["Birthdays", "生日祝福", "生日祝福"],
     ),
+    // A reminder's state and why it was skipped, as 0017_reminders.sql defines them (the
+    // window shows only open ones, so these words are the printed copy's own).
+    (
+        "reminder.state",
+        "open",
+        ["On the work list", "待联系", "待聯絡"],
+    ),
+    (
+        "reminder.state",
+        "done",
+        ["Contacted (outcome logged)", "已联系", "已聯絡"],
+    ),
+    (
+        "reminder.state",
+        "resolved",
+        ["No longer needed", "无需联系", "無需聯絡"],
+    ),
+    (
+        "reminder.state",
+        "expired",
+        ["Time passed, not contacted", "已过期未联系", "已逾期未聯絡"],
+    ),
+    (
+        "reminder.state",
+        "skipped",
+        ["Not to be contacted", "不予联系", "不予聯絡"],
+    ),
+    (
+        "skip_reason",
+        "no-consent",
+        ["No consent on file", "没有同意记录", "沒有同意紀錄"],
+    ),
+    (
+        "skip_reason",
+        "no-contact-route",
+        ["No phone or address", "没有电话或地址", "沒有電話或地址"],
+    ),
+    // A voucher's state, in the window's words (`points.voucher`).
+    ("voucher.state", "issued", ["Issued", "已发出", "已發出"]),
+    ("voucher.state", "used", ["Used", "已使用", "已使用"]),
+    (
+        "voucher.state",
+        "cancelled",
+        ["Cancelled", "已取消", "已取消"],
+    ),
     ("points_entry.kind", "earn", ["Earned", "获得", "獲得"]),
     ("points_entry.kind", "redeem", ["Redeemed", "兑换", "兌換"]),
     ("points_entry.kind", "expire", ["Expired", "过期", "到期"]),

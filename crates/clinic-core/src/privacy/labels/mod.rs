@@ -153,6 +153,28 @@ const COLUMNS: &[(&str, [&str; 3])] = &[
     ("role", ["Role", "角色", "角色"]),
     ("action", ["Action", "操作", "操作"]),
     ("detail", ["Detail", "详情", "詳情"]),
+    ("reached_on", ["Reached on", "联系上的日期", "聯絡上的日期"]),
+    ("contact_id", ["Contact", "联系记录", "聯絡紀錄"]),
+    ("reminder_id", ["Reminder", "提醒", "提醒"]),
+    ("pain", ["Pain (0-10)", "疼痛 (0-10)", "疼痛 (0-10)"]),
+    ("tier", ["Membership tier", "会员等级", "會員等級"]),
+    (
+        "spend_minor",
+        ["Spend (12 months)", "消费 (12 个月)", "消費 (12 個月)"],
+    ),
+    (
+        "visits",
+        ["Visits (12 months)", "就诊 (12 个月)", "就診 (12 個月)"],
+    ),
+    ("qualified_on", ["Qualified on", "达标日期", "達標日期"]),
+    ("from_tier", ["From tier", "原等级", "原等級"]),
+    ("to_tier", ["To tier", "新等级", "新等級"]),
+    ("on_day", ["On", "日期", "日期"]),
+    ("survivor_id", ["Kept record", "保留的档案", "保留的病歷"]),
+    ("merged_id", ["Merged record", "并入的档案", "併入的病歷"]),
+    ("merged_at", ["Merged", "合并时间", "合併時間"]),
+    ("merged_by", ["Merged by", "合并人", "合併人"]),
+    ("details", ["Details", "详情", "詳情"]),
 ];
 
 /// A column's name in the reader's language (`table.column` first, where the same name

@@ -28,6 +28,33 @@ fn audit_actions_read_as_the_window_says_them() {
     }
 }
 
+/// A voucher's state prints with the window's words for it (`points.voucher`).
+#[test]
+fn voucher_states_read_as_the_window_says_them() {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n");
+    for (i, file) in ["en.ts", "zh-CN.ts", "zh-TW.ts"].iter().enumerate() {
+        let text = std::fs::read_to_string(ui.join(file)).unwrap();
+        let points = text.find("\n  points: {").expect("a points section");
+        let line = text[points..]
+            .lines()
+            .find_map(|l| l.strip_prefix("    voucher: { "))
+            .expect("its voucher states");
+        let pairs: Vec<(&str, &str)> = line
+            .trim_end_matches(" },")
+            .split(", ")
+            .filter_map(|pair| pair.split_once(": "))
+            .collect();
+        assert_eq!(pairs.len(), 3, "{file}");
+        for (state, words) in pairs {
+            let printed = CODES
+                .iter()
+                .find(|(c, code, _)| *c == "voucher.state" && *code == state)
+                .map(|(_, _, w)| w[i]);
+            assert_eq!(printed, Some(words.trim_matches('"')), "{file}: {state}");
+        }
+    }
+}
+
 /// The profile's codes print with the window's words for them: every field of the
 /// window's `code` catalogue is in `CODES` with the same words (English capitalised, as a
 /// table cell starts), read from ui/src/i18n so the two cannot drift apart.
@@ -136,6 +163,22 @@ fn columns_in_the_readers_language_and_cents_as_units() {
     );
     assert_eq!(value("reminder", "status", json!("no-show"), en), "no-show");
     assert_eq!(
+        value("reminder", "state", json!("expired"), tw),
+        "已逾期未聯絡"
+    );
+    assert_eq!(
+        value(
+            "reminder",
+            "skip_reason",
+            json!("no-consent"),
+            Language::ZhCn
+        ),
+        "没有同意记录"
+    );
+    assert_eq!(value("voucher", "state", json!("used"), en), "Used");
+    // The same code in another table is left as it is.
+    assert_eq!(value("appointment", "state", json!("open"), en), "open");
+    assert_eq!(
         value("reminder", "kind", json!("recall"), tw),
         "定期回診提醒"
     );
@@ -198,4 +241,53 @@ fn columns_in_the_readers_language_and_cents_as_units() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), names.len(), "a column listed twice");
+}
+
+/// Every column a patient's data copy can print has words in the three languages: the
+/// tables are found as the copy finds them (the schema's foreign keys from the patient's
+/// record, and the audit log), so a table or column added later without words fails here.
+#[test]
+fn every_printed_column_has_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn =
+        crate::db::open(&dir.path().join("t.db"), &crate::DbKey::generate(), true).unwrap();
+    let tx = conn.transaction().unwrap();
+    let mut tables = vec!["patient".to_string(), "audit_log".to_string()];
+    let mut i = 0;
+    while i < tables.len() {
+        for r in crate::privacy::graph::references_to(&tx, &tables[i]).unwrap() {
+            if (r.not_null || r.column == "patient_id")
+                && r.table != "patient"
+                && !tables.contains(&r.table)
+            {
+                tables.push(r.table);
+            }
+        }
+        i += 1;
+    }
+    let mut missing = Vec::new();
+    for table in tables
+        .iter()
+        .filter(|t| !crate::privacy::access::DERIVED.contains(&t.as_str()))
+    {
+        let mut stmt = tx
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .unwrap();
+        let columns: Vec<String> = stmt
+            .query_map([table], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let printed = |c: &&String| {
+            !machine_column(c) && !crate::privacy::access::BOOKKEEPING.contains(&c.as_str())
+        };
+        for column in columns.iter().filter(printed) {
+            let en = column_label(table, column, Language::En);
+            if en == column.replace('_', " ") {
+                missing.push(format!("{table}.{column}"));
+            }
+        }
+    }
+    assert!(tables.len() > 15, "{tables:?}");
+    assert_eq!(missing, Vec::<String>::new());
 }
