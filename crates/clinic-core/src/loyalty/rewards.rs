@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use super::points::reverse;
 use super::{
-    append, entries, expire_patient, refused, replay, require_on, require_patient, reverse,
-    settings, EntryKind, NewEntry, PointsSource, Refusal,
+    append, entries, expire_patient, refused, replay, require_on, require_patient, settings,
+    EntryKind, NewEntry, PointsSource, Refusal,
 };
 use crate::access::{Action, Actor};
 use crate::clinic::Operation;
