@@ -6,6 +6,7 @@
 
 pub mod due;
 mod effect;
+mod falling_due;
 pub mod message;
 mod outcomes;
 mod postcards;
