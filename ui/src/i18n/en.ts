@@ -639,6 +639,7 @@ const en = {
     segmentShort: "Segment",
     dashboard: {
       "period": "This month so far ({from} – {to}) against the same days of last month ({lastFrom} – {lastTo})",
+      "counting": "Counting this month so far…",
       "last": "last month {value}",
       "visits": "Visits",
       "patients": "Patients seen",

@@ -639,6 +639,7 @@ const zhCN: Messages = {
     segmentShort: "分群",
     dashboard: {
       "period": "本月至今（{from} – {to}）对比上月同期（{lastFrom} – {lastTo}）",
+      "counting": "正在统计本月至今的数字…",
       "last": "上月 {value}",
       "visits": "就诊",
       "patients": "就诊患者",

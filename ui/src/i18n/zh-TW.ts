@@ -639,6 +639,7 @@ const zhTW: Messages = {
     segmentShort: "分群",
     dashboard: {
       "period": "本月至今（{from} – {to}）對比上月同期（{lastFrom} – {lastTo}）",
+      "counting": "正在統計本月至今的數字…",
       "last": "上月 {value}",
       "visits": "就診",
       "patients": "就診病患",

@@ -2,7 +2,8 @@
 // (page.addInitScript). It keeps patients and visits in memory and answers with the same
 // shapes and error codes as the core, so screen tests run without Rust or WebKit.
 // Scenario knobs: folder, unlocked, passphrase, patients, visits, fail {cmd: ClinicError},
-// searchDelayMs {query: ms} (to make an older search answer arrive late).
+// searchDelayMs {query: ms} (to make an older search answer arrive late), dashboardDelayMs
+// (the owner's dashboard answering late, as before the warm-up on unlock has finished).
 export function installFakeBackend(scenario) {
   const s = {
     folder: "ready",
@@ -26,6 +27,7 @@ export function installFakeBackend(scenario) {
     rotateStepMs: 0,
     fail: {},
     searchDelayMs: {},
+    dashboardDelayMs: 0,
     tags: [],
     patientTags: [],
     segments: [],
@@ -786,7 +788,11 @@ export function installFakeBackend(scenario) {
     const tables = REPORT_TABLES[name] ?? [{ key: "summary", columns: ["newPatients", "referred", "share"], rows: [[0, 0, null]] }];
     return { name, from: filter.from, to: filter.to, department: filter.department, doctor: filter.doctor, segment: filter.segment, definition: "…", tables };
   };
-  commands.report_dashboard = () => ({
+  commands.report_dashboard = async () => {
+    await sleep(s.dashboardDelayMs);
+    return dashboard;
+  };
+  const dashboard = {
     thisFrom: "2026-11-01", thisTo: "2026-11-24", lastFrom: "2026-10-01", lastTo: "2026-10-24",
     figures: [
       { key: "visits", this: 132, last: 120 },
@@ -797,7 +803,7 @@ export function installFakeBackend(scenario) {
       { key: "satisfaction", this: "4.4", last: "4.3" },
       { key: "noShowRate", this: 6.2, last: 8.9 },
     ],
-  });
+  };
   commands.report_pdf = ({ name, document, language }) => {
     s.printedReport = { name, document, language };
     return `/home/clinic/Downloads/${name}.pdf`;
