@@ -197,6 +197,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::SignInFailed => 18,
         ErrorCode::TooManyAttempts => 19,
         ErrorCode::AuditBroken => 20,
+        ErrorCode::ClinicFileDamaged => 21,
         ErrorCode::Io | ErrorCode::Storage => 1,
     }
 }

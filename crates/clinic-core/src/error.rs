@@ -71,6 +71,9 @@ pub enum ErrorCode {
     /// The audit log's chain of hashes does not hold: an entry was changed or removed
     /// (`message` says where).
     AuditBroken,
+    /// The clinic's own database file failed SQLite's integrity check (found while backing
+    /// it up, or asked for): nothing was backed up from it. Restore the last good backup.
+    ClinicFileDamaged,
 }
 
 impl ErrorCode {
@@ -104,6 +107,7 @@ impl ErrorCode {
             ErrorCode::SignInFailed => "SIGN_IN_FAILED",
             ErrorCode::TooManyAttempts => "TOO_MANY_ATTEMPTS",
             ErrorCode::AuditBroken => "AUDIT_BROKEN",
+            ErrorCode::ClinicFileDamaged => "CLINIC_FILE_DAMAGED",
         }
     }
 }

@@ -494,13 +494,23 @@ fn a_damaged_clinic_file_is_not_backed_up_as_good() {
     }
     let usb = tempfile::tempdir().unwrap();
     let err = c.backup_to(&Actor::owner(), usb.path()).unwrap_err();
-    assert_eq!(err.code, ErrorCode::BackupInvalid);
+    // The clinic's file is what is damaged, not the USB disk: said so.
+    assert_eq!(err.code, ErrorCode::ClinicFileDamaged);
     assert!(
         err.message.contains("integrity check failed"),
         "{}",
         err.message
     );
+    assert!(
+        err.message.contains("restore the last good backup"),
+        "{}",
+        err.message
+    );
     assert!(folder_bytes(usb.path()).is_empty());
+    assert_eq!(
+        c.check_integrity(&Actor::owner()).unwrap_err().code,
+        ErrorCode::ClinicFileDamaged
+    );
     let status = c.execute(&Actor::owner(), GetBackupStatus).unwrap();
     assert!(status.last_good.is_none());
     assert!(!status.last_attempt.unwrap().ok);

@@ -1215,6 +1215,7 @@ const en = {
     SIGN_IN_FAILED: "The name or password is not right, or the account is switched off.",
     TOO_MANY_ATTEMPTS: "Too many wrong passwords: wait a moment, then try again.",
     AUDIT_BROKEN: "The audit log has been tampered with: an entry was changed or removed.",
+    CLINIC_FILE_DAMAGED: "The clinic's own data file is damaged, so it was not backed up. Restore your last good backup (Settings → Backups).",
     CONFLICT: "That time is already booked for this doctor, room or patient. Pick another time or book anyway.",
     INSUFFICIENT_POINTS: "Not enough points available for this. Nothing was spent.",
     POINTS_OFF: "The points programme is switched off (Settings → Loyalty). Nothing was spent.",

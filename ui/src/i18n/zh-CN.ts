@@ -1215,6 +1215,7 @@ const zhCN: Messages = {
     SIGN_IN_FAILED: "姓名或密码不正确，或该账号已停用。",
     TOO_MANY_ATTEMPTS: "密码错误次数过多：请稍候再试。",
     AUDIT_BROKEN: "审计日志已被篡改：有记录被修改或删除。",
+    CLINIC_FILE_DAMAGED: "诊所自己的数据文件已损坏，因此没有备份它。请从最近一次完好的备份恢复（设置 → 备份）。",
     CONFLICT: "该时段此医生、诊室或患者已有预约。请另选时间，或仍要预约。",
     INSUFFICIENT_POINTS: "可用积分不足，未扣任何积分。",
     POINTS_OFF: "积分方案目前关闭（设置 → 会员积分），未扣任何积分。",

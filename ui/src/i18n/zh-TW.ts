@@ -1215,6 +1215,7 @@ const zhTW: Messages = {
     SIGN_IN_FAILED: "姓名或密碼不正確，或該帳號已停用。",
     TOO_MANY_ATTEMPTS: "密碼錯誤次數過多：請稍候再試。",
     AUDIT_BROKEN: "稽核紀錄已遭竄改：有紀錄被修改或刪除。",
+    CLINIC_FILE_DAMAGED: "診所本身的資料檔已損壞，因此沒有備份。請從最近一次完好的備份還原（設定 → 備份）。",
     CONFLICT: "該時段此醫師、診間或病患已有預約。請另選時間，或仍要預約。",
     INSUFFICIENT_POINTS: "可用點數不足，未扣任何點數。",
     POINTS_OFF: "點數方案目前關閉（設定 → 會員點數），未扣任何點數。",

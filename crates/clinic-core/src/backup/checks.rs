@@ -122,7 +122,7 @@ impl Clinic {
         let conn = self.connection();
         integrity(&conn).map_err(|why| {
             ClinicError::new(
-                ErrorCode::Storage,
+                ErrorCode::ClinicFileDamaged,
                 format!("the clinic file {} is damaged: {why}", self.dir().display()),
             )
         })

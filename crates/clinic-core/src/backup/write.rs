@@ -238,11 +238,20 @@ impl Clinic {
                     "what was read back is not what was written",
                 ));
             }
-            let counted = check_copy.answer();
+            let counts = check_copy.answer().map_err(|why| invalid(partial, why))?;
             let structure = structure.join().unwrap_or_else(|_| Err(STOPPED.into()));
-            let counts = counted
-                .and_then(|counts| structure.map(|()| counts))
-                .map_err(|why| invalid(partial, why))?;
+            structure.map_err(|why| match taken.path {
+                // Checked on the clinic's own bytes: it is the clinic file that is damaged,
+                // not the disk the backup went to.
+                snapshot::SnapshotPath::RawPages if why != STOPPED => ClinicError::new(
+                    ErrorCode::ClinicFileDamaged,
+                    format!(
+                        "the clinic file {} is damaged ({why}), so it was not backed up: restore the last good backup",
+                        self.dir().display()
+                    ),
+                ),
+                _ => invalid(partial, why),
+            })?;
             if counts != taken.counts {
                 return Err(invalid(
                     partial,
