@@ -12,8 +12,9 @@
 //!
 //! A second reader starts its transaction at the same moment and so sees the same bytes: it
 //! is handed over for SQLite's structure check, which can then run while the copy is made
-//! (write.rs). The copy's SHA-256 is computed as it is read, so that what is written into
-//! the backup can be shown to be those bytes.
+//! (write.rs); its transaction lasts as long as that check (seconds, whatever the USB disk's
+//! speed). The copy's SHA-256 is computed as it is read, so that what is written into the
+//! backup can be shown to be those bytes.
 //!
 //! Slow path, when another program (say the `clinic` CLI) wrote between the checkpoint and
 //! the read, or kept the WAL from emptying: SQLite's backup API, as before.
@@ -143,10 +144,10 @@ fn wal_is_empty(live: &Path) -> bool {
 }
 
 /// Copies the main database file's bytes (encrypted, as on disk) into `to` and answers their
-/// SHA-256 (hex), read through
-/// the connection's own open file. Opening the live file a second time and closing it would
-/// drop every POSIX lock this process holds on it — SQLite's documented way to corrupt a
-/// database — so the file is only ever read through SQLite's handle.
+/// SHA-256 (hex), read through the connection's own open file. Opening the live file a second
+/// time and closing it would drop every POSIX lock this process holds on it — SQLite's
+/// documented way to corrupt a database — so the file is only ever read through SQLite's
+/// handle.
 fn copy_raw_pages(conn: &Connection, to: &Path) -> Result<String> {
     let failed = |what: &str, rc: c_int| {
         ClinicError::new(
