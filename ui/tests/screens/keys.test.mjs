@@ -179,3 +179,22 @@ test("a backup folder without room for a backup is said before anyone tries", ()
     await byTestId(page, "nav-settings").click();
     await byTestId(page, "backup-folder-check").getByText("Not enough room: 500 KB free, a backup needs about 1.6 MB").waitFor();
   }));
+
+test("a backup refused because the clinic's own file is damaged says so, not that the USB disk is (zh-TW)", () =>
+  withApp(
+    {
+      backupFolder: USB,
+      backupLog: [
+        { at: new Date(Date.now() - 3 * 86400000).toISOString(), folder: USB, file: FILE, bytes: 1, ok: true, errorCode: null, message: null, by: "owner" },
+        { at: new Date(Date.now() - 3600000).toISOString(), folder: USB, file: null, bytes: null, ok: false, errorCode: "CLINIC_FILE_DAMAGED", message: "the clinic file is damaged", by: "owner" },
+      ],
+    },
+    { locale: "zh-TW" },
+    async ({ page, shot }) => {
+      await byTestId(page, "backup-badge").click();
+      const failed = byTestId(page, "backup-last-failed");
+      await failed.getByText("診所本身的資料檔已損壞，因此沒有備份。請從最近一次完好的備份還原", { exact: false }).waitFor();
+      await failed.scrollIntoViewIfNeeded();
+      await shot("settings-backup-clinic-file-damaged-zh-TW");
+    },
+  ));
