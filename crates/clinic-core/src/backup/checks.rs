@@ -12,6 +12,9 @@ use crate::db::{keyed, APPLICATION_ID, SCHEMA_VERSION};
 use crate::error::{ClinicError, ErrorCode, Result};
 use crate::key::DbKey;
 
+/// A check's answer when its thread ended without one.
+pub(super) const STOPPED: &str = "the check stopped";
+
 /// Opens a database copy with `key` and runs both integrity checks; answers its schema
 /// version and counts. `file` names the backup in errors.
 pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64, BackupCounts)> {
@@ -25,9 +28,7 @@ pub(crate) fn check_database(db: &Path, key: &DbKey, file: &Path) -> Result<(i64
         });
         let structure = structure_check(&conn);
         (
-            cipher
-                .join()
-                .unwrap_or_else(|_| Err("the check stopped".into())),
+            cipher.join().unwrap_or_else(|_| Err(STOPPED.into())),
             structure,
         )
     });

@@ -14,14 +14,13 @@
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::thread::ScopedJoinHandle;
 use std::time::Instant;
 
 use chrono::{SecondsFormat, Utc};
 use rusqlite::InterruptHandle;
 use sha2::{Digest, Sha256};
 
-use super::checks::{cipher_check, open_copy, structure_check};
+use super::checks::{cipher_check, open_copy, structure_check, STOPPED};
 use super::log::RecordBackup;
 use super::{
     counts, file_name, folder_error, gone_or, invalid, read_checked, snapshot, BackupCounts,
@@ -40,26 +39,6 @@ struct StopChecks(Vec<InterruptHandle>);
 impl Drop for StopChecks {
     fn drop(&mut self) {
         self.0.iter().for_each(InterruptHandle::interrupt);
-    }
-}
-
-/// A check's answer: `Ok`, or its first problem as text.
-type Checked<T> = std::result::Result<T, String>;
-
-const STOPPED: &str = "the check stopped";
-
-/// The copy's own check (HMACs, counts): running beside the writing, or waiting for it.
-enum CopyCheck<'scope, F> {
-    Running(ScopedJoinHandle<'scope, Checked<BackupCounts>>),
-    Waiting(F),
-}
-
-impl<F: FnOnce() -> Checked<BackupCounts>> CopyCheck<'_, F> {
-    fn answer(self) -> Checked<BackupCounts> {
-        match self {
-            CopyCheck::Running(check) => check.join().unwrap_or_else(|_| Err(STOPPED.into())),
-            CopyCheck::Waiting(check) => check(),
-        }
     }
 }
 
@@ -197,21 +176,8 @@ impl Clinic {
                     s.spawn(move || structure_check(&conn))
                 }
             };
-            // The copy reopened with the key: every page's HMAC, then the counts. With a core
-            // to spare, beside the writing; on two cores after it, as a third busy thread
-            // would only slow the structure check (the longest step) down.
-            let (conn, _) = open_copy(&copy.0, &key, partial)?;
-            stops.0.push(conn.get_interrupt_handle());
-            let check_copy = move || {
-                cipher_check(&conn)?;
-                counts(&conn).map_err(|e| e.to_string())
-            };
-            let spare_core = std::thread::available_parallelism().is_ok_and(|n| n.get() > 2);
-            let check_copy = if spare_core {
-                CopyCheck::Running(s.spawn(check_copy))
-            } else {
-                CopyCheck::Waiting(check_copy)
-            };
+            // Opened now, so a copy that does not open with the key fails before the writing.
+            let (copy_conn, _) = open_copy(&copy.0, &key, partial)?;
 
             header.schema_version = taken.schema_version;
             let bytes = write_file(folder, partial, header, &copy.0, progress)
@@ -238,7 +204,11 @@ impl Clinic {
                     "what was read back is not what was written",
                 ));
             }
-            let counts = check_copy.answer().map_err(|why| invalid(partial, why))?;
+            // The copy reopened with the key: every page's HMAC, then the counts — after the
+            // writing rather than beside it, as a third busy thread on two cores only slowed
+            // the structure check (the longest step) down.
+            cipher_check(&copy_conn).map_err(|why| invalid(partial, why))?;
+            let counts = counts(&copy_conn).map_err(|e| invalid(partial, e))?;
             let structure = structure.join().unwrap_or_else(|_| Err(STOPPED.into()));
             structure.map_err(|why| match taken.path {
                 // Checked on the clinic's own bytes: it is the clinic file that is damaged,
