@@ -67,9 +67,7 @@ fn collect(
         }
     }
     for r in references_to(tx, table)? {
-        // Only what hangs off the patient's own rows (their visits, a check-in answer on
-        // a visit), never other patients' records that merely point at them (referred by).
-        if (r.not_null || r.column == "patient_id") && r.table != "patient" {
+        if r.owned() {
             let keys = column_values(tx, table, &r.parent_column, column, values)?;
             collect(tx, &r.table, &r.column, &keys, out)?;
         }

@@ -16,6 +16,15 @@ pub(super) struct Reference {
     pub(super) not_null: bool,
 }
 
+impl Reference {
+    /// Whether the referring rows belong to the parent's owner: only what hangs off a
+    /// patient's own rows (their visits, a check-in answer on a visit), never other patients'
+    /// records that merely point at them (referred by).
+    pub(super) fn owned(&self) -> bool {
+        (self.not_null || self.column == "patient_id") && self.table != "patient"
+    }
+}
+
 /// Every column in the schema that refers to `parent`.
 pub(super) fn references_to(tx: &Transaction<'_>, parent: &str) -> Result<Vec<Reference>> {
     let mut stmt = tx.prepare(

@@ -256,10 +256,7 @@ fn every_printed_column_has_words() {
     let mut i = 0;
     while i < tables.len() {
         for r in crate::privacy::graph::references_to(&tx, &tables[i]).unwrap() {
-            if (r.not_null || r.column == "patient_id")
-                && r.table != "patient"
-                && !tables.contains(&r.table)
-            {
+            if r.owned() && !tables.contains(&r.table) {
                 tables.push(r.table);
             }
         }
