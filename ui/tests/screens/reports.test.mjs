@@ -103,15 +103,16 @@ test("the dashboard, the busiest times and the reminder effect in Traditional Ch
     assert.equal((await backend()).reportsRun.at(-1).filter.withinDays, undefined);
   }));
 
-test("a dashboard that answers late keeps its place with a spinner, and nothing jumps when it comes (zh-TW)", () =>
-  withApp({ patients: people, dashboardDelayMs: 1500 }, { locale: "zh-TW" }, async ({ page, shot }) => {
+for (const [locale, tag] of [["zh-TW", "zh-TW"], ["en-US", "en"]]) {
+  test(`a dashboard that answers late keeps its place with a spinner, and nothing jumps when it comes (${tag})`, () =>
+  withApp({ patients: people, dashboardDelayMs: 1500 }, { locale }, async ({ page, shot }) => {
     await byTestId(page, "nav-reports").click();
     const waiting = byTestId(page, "report-dashboard-loading");
     await waiting.waitFor();
     assert.equal(await waiting.locator(".n-spin").count(), 7);
     const before = await waiting.boundingBox();
     const chartTop = (await byTestId(page, "report-definition").boundingBox()).y;
-    await shot("reports-dashboard-waiting-zh-TW");
+    await shot(`reports-dashboard-waiting-${tag}`);
     await byTestId(page, "dashboard-revenue").getByText("48210.50").waitFor();
     assert.equal(await waiting.count(), 0);
     // The figures take the spinner's place: what is below stays where it was.
@@ -119,5 +120,6 @@ test("a dashboard that answers late keeps its place with a spinner, and nothing 
     assert.ok(Math.abs(after.y - before.y) < 2, `${after.y} vs ${before.y}`);
     const chartNow = (await byTestId(page, "report-definition").boundingBox()).y;
     assert.ok(Math.abs(chartNow - chartTop) < 2, `${chartNow} vs ${chartTop}; ${JSON.stringify([before, after])}`);
-    await shot("reports-dashboard-zh-TW");
+    await shot(`reports-dashboard-${tag}`);
   }));
+}
