@@ -138,6 +138,15 @@ pub(super) fn section_title(table: &str, language: Language) -> String {
         "patient_tag" => Some(["Tags", "标签", "標籤"]),
         "handout_given" => Some(["Handouts given", "已发卫教单张", "已發衛教單張"]),
         "family_link" => Some(["Family", "家属", "家屬"]),
+        "membership" => Some(["Membership", "会员等级", "會員等級"]),
+        "tier_change" => Some(["Membership changes", "会员等级变更", "會員等級變更"]),
+        "patient_merge" => Some(["Merged records", "合并的档案", "合併的病歷"]),
+        "contact_reminder" => Some([
+            "Which contact was about which reminder",
+            "联系与提醒的对应",
+            "聯繫與提醒的對應",
+        ]),
+        "check_in_answer" => Some(["Check-in answers", "治疗后关怀回复", "治療後關懷回覆"]),
         "audit_log" => Some([
             "Who saw or changed this record",
             "查阅与修改记录",

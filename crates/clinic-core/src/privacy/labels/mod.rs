@@ -154,7 +154,7 @@ const COLUMNS: &[(&str, [&str; 3])] = &[
     ("action", ["Action", "操作", "操作"]),
     ("detail", ["Detail", "详情", "詳情"]),
     ("reached_on", ["Reached on", "联系上的日期", "聯絡上的日期"]),
-    ("contact_id", ["Contact", "联系记录", "聯絡紀錄"]),
+    ("contact_id", ["Contact", "联系记录", "聯繫紀錄"]),
     ("reminder_id", ["Reminder", "提醒", "提醒"]),
     ("pain", ["Pain (0-10)", "疼痛 (0-10)", "疼痛 (0-10)"]),
     ("tier", ["Membership tier", "会员等级", "會員等級"]),
@@ -291,7 +291,7 @@ const ACTIONS: &[(&str, [&str; 3])] = &[
 ];
 
 /// Yes / no columns (kept as 0 / 1).
-const FLAGS: &[&str] = &["chronic", "given", "has_allergies"];
+const FLAGS: &[&str] = &["chronic", "given", "has_allergies", "plain"];
 
 fn words(w: &[&'static str; 3], language: Language) -> &'static str {
     match language {

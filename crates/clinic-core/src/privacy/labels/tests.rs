@@ -176,6 +176,7 @@ fn columns_in_the_readers_language_and_cents_as_units() {
         "没有同意记录"
     );
     assert_eq!(value("voucher", "state", json!("used"), en), "Used");
+    assert_eq!(value("handout_given", "plain", json!(0), tw), "否");
     // The same code in another table is left as it is.
     assert_eq!(value("appointment", "state", json!("open"), en), "open");
     assert_eq!(
@@ -267,6 +268,9 @@ fn every_printed_column_has_words() {
         .iter()
         .filter(|t| !crate::privacy::access::DERIVED.contains(&t.as_str()))
     {
+        if crate::privacy::access::section_title(table, Language::En) == table.replace('_', " ") {
+            missing.push(format!("section {table}"));
+        }
         let mut stmt = tx
             .prepare("SELECT name FROM pragma_table_info(?1)")
             .unwrap();
